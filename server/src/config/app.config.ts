@@ -1,0 +1,119 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one place that reads the environment. `loadConfig(process.env)` runs once at boot;
+ * everything else receives the typed result through dependency injection.
+ */
+
+const port = (fallback: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'expected a whole number between 1 and 65535')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'expected a port between 1 and 65535').max(65535, 'expected a port between 1 and 65535'))
+    .optional()
+    .default(fallback);
+
+const positiveInt = (fallback: number, unit: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `expected a whole number of ${unit}`)
+    .transform(Number)
+    .pipe(z.number().int().positive(`expected a positive number of ${unit}`))
+    .optional()
+    .default(fallback);
+
+const url = (protocols: string[], example: string) =>
+  z
+    .string()
+    .trim()
+    .refine((value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, `expected a URL like ${example}`)
+    .optional();
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(['1', '0', 'true', 'false', 'on', 'off', 'yes', 'no'], { error: 'expected on or off' })
+    .transform((value) => ['1', 'true', 'on', 'yes'].includes(value))
+    .optional()
+    .default(fallback);
+
+const envSchema = z.object({
+  PORT: port(3000),
+  DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://user:password@host:5432/vigil'),
+  REDIS_URL: url(['redis:', 'rediss:'], 'redis://host:6379'),
+  MQTT_URL: url(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:'], 'mqtt://host:1883'),
+  DATA_DIR: z.string().trim().min(1, 'expected a folder path').optional().default('./data'),
+  VIGIL_MQTT_PORT: port(1883),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
+  VIGIL_RETENTION_DAYS: positiveInt(730, 'days'),
+  VIGIL_DEMO: flag(true),
+  VIGIL_PUBLIC_URL: url(['http:', 'https:'], 'https://vigil.example.org'),
+});
+
+export type LogLevel = z.infer<typeof envSchema>['LOG_LEVEL'];
+
+export interface AppConfig {
+  /** HTTP port of the API, dashboard and socket.io. */
+  port: number;
+  /** Absolute path of the folder for embedded data (PGlite, Redis) and run files. */
+  dataDir: string;
+  logLevel: LogLevel;
+  database: { url?: string };
+  redis: { url?: string };
+  mqtt: {
+    url?: string;
+    /** Port of the embedded aedes broker, and whether the operator chose it explicitly. */
+    embeddedPort: number;
+    embeddedPortExplicit: boolean;
+  };
+  retentionDays: number;
+  /** Seed a demo ward and run its simulated devices when the database is new (embedded mode). */
+  demo: boolean;
+  /** Address printed for the dashboard; defaults to http://localhost:PORT. */
+  publicUrl: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws ConfigError with one line per bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConfig {
+  // An empty variable counts as unset, as operators expect from `FOO= npm start`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      return `${name}: ${issue.message} (got ${JSON.stringify(env[name])})`;
+    });
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    dataDir: path.resolve(cwd, e.DATA_DIR),
+    logLevel: e.LOG_LEVEL,
+    database: { url: e.DATABASE_URL },
+    redis: { url: e.REDIS_URL },
+    mqtt: { url: e.MQTT_URL, embeddedPort: e.VIGIL_MQTT_PORT, embeddedPortExplicit: present.VIGIL_MQTT_PORT !== undefined },
+    retentionDays: e.VIGIL_RETENTION_DAYS,
+    demo: e.VIGIL_DEMO,
+    publicUrl: e.VIGIL_PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+  };
+}
+
+/** Injection token for the AppConfig object. */
+export const APP_CONFIG = Symbol('AppConfig');

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+/**
+ * Device protocol v1 (DESIGN.md, "Device protocol v1"): topics and message shapes. A contract
+ * that devices, the simulators and outside tools rely on; one definition, used by the server
+ * to parse and by the simulators to build messages.
+ *
+ * This file describes shape only. What is plausible (ranges, clock window, sizes) is judged by
+ * the ingest validation, which reports each rejection with its reason.
+ */
+export const PROTOCOL_VERSION = 'v1';
+export const TOPIC_ROOT = 'vigil/v1/devices';
+export const MESSAGE_KINDS = ['readings', 'events', 'status'] as const;
+export type MessageKind = (typeof MESSAGE_KINDS)[number];
+
+export const EVENT_TYPES = [
+  'fall',
+  'bed_exit',
+  'bed_return',
+  'door_open',
+  'door_close',
+  'med_taken',
+  'med_missed',
+  'alarm_button',
+  'inactivity',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Limits of one MQTT message. */
+export const MAX_PAYLOAD_BYTES = 64 * 1024;
+export const MAX_SAMPLES_PER_MESSAGE = 1000;
+
+export const topicFor = (deviceId: string, kind: MessageKind | 'commands') => `${TOPIC_ROOT}/${deviceId}/${kind}`;
+
+/** Subscriptions of the server (prefix with `$share/vigil/` on a broker with shared subscriptions). */
+export const SERVER_SUBSCRIPTIONS = MESSAGE_KINDS.map((kind) => `${TOPIC_ROOT}/+/${kind}`);
+
+const TOPIC = /^vigil\/v1\/devices\/([^/+#]+)\/(readings|events|status)$/;
+
+export function parseTopic(topic: string): { deviceId: string; kind: MessageKind } | undefined {
+  const match = TOPIC.exec(topic);
+  return match ? { deviceId: match[1], kind: match[2] as MessageKind } : undefined;
+}
+
+/** ISO 8601 with an offset ("2026-11-29T10:00:00.000Z") or epoch milliseconds. */
+export const timestampSchema = z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()]);
+
+export const sampleSchema = z.object({
+  t: timestampSchema,
+  m: z.record(z.string(), z.unknown()),
+});
+
+export const eventSchema = z.object({
+  t: timestampSchema,
+  type: z.enum(EVENT_TYPES),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const statusSchema = z.object({
+  t: timestampSchema.optional(),
+  online: z.boolean(),
+  battery: z.number().min(0).max(100).optional(),
+  rssi: z.number().min(-150).max(0).optional(),
+  fw: z.string().max(32).optional(),
+});
+
+/** What a device sends: `m` maps metric codes (see metric-catalogue.ts) to numbers. */
+export interface Sample {
+  t: string | number;
+  m: Record<string, number>;
+}
+export type DeviceEvent = { t: string | number; type: EventType; data?: Record<string, unknown> };
+export type DeviceStatus = z.infer<typeof statusSchema>;
+
+/** Epoch ms of a protocol timestamp. */
+export const timestampMs = (t: string | number): number => (typeof t === 'number' ? t : Date.parse(t));

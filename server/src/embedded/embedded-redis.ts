@@ -1,0 +1,74 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { freePort } from './net.js';
+
+/**
+ * `redis-server` as a child process with its append-only file in DATA_DIR/redis, on a free
+ * loopback port (the system Redis keeps 6379).
+ */
+export interface EmbeddedRedis {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export class RedisNotInstalledError extends Error {
+  constructor() {
+    super(
+      'redis-server is not installed. Run scripts/setup.sh (or: sudo apt-get install -y redis-server), ' +
+        'or set REDIS_URL to an existing Redis.',
+    );
+  }
+}
+
+export async function startEmbeddedRedis(dataDir: string): Promise<EmbeddedRedis> {
+  const folder = path.join(dataDir, 'redis');
+  fs.mkdirSync(folder, { recursive: true });
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', folder, '--appendonly', 'yes', '--save', '', '--protected-mode', 'yes'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const exited = new Promise<never>((_, reject) => {
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'ENOENT' ? new RedisNotInstalledError() : error),
+    );
+    child.once('exit', (code) => reject(new Error(`redis-server exited with code ${code} before it was ready`)));
+  });
+  exited.catch(() => undefined);
+  const url = `redis://127.0.0.1:${port}`;
+  await Promise.race([exited, waitForRedis(url)]);
+  return { url, stop: () => stopChild(child) };
+}
+
+async function waitForRedis(url: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.ping();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      client.disconnect();
+    }
+  }
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM'); // redis fsyncs its append-only file on SIGTERM
+  });
+}

@@ -1,0 +1,50 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { ConflictError, DomainError, InvalidInputError, NotFoundError } from '../domain/errors.js';
+
+const STATUS = new Map<new (...args: never[]) => DomainError, number>([
+  [InvalidInputError, HttpStatus.BAD_REQUEST],
+  [NotFoundError, HttpStatus.NOT_FOUND],
+  [ConflictError, HttpStatus.CONFLICT],
+]);
+
+/**
+ * One error shape for every HTTP response: `{message, errors?}` for known errors, and a plain
+ * 500 with the request id for anything else (the details go to the log only: no stack
+ * traces or SQL reach a client).
+ */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ErrorFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const request = host.switchToHttp().getRequest<Request & { id?: string }>();
+    const response = host.switchToHttp().getResponse<Response>();
+
+    if (exception instanceof DomainError) {
+      const status = [...STATUS].find(([type]) => exception instanceof type)?.[1] ?? HttpStatus.BAD_REQUEST;
+      response.status(status).json({ message: exception.message, ...(exception.errors ? { errors: exception.errors } : {}) });
+      return;
+    }
+    if (exception instanceof HttpException) {
+      const body = exception.getResponse();
+      if (typeof body === 'object' && body !== null && !('message' in body)) {
+        response.status(exception.getStatus()).json(body); // e.g. the readiness report with a 503
+        return;
+      }
+      const message = typeof body === 'string' ? body : (body as { message: unknown }).message;
+      const errors = typeof body === 'object' && body !== null && 'errors' in body ? body.errors : undefined;
+      response.status(exception.getStatus()).json({
+        message: Array.isArray(message) ? message.join('; ') : String(message),
+        ...(errors ? { errors } : {}),
+      });
+      return;
+    }
+    this.logger.error({ err: exception, reqId: request.id }, 'unhandled error');
+    response.status(HttpStatus.INTERNAL_SERVER_ERROR).json({
+      message: `Something went wrong on the server. If it persists, give the operator this reference: ${request.id}`,
+      requestId: request.id,
+    });
+  }
+}

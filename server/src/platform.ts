@@ -1,0 +1,160 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFactory } from '@nestjs/core';
+import { Logger as NestPinoLogger } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module.js';
+import type { AppConfig } from './config/app.config.js';
+import { startControlServer } from './embedded/control-server.js';
+import { DataDirLock } from './embedded/data-dir-lock.js';
+import { createEmbeddedBroker } from './embedded/embedded-broker.js';
+import { startEmbeddedDatabase } from './embedded/embedded-database.js';
+import { startEmbeddedRedis } from './embedded/embedded-redis.js';
+import { DomainError, InvalidInputError, NotFoundError } from './domain/errors.js';
+import { BrokerRepository } from './repositories/broker.repository.js';
+import { DatabaseRepository, type Dialect } from './repositories/database.repository.js';
+import { RedisRepository } from './repositories/redis.repository.js';
+import { MigrationService } from './services/migration.service.js';
+import { OperatorService } from './services/operator.service.js';
+import { RetentionService } from './services/retention.service.js';
+
+export interface Platform {
+  app: NestExpressApplication;
+  /** Addresses as a user would type them. */
+  urls: { http: string; broker: string };
+  dialect: Dialect;
+  embedded: { database: boolean; redis: boolean; broker: boolean };
+  /** Set when the embedded broker could not take its default port. */
+  brokerMovedFrom?: number;
+  /** Stops accepting work, flushes what is pending, closes everything. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Errors the CLI gets back from the control endpoint, with an HTTP-like status. */
+export function describeError(error: unknown): { status: number; message: string } {
+  if (error instanceof InvalidInputError) return { status: 400, message: error.message };
+  if (error instanceof NotFoundError) return { status: 404, message: error.message };
+  if (error instanceof DomainError) return { status: 409, message: error.message };
+  return { status: 500, message: error instanceof Error ? error.message : String(error) };
+}
+
+/**
+ * Brings up Vigil: each of database, Redis and MQTT broker is the configured service, or an
+ * embedded one when its URL is unset (PGlite + TimescaleDB, a redis-server child, aedes).
+ */
+export async function startPlatform(config: AppConfig, logger: Logger): Promise<Platform> {
+  const teardown: Array<() => Promise<unknown> | unknown> = [];
+  const stop = async () => {
+    while (teardown.length) {
+      const step = teardown.pop()!;
+      try {
+        await step();
+      } catch (error) {
+        logger.warn({ err: error }, 'error while stopping');
+      }
+    }
+  };
+
+  try {
+    const embedded = { database: !config.database.url, redis: !config.redis.url, broker: !config.mqtt.url };
+
+    let databaseUrl = config.database.url;
+    let lock: DataDirLock | undefined;
+    if (!databaseUrl) {
+      lock = await DataDirLock.acquire(config.dataDir, 'server', 30_000);
+      teardown.push(() => lock!.release());
+      const started = Date.now();
+      const database = await startEmbeddedDatabase(config.dataDir);
+      teardown.push(() => database.stop());
+      databaseUrl = database.url;
+      logger.info({ dataDir: config.dataDir, ms: Date.now() - started }, 'embedded PGlite with TimescaleDB started');
+    }
+    // PGlite is one backend: one connection, so transactions never interleave on it.
+    const db = DatabaseRepository.connect(databaseUrl, { max: embedded.database ? 1 : 10 });
+    teardown.push(() => db.close());
+    const { dialect, version, timescaledb } = await db.detectDialect();
+    logger.info({ dialect, postgres: version, timescaledb }, `database dialect: ${dialect}`);
+
+    let redisUrl = config.redis.url;
+    if (!redisUrl) {
+      const redisServer = await startEmbeddedRedis(config.dataDir);
+      teardown.push(() => redisServer.stop());
+      redisUrl = redisServer.url;
+      logger.info({ url: redisUrl }, 'embedded redis-server started');
+    }
+    const redis = new RedisRepository(redisUrl);
+    teardown.push(() => redis.close());
+
+    const embeddedBroker = embedded.broker
+      ? await createEmbeddedBroker(config.mqtt.embeddedPort, config.mqtt.embeddedPortExplicit)
+      : undefined;
+    if (embeddedBroker) teardown.push(() => embeddedBroker.stop());
+    const broker = new BrokerRepository(embeddedBroker?.url ?? config.mqtt.url!, embeddedBroker?.aedes);
+    teardown.push(() => broker.close());
+
+    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, logger, db, redis, broker }), {
+      bufferLogs: true,
+    });
+    app.useLogger(app.get(NestPinoLogger));
+    teardown.push(() => app.close());
+    serveDashboard(app, logger);
+
+    const applied = await app.get(MigrationService).migrate(dialect);
+    if (applied.length) logger.info({ applied }, `applied ${applied.length} migration(s)`);
+    await app.get(RetentionService).apply();
+
+    await broker.start();
+    if (embeddedBroker) {
+      await embeddedBroker.listen();
+      if (embeddedBroker.movedFrom) {
+        logger.warn(`MQTT port ${embeddedBroker.movedFrom} is taken (another broker?); the embedded broker uses ${embeddedBroker.port}`);
+      }
+    }
+
+    await app.listen(config.port);
+
+    if (lock) {
+      const operator = app.get(OperatorService);
+      const control = await startControlServer((command, args) => operator.execute(command, args), describeError);
+      teardown.push(() => control.stop());
+      lock.publish({ port: control.port, token: control.token });
+    }
+
+    let stopped: Promise<void> | undefined;
+    return {
+      app,
+      urls: { http: config.publicUrl, broker: embeddedBroker?.url ?? redactUrl(config.mqtt.url!) },
+      dialect,
+      embedded,
+      brokerMovedFrom: embeddedBroker?.movedFrom,
+      stop: () => (stopped ??= stop()),
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+const DASHBOARD_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dashboard/dist');
+
+/** The built Svelte dashboard, served at / (`npm run build` produces it). */
+function serveDashboard(app: NestExpressApplication, logger: Logger): void {
+  if (!fs.existsSync(path.join(DASHBOARD_DIST, 'index.html'))) {
+    logger.warn(`the dashboard is not built (${DASHBOARD_DIST}); run npm run build`);
+    return;
+  }
+  app.useStaticAssets(DASHBOARD_DIST, { index: 'index.html', maxAge: '1h', setHeaders: noCacheForIndex });
+}
+
+function noCacheForIndex(res: { setHeader(name: string, value: string): void }, file: string): void {
+  if (file.endsWith('index.html')) res.setHeader('Cache-Control', 'no-cache');
+}
+
+/** A URL without its password, for printing. */
+export function redactUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}

@@ -1,0 +1,102 @@
+import pg from 'pg';
+
+export type Dialect = 'timescaledb' | 'postgresql';
+
+export interface Queryable {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+// Counts come back as bigint; every count Vigil reads fits a JS number.
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * The connection pool to PostgreSQL or TimescaleDB (or the embedded PGlite, which takes a
+ * pool of one). Every other repository queries through it.
+ */
+export class DatabaseRepository implements Queryable {
+  private detected?: Dialect;
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  static connect(url: string, options: { max?: number; applicationName?: string } = {}): DatabaseRepository {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.max ?? 10,
+      application_name: options.applicationName ?? 'vigil',
+      types,
+    });
+    // An idle client losing its connection must not crash the process; the next query reconnects.
+    pool.on('error', () => undefined);
+    return new DatabaseRepository(pool);
+  }
+
+  get dialect(): Dialect {
+    if (!this.detected) throw new Error('the database dialect has not been detected yet');
+    return this.detected;
+  }
+
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.pool.query<R>(text, values);
+  }
+
+  /** Runs `work` in one transaction on one connection; rolls back if it throws. */
+  async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Holds a session-level advisory lock on one connection while `work` runs (e.g. migrations). */
+  async withAdvisoryLock<T>(key: number, work: (session: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [key]);
+      try {
+        return await work(client);
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [key]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * TimescaleDB when the extension is installed or installable, else plain PostgreSQL
+   * (version 14 or later, for date_bin).
+   */
+  async detectDialect(): Promise<{ dialect: Dialect; version: string; timescaledb?: string }> {
+    const { rows } = await this.query<{ num: string; version: string; available: boolean }>(
+      `SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version,
+              EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb') AS available`,
+    );
+    const { num, version, available } = rows[0];
+    if (Number(num) < 140000) {
+      throw new Error(`DATABASE_URL: PostgreSQL ${version} is too old; Vigil needs PostgreSQL 14 or later`);
+    }
+    if (!available) {
+      this.detected = 'postgresql';
+      return { dialect: 'postgresql', version };
+    }
+    await this.query('CREATE EXTENSION IF NOT EXISTS timescaledb');
+    const ext = await this.query<{ extversion: string }>(`SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'`);
+    this.detected = 'timescaledb';
+    return { dialect: 'timescaledb', version, timescaledb: ext.rows[0].extversion };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,45 @@
+import { EventEmitter } from 'node:events';
+import { Injectable, Logger } from '@nestjs/common';
+
+/**
+ * The internal, typed event bus ("reading stored", "alert opened", ...). In-process only;
+ * what must reach other instances goes through Redis (pub/sub or BullMQ) by the feature
+ * that needs it. Kept apart from the socket.io gateway on purpose.
+ *
+ * Add an event by adding a key to AppEvents; payloads are plain data.
+ */
+export interface AppEvents {
+  /** Rows committed to `readings` (duplicates already removed), after the commit. */
+  'readings.stored': { rows: Array<{ time: Date; patientId: string; deviceId: string; metric: string; value: number }> };
+  /** A device was created, relinked, rotated or revoked: caches keyed by device id must drop it. */
+  'device.changed': { deviceId: string; change: 'created' | 'relinked' | 'rotated' | 'revoked' };
+}
+
+export type AppEventName = keyof AppEvents;
+
+@Injectable()
+export class EventRepository {
+  private readonly emitter = new EventEmitter();
+  private readonly logger = new Logger('EventRepository');
+
+  constructor() {
+    this.emitter.setMaxListeners(50);
+    this.emitter.on('error', (error: unknown) => this.logger.error({ err: error }, 'event listener failed'));
+  }
+
+  /** Listeners run after the current tick, so an emitter on a hot path never waits for them. */
+  emit<E extends AppEventName>(event: E, payload: AppEvents[E]): void {
+    setImmediate(() => this.emitter.emit(event, payload));
+  }
+
+  /** Subscribes; returns the unsubscribe function. A listener that throws is logged, not fatal. */
+  on<E extends AppEventName>(event: E, listener: (payload: AppEvents[E]) => void | Promise<void>): () => void {
+    const wrapped = (payload: AppEvents[E]) => {
+      Promise.resolve()
+        .then(() => listener(payload))
+        .catch((error: unknown) => this.emitter.emit('error', error));
+    };
+    this.emitter.on(event, wrapped);
+    return () => this.emitter.off(event, wrapped);
+  }
+}

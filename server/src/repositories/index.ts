@@ -1,0 +1,28 @@
+import { AuditRepository } from './audit.repository.js';
+import { CryptoRepository } from './crypto.repository.js';
+import { DeadLetterRepository } from './dead-letter.repository.js';
+import { DemoWardRepository } from './demo-ward.repository.js';
+import { DeviceRepository } from './device.repository.js';
+import { EventRepository } from './event.repository.js';
+import { MigrationRepository } from './migration.repository.js';
+import { PatientRepository } from './patient.repository.js';
+import { ReadingRepository } from './reading.repository.js';
+import { StorageRepository } from './storage.repository.js';
+import { TeamRepository } from './team.repository.js';
+import { UserRepository } from './user.repository.js';
+
+/** Repositories that need only the database and the config (the CLI and the server both use them). */
+export const CORE_REPOSITORIES = [
+  AuditRepository,
+  CryptoRepository,
+  DeadLetterRepository,
+  DemoWardRepository,
+  DeviceRepository,
+  EventRepository,
+  MigrationRepository,
+  PatientRepository,
+  ReadingRepository,
+  StorageRepository,
+  TeamRepository,
+  UserRepository,
+];

@@ -1,0 +1,123 @@
+import { Injectable } from '@nestjs/common';
+import type { HistorySource } from '../domain/history-resolution.js';
+import { DatabaseRepository, type Queryable } from './database.repository.js';
+
+export interface ReadingRow {
+  time: Date;
+  patientId: string;
+  deviceId: string;
+  metric: string;
+  value: number;
+}
+
+export interface HistoryPoint {
+  t: Date;
+  min: number;
+  max: number;
+  avg: number;
+  count: number;
+  last: number;
+}
+
+// date_bin and time_bucket agree on minute and hour widths with this origin.
+const ORIGIN = `TIMESTAMPTZ '2000-01-01 00:00:00+00'`;
+const UNNEST = `SELECT * FROM unnest($1::timestamptz[], $2::uuid[], $3::uuid[], $4::text[], $5::float8[])`;
+
+/**
+ * On plain PostgreSQL the rollups are kept by the same statement that stores the readings:
+ * only rows actually inserted (not duplicates) are added to the minute and hour buckets,
+ * in a fixed order so concurrent batches lock rollup rows the same way.
+ */
+function rollupUpsert(view: 'readings_1m' | 'readings_1h', width: string): string {
+  return `INSERT INTO ${view}_rollup AS r (bucket, patient_id, metric, min, max, sum, count, last, last_time)
+      SELECT date_bin(INTERVAL '${width}', time, ${ORIGIN}) AS b, patient_id, metric,
+             min(value), max(value), sum(value), count(*),
+             (array_agg(value ORDER BY time DESC))[1], max(time)
+        FROM inserted GROUP BY b, patient_id, metric ORDER BY patient_id, metric, b
+      ON CONFLICT (patient_id, metric, bucket) DO UPDATE SET
+        min = LEAST(r.min, EXCLUDED.min),
+        max = GREATEST(r.max, EXCLUDED.max),
+        sum = r.sum + EXCLUDED.sum,
+        count = r.count + EXCLUDED.count,
+        last = CASE WHEN EXCLUDED.last_time >= r.last_time THEN EXCLUDED.last ELSE r.last END,
+        last_time = GREATEST(r.last_time, EXCLUDED.last_time)`;
+}
+
+const INSERT_TIMESCALE = `INSERT INTO readings (time, patient_id, device_id, metric, value) ${UNNEST}
+  ON CONFLICT (device_id, metric, time) DO NOTHING`;
+
+const INSERT_POSTGRES = `WITH inserted AS (
+    INSERT INTO readings (time, patient_id, device_id, metric, value) ${UNNEST}
+    ON CONFLICT (device_id, metric, time) DO NOTHING
+    RETURNING time, patient_id, metric, value
+  ), m AS (${rollupUpsert('readings_1m', '1 minute')}),
+  h AS (${rollupUpsert('readings_1h', '1 hour')})
+  SELECT count(*)::int AS inserted FROM inserted`;
+
+@Injectable()
+export class ReadingRepository {
+  constructor(private readonly db: DatabaseRepository) {}
+
+  /** Stores a batch in one statement; duplicates of (device, metric, time) are skipped. Returns rows inserted. */
+  async insert(rows: ReadingRow[], on: Queryable = this.db): Promise<number> {
+    if (rows.length === 0) return 0;
+    const columns = [
+      rows.map((row) => row.time.toISOString()),
+      rows.map((row) => row.patientId),
+      rows.map((row) => row.deviceId),
+      rows.map((row) => row.metric),
+      rows.map((row) => row.value),
+    ];
+    if (this.db.dialect === 'timescaledb') {
+      return (await on.query(INSERT_TIMESCALE, columns)).rowCount ?? 0;
+    }
+    const { rows: result } = await on.query<{ inserted: number }>(INSERT_POSTGRES, columns);
+    return result[0].inserted;
+  }
+
+  /** Raw samples in [from, to), oldest first, at most `limit`. */
+  async raw(patientId: string, metric: string, from: Date, to: Date, limit: number): Promise<Array<{ t: Date; value: number }>> {
+    const { rows } = await this.db.query<{ t: Date; value: number }>(
+      `SELECT time AS t, value FROM readings
+        WHERE patient_id = $1 AND metric = $2 AND time >= $3 AND time < $4
+        ORDER BY time LIMIT $5`,
+      [patientId, metric, from, to, limit],
+    );
+    return rows;
+  }
+
+  /** Buckets of `bucketMs` over [from, to), built from raw readings or from a rollup. */
+  async buckets(
+    patientId: string,
+    metric: string,
+    from: Date,
+    to: Date,
+    source: HistorySource,
+    bucketMs: number,
+  ): Promise<HistoryPoint[]> {
+    const width = `${bucketMs} milliseconds`;
+    const sql =
+      source === 'raw'
+        ? `SELECT date_bin($5::interval, time, ${ORIGIN}) AS t,
+                  min(value) AS min, max(value) AS max, avg(value) AS avg, count(*) AS count,
+                  (array_agg(value ORDER BY time DESC))[1] AS last
+             FROM readings
+            WHERE patient_id = $1 AND metric = $2 AND time >= $3 AND time < $4
+            GROUP BY 1 ORDER BY 1`
+        : `SELECT date_bin($5::interval, bucket, ${ORIGIN}) AS t,
+                  min(min) AS min, max(max) AS max, sum(avg * count) / sum(count) AS avg,
+                  sum(count)::bigint AS count, (array_agg(last ORDER BY bucket DESC))[1] AS last
+             FROM readings_${source}
+            WHERE patient_id = $1 AND metric = $2 AND bucket >= $3 AND bucket < $4
+            GROUP BY 1 ORDER BY 1`;
+    const { rows } = await this.db.query<HistoryPoint>(sql, [patientId, metric, from, to, width]);
+    return rows;
+  }
+
+  async count(): Promise<{ readings: number; lastReadingAt: Date | null }> {
+    const { rows } = await this.db.query<{ readings: number; last: Date | null }>(
+      'SELECT count(*) AS readings, max(time) AS last FROM readings',
+    );
+    return { readings: rows[0].readings, lastReadingAt: rows[0].last };
+  }
+}

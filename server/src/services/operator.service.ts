@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { type Actor, CLI_ACTOR } from '../domain/actor.js';
+import { InvalidInputError } from '../domain/errors.js';
+import { type OperatorArgs, type OperatorCommand, operatorCommands } from '../dtos/operator.dto.js';
+import { DatabaseRepository } from '../repositories/database.repository.js';
+import { AdminService } from './admin.service.js';
+import { MigrationService } from './migration.service.js';
+import { SeedService } from './seed.service.js';
+import { StatusService } from './status.service.js';
+
+/**
+ * The operator contract's commands. The `vigil` CLI runs them here in-process, or sends them
+ * to a running embedded server, which runs them here on its own (single) connection.
+ */
+@Injectable()
+export class OperatorService {
+  constructor(
+    private readonly db: DatabaseRepository,
+    private readonly migrations: MigrationService,
+    private readonly admin: AdminService,
+    private readonly seed: SeedService,
+    private readonly statusService: StatusService,
+  ) {}
+
+  isCommand(name: string): name is OperatorCommand {
+    return Object.hasOwn(operatorCommands, name);
+  }
+
+  /** Validates `rawArgs` for `command` and runs it; the result is the command's JSON output. */
+  async execute(command: string, rawArgs: unknown, actor: Actor = CLI_ACTOR): Promise<unknown> {
+    if (!this.isCommand(command)) throw new InvalidInputError(`unknown command "${command}"`);
+    const parsed = operatorCommands[command].safeParse(rawArgs ?? {});
+    if (!parsed.success) {
+      const errors = parsed.error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message }));
+      throw new InvalidInputError(errors.map((e) => `--${kebab(e.field)}: ${e.message}`).join('; '), errors);
+    }
+    return this.run(command, parsed.data as never, actor);
+  }
+
+  private async run<C extends OperatorCommand>(command: C, args: OperatorArgs<C>, actor: Actor): Promise<unknown> {
+    switch (command) {
+      case 'migrate':
+        return { applied: await this.migrations.migrate(this.db.dialect) };
+      case 'team create': {
+        const { name } = args as OperatorArgs<'team create'>;
+        return { id: (await this.admin.createTeam(actor, name)).id };
+      }
+      case 'user create': {
+        const input = args as OperatorArgs<'user create'>;
+        const created = await this.admin.createUser(actor, { ...input, role: input.role as never });
+        return {
+          id: created.user.id,
+          totpSecret: created.totpSecret,
+          ...(created.generatedPassword ? { password: created.generatedPassword } : {}),
+        };
+      }
+      case 'patient create': {
+        const input = args as OperatorArgs<'patient create'>;
+        return { id: (await this.admin.createPatient(actor, input)).id };
+      }
+      case 'device create': {
+        const { device, secret } = await this.admin.createDevice(actor, args as OperatorArgs<'device create'>);
+        return { id: device.id, secret };
+      }
+      case 'seed demo':
+        return this.seed.seedDemo((args as OperatorArgs<'seed demo'>).patients, actor);
+      case 'status':
+        return this.statusService.status();
+    }
+    throw new InvalidInputError(`unknown command "${command}"`);
+  }
+}
+
+const kebab = (field: string) => field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

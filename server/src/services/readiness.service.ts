@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
+import { BrokerRepository } from '../repositories/broker.repository.js';
+import { DatabaseRepository } from '../repositories/database.repository.js';
+import { RedisRepository } from '../repositories/redis.repository.js';
+
+const TIMEOUT_MS = 2000;
+
+@Injectable()
+export class ReadinessService {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly db: DatabaseRepository,
+    private readonly redis: RedisRepository,
+    private readonly broker: BrokerRepository,
+  ) {}
+
+  /** Liveness: the process serves requests. */
+  live(): Promise<HealthCheckResult> {
+    return this.health.check([]);
+  }
+
+  /** Readiness: database (with its dialect), Redis and the MQTT broker all answer. */
+  ready(): Promise<HealthCheckResult> {
+    return this.health.check([
+      () =>
+        this.indicators
+          .check('database')
+          .attempt(async () => {
+            await this.db.query('SELECT 1');
+            return { dialect: this.db.dialect };
+          })
+          .withTimeout(TIMEOUT_MS),
+      () =>
+        this.indicators
+          .check('redis')
+          .attempt(async () => {
+            await this.redis.ping();
+            return {};
+          })
+          .withTimeout(TIMEOUT_MS),
+      () => {
+        const broker = this.indicators.check('broker');
+        const details = { embedded: this.broker.isEmbedded, url: this.broker.url };
+        return this.broker.isConnected() ? broker.up(details) : broker.down(details);
+      },
+    ]);
+  }
+}

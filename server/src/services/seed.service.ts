@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { CLI_ACTOR, type Actor } from '../domain/actor.js';
+import type { DeviceKind } from '../domain/device-kinds.js';
+import { ConflictError } from '../domain/errors.js';
+import { CryptoRepository } from '../repositories/crypto.repository.js';
+import { type DemoWard, DemoWardRepository } from '../repositories/demo-ward.repository.js';
+import { TeamRepository } from '../repositories/team.repository.js';
+import { AdminService } from './admin.service.js';
+
+export const DEMO_TEAM = 'Demo ward';
+
+const FIRST = ['Karen', 'Jens', 'Inge', 'Poul', 'Bente', 'Niels', 'Kirsten', 'Henning', 'Grethe', 'Erik', 'Hanne', 'Ole', 'Lis', 'Svend', 'Birthe', 'Aage', 'Ruth', 'Knud', 'Else', 'Bent'];
+const LAST = ['Nielsen', 'Jensen', 'Hansen', 'Pedersen', 'Andersen', 'Christensen', 'Larsen', 'Sørensen', 'Rasmussen', 'Jørgensen', 'Petersen', 'Madsen', 'Kristensen', 'Olsen', 'Thomsen'];
+
+/**
+ * The home-care kit of demo patient number `i`: telemedicine devices for everyone, welfare
+ * technology for some, oxygen for the COPD patients on SpO2 scale 2.
+ */
+export function demoKit(i: number): { spo2Scale: 1 | 2; kinds: DeviceKind[] } {
+  const copd = i % 6 === 5;
+  const kinds: DeviceKind[] = ['pulse_oximeter', 'bp_cuff', 'thermometer', 'wearable', 'scale'];
+  if (i % 2 === 1) kinds.push('glucometer');
+  if (i % 3 === 0) kinds.push('fall_detector', 'alarm_button');
+  if (i % 4 === 0) kinds.push('bed_sensor', 'door_sensor');
+  if (i % 5 === 0) kinds.push('medication_dispenser');
+  if (copd) kinds.push('oxygen_concentrator');
+  return { spo2Scale: copd ? 2 : 1, kinds };
+}
+
+@Injectable()
+export class SeedService {
+  constructor(
+    private readonly admin: AdminService,
+    private readonly teams: TeamRepository,
+    private readonly crypto: CryptoRepository,
+    private readonly demoWard: DemoWardRepository,
+  ) {}
+
+  /** Creates the demo ward (team, staff, patients, devices) once and keeps its credentials in DATA_DIR/demo.json. */
+  async seedDemo(patients: number, actor: Actor = CLI_ACTOR): Promise<DemoWard> {
+    if (await this.teams.findByName(DEMO_TEAM)) {
+      throw new ConflictError(`the demo ward already exists; its credentials are in ${this.demoWard.location}`);
+    }
+    const team = await this.admin.createTeam(actor, DEMO_TEAM);
+    const staff = [
+      { email: 'admin@vigil.example', name: 'Demo Admin', role: 'admin' as const },
+      { email: 'clinician@vigil.example', name: 'Demo Clinician', role: 'clinician' as const },
+      { email: 'night@vigil.example', name: 'Demo Night Shift', role: 'care_staff' as const },
+    ];
+    const users: DemoWard['users'] = [];
+    for (const person of staff) {
+      const password = `demo-${this.crypto.randomSecret(9)}`;
+      const created = await this.admin.createUser(actor, { ...person, team: team.id, password });
+      users.push({ ...person, password, totpSecret: created.totpSecret });
+    }
+    const ward: DemoWard = { teamId: team.id, users, patients: [] };
+    for (let i = 0; i < patients; i++) {
+      const { spo2Scale, kinds } = demoKit(i);
+      const name = `${FIRST[i % FIRST.length]} ${LAST[(i * 7) % LAST.length]}`;
+      const patient = await this.admin.createPatient(actor, { name, team: team.id, spo2Scale });
+      const devices = [];
+      for (const kind of kinds) {
+        const { device, secret } = await this.admin.createDevice(actor, { patient: patient.id, kind });
+        devices.push({ id: device.id, kind, secret });
+      }
+      ward.patients.push({ id: patient.id, name, spo2Scale, devices });
+    }
+    this.demoWard.write(ward);
+    return ward;
+  }
+}
