@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { startMosquitto, type TestMosquitto } from '../support/mosquitto.js';
+import { TEST_REDIS_URL } from '../support/redis.js';
+import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+
+describe('platform on the real PostgreSQL 15, Redis and Mosquitto', () => {
+  let database: TestDatabase;
+  let mosquitto: TestMosquitto;
+  let platform: TestPlatform;
+
+  beforeAll(async () => {
+    [database, mosquitto] = await Promise.all([createTestDatabase(), startMosquitto()]);
+    platform = await startTestPlatform({ DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, MQTT_URL: mosquitto.url });
+  });
+  afterAll(async () => {
+    await platform?.close();
+    await Promise.all([database?.drop(), mosquitto?.remove()]);
+  });
+
+  it('reports the plain PostgreSQL dialect, Redis and the broker as ready', async () => {
+    const deadline = Date.now() + 10_000;
+    let body: { status: string; details: Record<string, { status: string; dialect?: string; embedded?: boolean }> };
+    do {
+      const response = await fetch(`${platform.baseUrl}/api/ready`);
+      body = (await response.json()) as typeof body;
+      if (response.status === 200) break;
+      await new Promise((r) => setTimeout(r, 100));
+    } while (Date.now() < deadline);
+    expect(body.status).toBe('ok');
+    expect(body.details.database).toMatchObject({ status: 'up', dialect: 'postgresql' });
+    expect(body.details.redis.status).toBe('up');
+    expect(body.details.broker).toMatchObject({ status: 'up', embedded: false });
+  });
+
+  it('reports not ready when the broker goes away', async () => {
+    await mosquitto.stop();
+    try {
+      const deadline = Date.now() + 10_000;
+      let status = 200;
+      while (status === 200 && Date.now() < deadline) {
+        status = (await fetch(`${platform.baseUrl}/api/ready`)).status;
+        if (status === 200) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(status).toBe(503);
+    } finally {
+      await mosquitto.restart();
+    }
+  });
+
+  it('answers liveness and serves Prometheus metrics', async () => {
+    expect((await fetch(`${platform.baseUrl}/api/health`)).status).toBe(200);
+    const metrics = await fetch(`${platform.baseUrl}/metrics`);
+    expect(metrics.headers.get('content-type')).toContain('text/plain');
+    expect(await metrics.text()).toContain('vigil_process_');
+  });
+
+  it('gives every response a request id, and keeps a sane one from the client', async () => {
+    const generated = await fetch(`${platform.baseUrl}/api/health`);
+    expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const kept = await fetch(`${platform.baseUrl}/api/health`, { headers: { 'x-request-id': 'trace-42' } });
+    expect(kept.headers.get('x-request-id')).toBe('trace-42');
+  });
+});

@@ -1,0 +1,80 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { freePort } from '../../server/src/embedded/net.js';
+import { tempDir } from './embedded.js';
+
+export interface TestMosquitto {
+  url: string;
+  port: number;
+  /** Stops the broker (SIGTERM); `restart()` starts it again on the same port with its persistence. */
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+  /** Removes its folder; call once at the end. */
+  remove(): Promise<void>;
+}
+
+/**
+ * A real Mosquitto (the machine's binary) of the test's own, on a free port, with persistence
+ * in a temporary folder, so tests never share topics or sessions with each other or with the
+ * machine's broker on 1883. `extraConfig` adds lines (e.g. password_file, acl_file).
+ */
+export async function startMosquitto(extraConfig: string[] = []): Promise<TestMosquitto> {
+  const dir = tempDir('vigil-mosquitto-');
+  fs.chmodSync(dir.path, 0o777); // mosquitto drops to its own user when started as root
+  const port = await freePort();
+  const conf = path.join(dir.path, 'mosquitto.conf');
+  fs.writeFileSync(
+    conf,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence true',
+      `persistence_location ${dir.path}/`,
+      'max_queued_messages 100000',
+      'max_inflight_messages 0',
+      ...extraConfig,
+    ].join('\n') + '\n',
+  );
+  let child: ReturnType<typeof spawn> | undefined;
+  const start = async () => {
+    child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
+    const deadline = Date.now() + 10_000;
+    while (!(await listening(port))) {
+      if (child.exitCode !== null) throw new Error(`mosquitto exited with ${child.exitCode}`);
+      if (Date.now() > deadline) throw new Error('mosquitto did not start');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const stop = async () => {
+    const running = child;
+    if (!running || running.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      running.once('exit', () => resolve());
+      running.kill('SIGTERM');
+    });
+  };
+  await start();
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    port,
+    stop,
+    restart: start,
+    async remove() {
+      await stop();
+      dir.remove();
+    },
+  };
+}
+
+async function listening(port: number): Promise<boolean> {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

@@ -1,0 +1,40 @@
+import { loadConfig } from '../../server/src/config/app.config.js';
+import { freePort } from '../../server/src/embedded/net.js';
+import { createLogger } from '../../server/src/logger.js';
+import { type Platform, startPlatform } from '../../server/src/platform.js';
+import { tempDir } from './embedded.js';
+
+export interface TestPlatform extends Platform {
+  /** http://127.0.0.1:<port> */
+  baseUrl: string;
+  dataDir: string;
+  /** Stops the platform and removes its data folder. */
+  close(): Promise<void>;
+}
+
+/**
+ * The whole platform in this process, on free ports and a data folder of its own. Pass
+ * DATABASE_URL / REDIS_URL / MQTT_URL to use real services; what is not given is embedded.
+ * Demo seeding is off unless VIGIL_DEMO is given.
+ */
+export async function startTestPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
+  const dir = tempDir('vigil-platform-');
+  const port = await freePort();
+  const config = loadConfig({
+    PORT: String(port),
+    DATA_DIR: dir.path,
+    VIGIL_MQTT_PORT: String(await freePort()),
+    LOG_LEVEL: 'warn',
+    VIGIL_DEMO: 'off',
+    ...env,
+  });
+  const platform = await startPlatform(config, createLogger(config.logLevel));
+  return Object.assign(platform, {
+    baseUrl: `http://127.0.0.1:${port}`,
+    dataDir: dir.path,
+    async close() {
+      await platform.stop();
+      dir.remove();
+    },
+  });
+}
