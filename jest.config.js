@@ -24,6 +24,8 @@ const base = {
 };
 
 export default {
+  // Integration tests start real services and embedded databases (PGlite takes ~3 s to create).
+  testTimeout: 60_000,
   projects: [
     {
       ...base,
@@ -34,7 +36,6 @@ export default {
       ...base,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      testTimeout: 60_000,
     },
   ],
 };

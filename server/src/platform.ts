@@ -60,6 +60,12 @@ export async function startPlatform(config: AppConfig, logger: Logger): Promise<
   try {
     const embedded = { database: !config.database.url, redis: !config.redis.url, broker: !config.mqtt.url };
 
+    // The broker's port is settled first: a taken VIGIL_MQTT_PORT fails in a moment, not after the database.
+    const embeddedBroker = embedded.broker
+      ? await createEmbeddedBroker(config.mqtt.embeddedPort, config.mqtt.embeddedPortExplicit)
+      : undefined;
+    if (embeddedBroker) teardown.push(() => embeddedBroker.stop());
+
     let databaseUrl = config.database.url;
     let lock: DataDirLock | undefined;
     if (!databaseUrl) {
@@ -87,10 +93,6 @@ export async function startPlatform(config: AppConfig, logger: Logger): Promise<
     const redis = new RedisRepository(redisUrl);
     teardown.push(() => redis.close());
 
-    const embeddedBroker = embedded.broker
-      ? await createEmbeddedBroker(config.mqtt.embeddedPort, config.mqtt.embeddedPortExplicit)
-      : undefined;
-    if (embeddedBroker) teardown.push(() => embeddedBroker.stop());
     const broker = new BrokerRepository(embeddedBroker?.url ?? config.mqtt.url!, embeddedBroker?.aedes);
     teardown.push(() => broker.close());
 

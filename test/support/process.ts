@@ -1,0 +1,85 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The built server and CLI as a user runs them (`npm test` builds first). For tests of
+ * start-up, signals and the operator CLI, where the process boundary is the point.
+ */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const MAIN = path.join(ROOT, 'server/dist/main.js');
+const CLI = path.join(ROOT, 'server/dist/cli/vigil.js');
+
+/** Only what the test passes, plus PATH and HOME: nothing leaks in from the developer's shell. */
+const baseEnv = (env: Record<string, string>) => ({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env });
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env: baseEnv(env), cwd: ROOT, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** Runs a CLI command with --json and returns its parsed output; throws with stderr on failure. */
+export async function cliJson<T = Record<string, unknown>>(args: string[], env: Record<string, string>): Promise<T> {
+  const result = await runCli(['--json', ...args], env);
+  if (result.code !== 0) throw new Error(`vigil ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+  return JSON.parse(result.stdout) as T;
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  /** Everything written to stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the exit code (and signal) once the process ends. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Polls GET /api/ready until it answers 200; throws with the output if the process dies or time runs out. */
+  waitForReady(baseUrl: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Sends `signal` and resolves with the exit code and how long the exit took. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
+}
+
+export function startServer(env: Record<string, string>, execPath = process.execPath): ServerProcess {
+  const child = spawn(execPath, [MAIN], { env: baseEnv(env), cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  let done = false;
+  void exited.then(() => (done = true));
+  return {
+    child,
+    output: () => output,
+    exited,
+    async waitForReady(baseUrl, timeoutMs = 45_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        if (done) throw new Error(`the server exited before it was ready:\n${output}`);
+        try {
+          const response = await fetch(`${baseUrl}/api/ready`);
+          if (response.status === 200) return (await response.json()) as Record<string, unknown>;
+        } catch {
+          // not listening yet
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      child.kill('SIGKILL');
+      throw new Error(`the server was not ready within ${timeoutMs} ms:\n${output}`);
+    },
+    async stop(signal = 'SIGTERM') {
+      const started = Date.now();
+      if (!done) child.kill(signal);
+      const { code } = await exited;
+      return { code, ms: Date.now() - started };
+    },
+  };
+}
