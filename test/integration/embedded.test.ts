@@ -149,6 +149,25 @@ describe('the embedded platform: one command, persistent, stops cleanly', () => 
       await server.stop('SIGKILL');
     }
   });
+
+  it('recovers from kill -9: the stale lock is ignored, the leftover redis-server stopped, the data kept', async () => {
+    const first = startServer(env);
+    await first.waitForReady(baseUrl);
+    const pidFile = path.join(dir.path, 'redis', 'redis.pid');
+    const leftover = Number(fs.readFileSync(pidFile, 'utf8'));
+    await first.stop('SIGKILL');
+    expect(fs.existsSync(`/proc/${leftover}`)).toBe(true); // orphaned by the kill
+
+    const second = startServer(env);
+    try {
+      await second.waitForReady(baseUrl);
+      expect(fs.existsSync(`/proc/${leftover}`)).toBe(false);
+      expect(await cliJson(['status'], env)).toMatchObject({ patients: 1, devices: 1, readings: 250 });
+      expect((await second.stop('SIGTERM')).code).toBe(0);
+    } finally {
+      await second.stop('SIGKILL');
+    }
+  });
 });
 
 describe('operator CLI against DATABASE_URL', () => {

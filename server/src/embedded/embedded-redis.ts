@@ -25,10 +25,15 @@ export class RedisNotInstalledError extends Error {
 export async function startEmbeddedRedis(dataDir: string): Promise<EmbeddedRedis> {
   const folder = path.join(dataDir, 'redis');
   fs.mkdirSync(folder, { recursive: true });
+  const pidFile = path.join(folder, 'redis.pid');
+  await stopLeftover(pidFile);
   const port = await freePort();
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', folder, '--appendonly', 'yes', '--save', '', '--protected-mode', 'yes'],
+    [
+      ...['--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'yes'],
+      ...['--dir', folder, '--appendonly', 'yes', '--save', '', '--pidfile', pidFile],
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const exited = new Promise<never>((_, reject) => {
@@ -59,6 +64,22 @@ async function waitForRedis(url: string): Promise<void> {
       client.disconnect();
     }
   }
+}
+
+/**
+ * A server that was killed outright (SIGKILL, power loss) leaves its redis-server running on
+ * the same folder; two of them on one append-only file would corrupt it, so stop the old one.
+ */
+async function stopLeftover(pidFile: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+    if (!Number.isInteger(pid) || pid <= 0 || !fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('redis-server')) return;
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return; // no pid file, or that process is gone
+  }
+  for (let i = 0; i < 100 && fs.existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 50));
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
