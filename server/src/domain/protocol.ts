@@ -37,6 +37,9 @@ export const SERVER_SUBSCRIPTIONS = MESSAGE_KINDS.map((kind) => `${TOPIC_ROOT}/+
 
 const TOPIC = /^vigil\/v1\/devices\/([^/+#]+)\/(readings|events|status)$/;
 
+/** Device ids are UUIDs (the devices table's key); anything else cannot be a device. */
+export const DEVICE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function parseTopic(topic: string): { deviceId: string; kind: MessageKind } | undefined {
   const match = TOPIC.exec(topic);
   return match ? { deviceId: match[1], kind: match[2] as MessageKind } : undefined;
@@ -71,6 +74,32 @@ export interface Sample {
 }
 export type DeviceEvent = { t: string | number; type: EventType; data?: Record<string, unknown> };
 export type DeviceStatus = z.infer<typeof statusSchema>;
+
+/**
+ * Why a message (or part of one) was rejected: stable codes, counted in /metrics
+ * (`vigil_ingest_rejects_total{reason}`) and kept in `dead_letters.reason`. Documented in
+ * docs/protocol.md; add codes, never rename one.
+ */
+export const REJECT_REASONS = [
+  'bad_json',
+  'bad_shape',
+  'payload_too_large',
+  'too_many_samples',
+  'unknown_metric',
+  'non_numeric_value',
+  'implausible_value',
+  'timestamp_in_future',
+  'timestamp_too_old',
+  'topic_mismatch',
+  'unknown_topic',
+  'unknown_device',
+  'device_revoked',
+  'device_unlinked',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+/** How far ahead of the server's clock a timestamp may be (device clocks drift). */
+export const MAX_CLOCK_AHEAD_MS = 5 * 60 * 1000;
 
 /** Epoch ms of a protocol timestamp. */
 export const timestampMs = (t: string | number): number => (typeof t === 'number' ? t : Date.parse(t));
