@@ -13,6 +13,8 @@ import { BrokerRepository } from './repositories/broker.repository.js';
 import type { DatabaseRepository } from './repositories/database.repository.js';
 import { MetricsRepository } from './repositories/metrics.repository.js';
 import { RedisRepository } from './repositories/redis.repository.js';
+import { INGEST_REPOSITORIES } from './repositories/index.js';
+import { INGEST_SERVICES } from './services/index.js';
 import { ReadinessService } from './services/readiness.service.js';
 
 /** The connections the platform opened before the application starts (see platform.ts). */
@@ -36,6 +38,8 @@ export class AppModule {
         { provide: BrokerRepository, useValue: broker },
         MetricsRepository,
         ReadinessService,
+        ...INGEST_REPOSITORIES,
+        ...INGEST_SERVICES,
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],
     };

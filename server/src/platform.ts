@@ -16,6 +16,7 @@ import { DomainError, InvalidInputError, NotFoundError } from './domain/errors.j
 import { BrokerRepository } from './repositories/broker.repository.js';
 import { DatabaseRepository, type Dialect } from './repositories/database.repository.js';
 import { RedisRepository } from './repositories/redis.repository.js';
+import { IngestPipelineService } from './services/ingest-pipeline.service.js';
 import { MigrationService } from './services/migration.service.js';
 import { OperatorService } from './services/operator.service.js';
 import { RetentionService } from './services/retention.service.js';
@@ -106,6 +107,8 @@ export async function startPlatform(config: AppConfig, logger: Logger): Promise<
     const applied = await app.get(MigrationService).migrate(dialect);
     if (applied.length) logger.info({ applied }, `applied ${applied.length} migration(s)`);
     await app.get(RetentionService).apply();
+    // Broker hooks go in before the embedded broker opens its port; with an external broker, consuming starts here.
+    await app.get(IngestPipelineService).start();
 
     await broker.start();
     if (embeddedBroker) {

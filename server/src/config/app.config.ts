@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -57,6 +58,23 @@ const envSchema = z.object({
   VIGIL_RETENTION_DAYS: positiveInt(730, 'days'),
   VIGIL_DEMO: flag(true),
   VIGIL_PUBLIC_URL: url(['http:', 'https:'], 'https://vigil.example.org'),
+  // Ingest (docs/protocol.md): batch bounds, write concurrency, unacknowledged-message cap.
+  VIGIL_INGEST_BATCH_ROWS: positiveInt(5000, 'rows'),
+  VIGIL_INGEST_BATCH_MS: positiveInt(20, 'milliseconds'),
+  VIGIL_INGEST_WRITERS: positiveInt(2, 'writers'),
+  VIGIL_INGEST_MAX_IN_FLIGHT: positiveInt(10_000, 'messages').pipe(z.number().max(65_535, 'expected at most 65535 messages')),
+  VIGIL_DEVICE_CACHE_SECONDS: positiveInt(60, 'seconds'),
+  VIGIL_MQTT_CLIENT_ID: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'expected 1 to 64 letters, digits, or _ . : -')
+    .optional(),
+  VIGIL_MQTT_SHARE_GROUP: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'expected 1 to 32 letters, digits, _ or -')
+    .optional()
+    .default('vigil'),
 });
 
 export type LogLevel = z.infer<typeof envSchema>['LOG_LEVEL'];
@@ -74,6 +92,21 @@ export interface AppConfig {
     /** Port of the embedded aedes broker, and whether the operator chose it explicitly. */
     embeddedPort: number;
     embeddedPortExplicit: boolean;
+    /** External broker: the server's persistent-session client id (one per instance) and shared-subscription group. */
+    clientId: string;
+    shareGroup: string;
+  };
+  ingest: {
+    /** A batch is written when it holds this many rows ... */
+    batchRows: number;
+    /** ... or when its first message is this old. */
+    batchMs: number;
+    /** Batches written concurrently (1 on the embedded PGlite, which is one backend). */
+    writers: number;
+    /** Messages held unacknowledged at most (MQTT 5 Receive Maximum towards an external broker). */
+    maxInFlight: number;
+    /** How long a device's credentials and patient link are cached (changes also invalidate at once). */
+    deviceCacheSeconds: number;
   };
   retentionDays: number;
   /** Seed a demo ward and run its simulated devices when the database is new (embedded mode). */
@@ -108,7 +141,20 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
     logLevel: e.LOG_LEVEL,
     database: { url: e.DATABASE_URL },
     redis: { url: e.REDIS_URL },
-    mqtt: { url: e.MQTT_URL, embeddedPort: e.VIGIL_MQTT_PORT, embeddedPortExplicit: present.VIGIL_MQTT_PORT !== undefined },
+    mqtt: {
+      url: e.MQTT_URL,
+      embeddedPort: e.VIGIL_MQTT_PORT,
+      embeddedPortExplicit: present.VIGIL_MQTT_PORT !== undefined,
+      clientId: e.VIGIL_MQTT_CLIENT_ID ?? `vigil-${os.hostname().replace(/[^A-Za-z0-9_.:-]/g, '-').slice(0, 50)}`,
+      shareGroup: e.VIGIL_MQTT_SHARE_GROUP,
+    },
+    ingest: {
+      batchRows: e.VIGIL_INGEST_BATCH_ROWS,
+      batchMs: e.VIGIL_INGEST_BATCH_MS,
+      writers: e.VIGIL_INGEST_WRITERS,
+      maxInFlight: e.VIGIL_INGEST_MAX_IN_FLIGHT,
+      deviceCacheSeconds: e.VIGIL_DEVICE_CACHE_SECONDS,
+    },
     retentionDays: e.VIGIL_RETENTION_DAYS,
     demo: e.VIGIL_DEMO,
     publicUrl: e.VIGIL_PUBLIC_URL ?? `http://localhost:${e.PORT}`,

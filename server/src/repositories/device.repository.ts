@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DatabaseRepository } from './database.repository.js';
+import type { StatusUpdate } from '../domain/ingest-batch.js';
+import { DatabaseRepository, type Queryable } from './database.repository.js';
 
 export interface Device {
   id: string;
@@ -10,6 +11,14 @@ export interface Device {
   battery: number | null;
   lastSeen: Date | null;
   createdAt: Date;
+}
+
+/** What the broker hooks and the ingest pipeline need to know about a device. */
+export interface DeviceCredentials {
+  id: string;
+  patientId: string | null;
+  secretHash: string;
+  revokedAt: Date | null;
 }
 
 const COLUMNS = `id, patient_id AS "patientId", kind, revoked_at AS "revokedAt", online, battery,
@@ -35,5 +44,43 @@ export class DeviceRepository {
   async count(): Promise<number> {
     const { rows } = await this.db.query<{ n: number }>('SELECT count(*) AS n FROM devices WHERE revoked_at IS NULL');
     return rows[0].n;
+  }
+
+  // ---- Ingest (device protocol v1): broker authentication and device status ----
+
+  async findCredentials(id: string): Promise<DeviceCredentials | undefined> {
+    const { rows } = await this.db.query<DeviceCredentials>(
+      `SELECT id, patient_id AS "patientId", secret_hash AS "secretHash", revoked_at AS "revokedAt" FROM devices WHERE id = $1`,
+      [id],
+    );
+    return rows[0];
+  }
+
+  /**
+   * Applies status messages (one per device). A status older than the one already applied
+   * is skipped, so batches committing out of order, on any instance, leave the newest.
+   */
+  async applyStatuses(updates: StatusUpdate[], on: Queryable = this.db): Promise<void> {
+    if (updates.length === 0) return;
+    const round = (n: number | undefined) => (n === undefined ? null : Math.round(n));
+    await on.query(
+      `UPDATE devices d
+          SET online = u.online,
+              battery = COALESCE(u.battery, d.battery),
+              rssi = COALESCE(u.rssi, d.rssi),
+              firmware = COALESCE(u.fw, d.firmware),
+              last_seen = u.received_at
+         FROM unnest($1::uuid[], $2::boolean[], $3::smallint[], $4::smallint[], $5::text[], $6::timestamptz[])
+              AS u(id, online, battery, rssi, fw, received_at)
+        WHERE d.id = u.id AND (d.last_seen IS NULL OR d.last_seen <= u.received_at)`,
+      [
+        updates.map((u) => u.deviceId),
+        updates.map((u) => u.online),
+        updates.map((u) => round(u.battery)),
+        updates.map((u) => round(u.rssi)),
+        updates.map((u) => u.fw ?? null),
+        updates.map((u) => u.receivedAt.toISOString()),
+      ],
+    );
   }
 }

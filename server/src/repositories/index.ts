@@ -2,9 +2,13 @@ import { AuditRepository } from './audit.repository.js';
 import { CryptoRepository } from './crypto.repository.js';
 import { DeadLetterRepository } from './dead-letter.repository.js';
 import { DemoWardRepository } from './demo-ward.repository.js';
+import { DeviceChangeRepository } from './device-change.repository.js';
+import { DeviceEventRepository } from './device-event.repository.js';
 import { DeviceRepository } from './device.repository.js';
 import { EventRepository } from './event.repository.js';
 import { MigrationRepository } from './migration.repository.js';
+import { MqttConsumerRepository } from './mqtt-consumer.repository.js';
+import { MqttEmbeddedRepository } from './mqtt-embedded.repository.js';
 import { PatientRepository } from './patient.repository.js';
 import { ReadingRepository } from './reading.repository.js';
 import { StorageRepository } from './storage.repository.js';
@@ -17,6 +21,7 @@ export const CORE_REPOSITORIES = [
   CryptoRepository,
   DeadLetterRepository,
   DemoWardRepository,
+  DeviceEventRepository,
   DeviceRepository,
   EventRepository,
   MigrationRepository,
@@ -26,3 +31,6 @@ export const CORE_REPOSITORIES = [
   TeamRepository,
   UserRepository,
 ];
+
+/** Ingest repositories that need Redis or the MQTT broker (server only). */
+export const INGEST_REPOSITORIES = [DeviceChangeRepository, MqttConsumerRepository, MqttEmbeddedRepository];

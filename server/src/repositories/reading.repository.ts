@@ -1,14 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { HistorySource } from '../domain/history-resolution.js';
+import type { ReadingRow } from '../domain/ingest-batch.js';
 import { DatabaseRepository, type Queryable } from './database.repository.js';
 
-export interface ReadingRow {
-  time: Date;
-  patientId: string;
-  deviceId: string;
-  metric: string;
-  value: number;
-}
+export type { ReadingRow };
 
 export interface HistoryPoint {
   t: Date;
@@ -43,24 +38,33 @@ function rollupUpsert(view: 'readings_1m' | 'readings_1h', width: string): strin
         last_time = GREATEST(r.last_time, EXCLUDED.last_time)`;
 }
 
+/** The unique key of each row inserted (not skipped as a duplicate), compact to transfer. */
+const INSERTED_KEY = `device_id AS d, metric AS m, (extract(epoch FROM time) * 1000)::float8 AS t`;
+
 const INSERT_TIMESCALE = `INSERT INTO readings (time, patient_id, device_id, metric, value) ${UNNEST}
-  ON CONFLICT (device_id, metric, time) DO NOTHING`;
+  ON CONFLICT (device_id, metric, time) DO NOTHING
+  RETURNING ${INSERTED_KEY}`;
 
 const INSERT_POSTGRES = `WITH inserted AS (
     INSERT INTO readings (time, patient_id, device_id, metric, value) ${UNNEST}
     ON CONFLICT (device_id, metric, time) DO NOTHING
-    RETURNING time, patient_id, metric, value
+    RETURNING time, patient_id, device_id, metric, value
   ), m AS (${rollupUpsert('readings_1m', '1 minute')}),
   h AS (${rollupUpsert('readings_1h', '1 hour')})
-  SELECT count(*)::int AS inserted FROM inserted`;
+  SELECT ${INSERTED_KEY} FROM inserted`;
+
+const keyOf = (deviceId: string, metric: string, ms: number) => `${deviceId}|${metric}|${ms}`;
 
 @Injectable()
 export class ReadingRepository {
   constructor(private readonly db: DatabaseRepository) {}
 
-  /** Stores a batch in one statement; duplicates of (device, metric, time) are skipped. Returns rows inserted. */
-  async insert(rows: ReadingRow[], on: Queryable = this.db): Promise<number> {
-    if (rows.length === 0) return 0;
+  /**
+   * Stores a batch in one statement; duplicates of (device, metric, time), already stored or
+   * twice in the batch, are skipped. Returns the rows actually inserted.
+   */
+  async insert(rows: ReadingRow[], on: Queryable = this.db): Promise<ReadingRow[]> {
+    if (rows.length === 0) return [];
     const columns = [
       rows.map((row) => row.time.toISOString()),
       rows.map((row) => row.patientId),
@@ -68,11 +72,12 @@ export class ReadingRepository {
       rows.map((row) => row.metric),
       rows.map((row) => row.value),
     ];
-    if (this.db.dialect === 'timescaledb') {
-      return (await on.query(INSERT_TIMESCALE, columns)).rowCount ?? 0;
-    }
-    const { rows: result } = await on.query<{ inserted: number }>(INSERT_POSTGRES, columns);
-    return result[0].inserted;
+    const sql = this.db.dialect === 'timescaledb' ? INSERT_TIMESCALE : INSERT_POSTGRES;
+    const { rows: inserted } = await on.query<{ d: string; m: string; t: number }>(sql, columns);
+    if (inserted.length === rows.length) return rows;
+    // Some were duplicates: keep the input rows whose key came back, each key once.
+    const keys = new Set(inserted.map((row) => keyOf(row.d, row.m, row.t)));
+    return rows.filter((row) => keys.delete(keyOf(row.deviceId, row.metric, row.time.getTime())));
   }
 
   /** Raw samples in [from, to), oldest first, at most `limit`. */

@@ -1,0 +1,116 @@
+import type { RejectReason } from './protocol.js';
+
+/**
+ * A write batch of the ingest pipeline: the rows of many device messages, written in one
+ * transaction, and the acknowledgements to send once it has committed. Pure data and rules;
+ * the writer service owns the clock and the database.
+ */
+
+export interface ReadingRow {
+  time: Date;
+  patientId: string;
+  deviceId: string;
+  metric: string;
+  value: number;
+}
+
+export interface EventRow {
+  time: Date;
+  patientId: string;
+  deviceId: string;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+export interface StatusUpdate {
+  deviceId: string;
+  online: boolean;
+  battery?: number;
+  rssi?: number;
+  fw?: string;
+  /** Server time the status arrived: the newest one wins, also across batches and instances. */
+  receivedAt: Date;
+}
+
+export interface DeadLetter {
+  receivedAt: Date;
+  topic: string;
+  deviceId: string | null;
+  reason: RejectReason;
+  detail: string;
+  payloadExcerpt: string;
+}
+
+/** What one message contributes; any part may be absent. */
+export interface BatchWork {
+  readings?: ReadingRow[];
+  event?: EventRow;
+  status?: StatusUpdate;
+  deadLetters?: DeadLetter[];
+}
+
+export interface BatchLimits {
+  /** Rows (readings, events, statuses, dead letters) after which a batch is written at once. */
+  maxRows: number;
+  /** Age after which a batch is written however small it is. */
+  maxAgeMs: number;
+}
+
+export class WriteBatch<Ack> {
+  readonly readings: ReadingRow[] = [];
+  readonly events: EventRow[] = [];
+  readonly deadLetters: DeadLetter[] = [];
+  readonly acks: Ack[] = [];
+  private readonly statusByDevice = new Map<string, StatusUpdate>();
+
+  add(work: BatchWork, ack: Ack): void {
+    if (work.readings) for (const row of work.readings) this.readings.push(row);
+    if (work.event) this.events.push(work.event);
+    if (work.deadLetters) for (const letter of work.deadLetters) this.deadLetters.push(letter);
+    if (work.status) {
+      const previous = this.statusByDevice.get(work.status.deviceId);
+      if (!previous || previous.receivedAt <= work.status.receivedAt) this.statusByDevice.set(work.status.deviceId, work.status);
+    }
+    this.acks.push(ack);
+  }
+
+  get rows(): number {
+    return this.readings.length + this.events.length + this.deadLetters.length + this.statusByDevice.size;
+  }
+
+  get messages(): number {
+    return this.acks.length;
+  }
+
+  /** Only readings: one statement, no explicit transaction needed. */
+  get readingsOnly(): boolean {
+    return this.events.length === 0 && this.deadLetters.length === 0 && this.statusByDevice.size === 0;
+  }
+
+  isFull(limits: BatchLimits): boolean {
+    return this.rows >= limits.maxRows;
+  }
+
+  /**
+   * Readings in (device, metric, time) order, the unique key's order: concurrent batches then
+   * take their index locks in the same order and cannot deadlock on a re-sent sample.
+   */
+  sortedReadings(): ReadingRow[] {
+    return [...this.readings].sort(
+      (a, b) =>
+        (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0) ||
+        (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0) ||
+        a.time.getTime() - b.time.getTime(),
+    );
+  }
+
+  /** The newest status per device, in device order (lock order again). */
+  statuses(): StatusUpdate[] {
+    return [...this.statusByDevice.values()].sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
+  }
+}
+
+/** Wait before retry number `attempt` (0-based) of a failed write: 100 ms doubling to 5 s. */
+export function retryDelayMs(attempt: number): number {
+  return Math.min(5000, 100 * 2 ** Math.min(attempt, 16));
+}

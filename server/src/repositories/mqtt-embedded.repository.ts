@@ -1,0 +1,91 @@
+import { Injectable } from '@nestjs/common';
+import type { AuthenticateError, Client } from 'aedes';
+import { BrokerRepository } from './broker.repository.js';
+
+export type AuthenticationResult = 'ok' | 'refused' | 'unavailable';
+
+/** What the server decides for the embedded broker; the repository turns it into aedes hooks. */
+export interface EmbeddedBrokerHooks {
+  authenticate(username: string | undefined, password: string | undefined): Promise<AuthenticationResult>;
+  /** `done()` lets aedes acknowledge (PUBACK) the message; `done(error)` closes the client's connection instead. */
+  publish(deviceId: string | undefined, topic: string, payload: Buffer, done: (error?: Error) => void): void;
+  maySubscribe(deviceId: string | undefined, topicFilter: string): boolean;
+}
+
+// MQTT 3.1.1 CONNACK return codes.
+const SERVER_UNAVAILABLE = 3;
+const NOT_AUTHORIZED = 5;
+
+/**
+ * The in-process aedes broker, seen from the server: installs the authentication and
+ * authorisation hooks, remembers which device each connection authenticated as, and closes
+ * a device's connections on demand (revocation). aedes runs authorizePublish concurrently for
+ * a client's in-flight messages and sends the PUBACK only after its callback, so holding that
+ * callback until the commit acknowledges after commit without serialising the connection.
+ */
+@Injectable()
+export class MqttEmbeddedRepository {
+  private readonly deviceOf = new WeakMap<Client, string>();
+  private readonly connections = new Map<string, Set<Client>>();
+
+  constructor(private readonly broker: BrokerRepository) {}
+
+  get isEmbedded(): boolean {
+    return this.broker.embedded !== undefined;
+  }
+
+  install(hooks: EmbeddedBrokerHooks): void {
+    const aedes = this.broker.embedded;
+    if (!aedes) throw new Error('there is no embedded broker');
+    aedes.authenticate = (client, username, password, done) => {
+      hooks.authenticate(username, password?.toString('utf8')).then(
+        (result) => {
+          if (result === 'ok') {
+            this.deviceOf.set(client, username!);
+            return done(null, true);
+          }
+          const error = new Error(result === 'refused' ? 'not authorized' : 'server unavailable') as AuthenticateError;
+          error.returnCode = result === 'refused' ? NOT_AUTHORIZED : SERVER_UNAVAILABLE;
+          done(error, false);
+        },
+        () => {
+          const error = new Error('server unavailable') as AuthenticateError;
+          error.returnCode = SERVER_UNAVAILABLE;
+          done(error, false);
+        },
+      );
+    };
+    aedes.authorizePublish = (client, packet, done) => {
+      // `client` is null for a Last Will aedes publishes after its client is long gone.
+      const deviceId = client ? this.deviceOf.get(client) : undefined;
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      hooks.publish(deviceId, packet.topic, payload, (error) => done(error ?? null));
+    };
+    aedes.authorizeSubscribe = (client, subscription, done) => {
+      // null refuses this one subscription (SUBACK 0x80) and keeps the connection.
+      done(null, hooks.maySubscribe(client ? this.deviceOf.get(client) : undefined, subscription.topic) ? subscription : null);
+    };
+    aedes.on('client', (client) => {
+      const deviceId = this.deviceOf.get(client);
+      if (!deviceId) return;
+      let set = this.connections.get(deviceId);
+      if (!set) this.connections.set(deviceId, (set = new Set()));
+      set.add(client);
+    });
+    aedes.on('clientDisconnect', (client) => {
+      const deviceId = this.deviceOf.get(client);
+      const set = deviceId ? this.connections.get(deviceId) : undefined;
+      set?.delete(client);
+      if (set?.size === 0) this.connections.delete(deviceId!);
+    });
+  }
+
+  /** Closes every live connection of the device; returns how many. */
+  disconnect(deviceId: string): number {
+    const set = this.connections.get(deviceId);
+    if (!set) return 0;
+    for (const client of set) client.close();
+    this.connections.delete(deviceId);
+    return set.size;
+  }
+}

@@ -1,0 +1,62 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DEVICE_ID, topicFor } from '../domain/protocol.js';
+import { EventRepository } from '../repositories/event.repository.js';
+import { type AuthenticationResult, MqttEmbeddedRepository } from '../repositories/mqtt-embedded.repository.js';
+import { DeviceDirectoryService } from './device-directory.service.js';
+import { IngestStoppedError } from './ingest-writer.service.js';
+import { IngestService } from './ingest.service.js';
+
+/**
+ * Device security and intake on the embedded aedes broker, hooked in directly (the server
+ * does not subscribe as a client): devices authenticate against the devices table, publish
+ * only under their own id, subscribe only to their own commands, and each reading is
+ * acknowledged only after its batch is committed. A revoked or rotated device's live
+ * connections are closed as soon as `device.changed` says so (here or on another instance).
+ */
+@Injectable()
+export class EmbeddedIngestService {
+  private readonly logger = new Logger('EmbeddedIngestService');
+  private accepting = false;
+  private unsubscribe?: () => void;
+
+  constructor(
+    private readonly broker: MqttEmbeddedRepository,
+    private readonly directory: DeviceDirectoryService,
+    private readonly ingest: IngestService,
+    private readonly events: EventRepository,
+  ) {}
+
+  get isEmbedded(): boolean {
+    return this.broker.isEmbedded;
+  }
+
+  start(): void {
+    this.broker.install({
+      authenticate: (username, password) => this.authenticate(username, password),
+      publish: (deviceId, topic, payload, done) => {
+        if (!this.accepting) return done(new IngestStoppedError());
+        this.ingest.ingest({ topic, payload, authenticatedAs: deviceId }, done);
+      },
+      maySubscribe: (deviceId, filter) => deviceId !== undefined && filter === topicFor(deviceId, 'commands'),
+    });
+    this.unsubscribe = this.events.on('device.changed', ({ deviceId, change }) => {
+      if (change !== 'revoked' && change !== 'rotated') return;
+      const closed = this.broker.disconnect(deviceId);
+      if (closed) this.logger.log(`closed ${closed} connection(s) of ${change} device ${deviceId}`);
+    });
+    this.accepting = true;
+  }
+
+  /** New messages are refused (not acknowledged; devices send them again to the next server). */
+  stopIntake(): void {
+    this.accepting = false;
+    this.unsubscribe?.();
+  }
+
+  private async authenticate(username: string | undefined, password: string | undefined): Promise<AuthenticationResult> {
+    if (!this.accepting) return 'unavailable';
+    if (!username || !password || !DEVICE_ID.test(username)) return 'refused';
+    const result = await this.directory.check(username, password);
+    return result === 'ok' ? 'ok' : 'refused';
+  }
+}

@@ -1,0 +1,33 @@
+import { Injectable } from '@nestjs/common';
+import type { Counter, Gauge, Histogram } from 'prom-client';
+import { MetricsRepository } from '../repositories/metrics.repository.js';
+
+/** The ingest pipeline's Prometheus metrics (GET /metrics), declared once. */
+@Injectable()
+export class IngestMetrics {
+  readonly messages: Counter<'kind'>;
+  readonly points: Counter;
+  readonly duplicatePoints: Counter;
+  readonly rejects: Counter<'reason'>;
+  readonly deadLetters: Counter;
+  readonly batchRows: Histogram;
+  readonly commitSeconds: Histogram;
+  readonly writeFailures: Counter;
+  readonly inFlight: Gauge;
+
+  constructor(metrics: MetricsRepository) {
+    this.messages = metrics.counter('vigil_ingest_messages_total', 'Device messages received, by kind', ['kind']);
+    this.points = metrics.counter('vigil_ingest_points_total', 'Reading points committed (the ingest rate)');
+    this.duplicatePoints = metrics.counter('vigil_ingest_duplicate_points_total', 'Reading points skipped as already stored');
+    this.rejects = metrics.counter('vigil_ingest_rejects_total', 'Rejections by reason (docs/protocol.md)', ['reason']);
+    this.deadLetters = metrics.counter('vigil_ingest_dead_letters_total', 'Rows committed to the dead_letters table');
+    this.batchRows = metrics.histogram('vigil_ingest_batch_rows', 'Rows per committed write batch', [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000]);
+    this.commitSeconds = metrics.histogram(
+      'vigil_ingest_commit_seconds',
+      'Time to write and commit one batch',
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    );
+    this.writeFailures = metrics.counter('vigil_ingest_write_failures_total', 'Batch writes that failed and will be retried');
+    this.inFlight = metrics.gauge('vigil_ingest_in_flight_messages', 'Messages received and not yet acknowledged (waiting for their commit)');
+  }
+}

@@ -1,0 +1,187 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
+import { type BatchLimits, type BatchWork, type ReadingRow, retryDelayMs, WriteBatch } from '../domain/ingest-batch.js';
+import { DatabaseRepository, type Queryable } from '../repositories/database.repository.js';
+import { DeadLetterRepository } from '../repositories/dead-letter.repository.js';
+import { DeviceEventRepository } from '../repositories/device-event.repository.js';
+import { DeviceRepository } from '../repositories/device.repository.js';
+import { EventRepository } from '../repositories/event.repository.js';
+import { ReadingRepository } from '../repositories/reading.repository.js';
+import { IngestMetrics } from './ingest-metrics.js';
+
+/**
+ * Called once per message: without an error after the batch holding it has committed (the
+ * transport then acknowledges it), with an error when it will not be stored here (the
+ * transport then does not acknowledge it, and the device or broker sends it again).
+ */
+export type Ack = (error?: Error) => void;
+
+export class IngestStoppedError extends Error {
+  constructor() {
+    super('ingest is stopping; the message was not stored and will be sent again');
+  }
+}
+
+/**
+ * Batches the rows of many messages and writes each batch in one transaction (readings in
+ * one UNNEST statement), then acknowledges its messages. A failed write is retried with
+ * backoff for as long as it takes: nothing is acknowledged meanwhile, so the transports stop
+ * taking new messages once VIGIL_INGEST_MAX_IN_FLIGHT are waiting, and memory stays bounded.
+ *
+ * A batch is written when full, or when it is due (VIGIL_INGEST_BATCH_MS) and a writer is
+ * free; while all writers are busy the current batch keeps filling, so batches grow with load.
+ */
+@Injectable()
+export class IngestWriterService {
+  private readonly logger = new Logger('IngestWriterService');
+  private readonly limits: BatchLimits;
+  private readonly writers: number;
+  private current?: WriteBatch<Ack>;
+  private readonly sealed: Array<WriteBatch<Ack>> = [];
+  private timer?: NodeJS.Timeout;
+  /** The current batch has reached its age limit (set by its timer, not by comparing clocks). */
+  private currentDue = false;
+  private active = 0;
+  private pending = 0;
+  private failingSince?: number;
+  private giveUp = false;
+  private idle?: () => void;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly db: DatabaseRepository,
+    private readonly readings: ReadingRepository,
+    private readonly deviceEvents: DeviceEventRepository,
+    private readonly devices: DeviceRepository,
+    private readonly deadLetters: DeadLetterRepository,
+    private readonly events: EventRepository,
+    private readonly metrics: IngestMetrics,
+  ) {
+    this.limits = { maxRows: config.ingest.batchRows, maxAgeMs: config.ingest.batchMs };
+    // The embedded PGlite is one backend: a second writer would only queue behind the first.
+    this.writers = config.database.url ? config.ingest.writers : 1;
+  }
+
+  /** Messages received and not yet acknowledged or refused. */
+  get inFlight(): number {
+    return this.pending;
+  }
+
+  submit(work: BatchWork, ack: Ack): void {
+    if (this.giveUp) return ack(new IngestStoppedError());
+    this.pending++;
+    this.metrics.inFlight.inc();
+    const batch = (this.current ??= new WriteBatch<Ack>());
+    batch.add(work, ack);
+    if (batch.isFull(this.limits)) {
+      this.seal();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.currentDue = true;
+        this.pump();
+      }, this.limits.maxAgeMs);
+    }
+  }
+
+  /**
+   * Writes what is pending and waits for it. After `deadlineMs`, batches that still cannot be
+   * written are refused (not acknowledged), so their messages are delivered again later.
+   */
+  async drain(deadlineMs: number): Promise<void> {
+    this.seal();
+    if (this.pending === 0) return;
+    const deadline = setTimeout(() => {
+      this.giveUp = true;
+      this.logger.warn(`${this.pending} message(s) not written before stopping; they were not acknowledged and will be sent again`);
+    }, deadlineMs);
+    await new Promise<void>((resolve) => (this.idle = resolve));
+    clearTimeout(deadline);
+  }
+
+  private seal(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.current) this.sealed.push(this.current);
+    this.current = undefined;
+    this.currentDue = false;
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.active < this.writers) {
+      let batch = this.sealed.shift();
+      if (!batch && this.current && this.currentDue) {
+        batch = this.current;
+        this.current = undefined;
+        this.currentDue = false;
+        clearTimeout(this.timer);
+        this.timer = undefined;
+      }
+      if (!batch) return;
+      this.active++;
+      void this.write(batch).finally(() => {
+        this.active--;
+        this.pump();
+      });
+    }
+  }
+
+  private async write(batch: WriteBatch<Ack>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const started = performance.now();
+      try {
+        const inserted = await this.store(batch);
+        this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
+        this.recovered();
+        this.settle(batch);
+        this.metrics.batchRows.observe(batch.rows);
+        this.metrics.points.inc(inserted.length);
+        this.metrics.duplicatePoints.inc(batch.readings.length - inserted.length);
+        this.metrics.deadLetters.inc(batch.deadLetters.length);
+        if (inserted.length) this.events.emit('readings.stored', { rows: inserted });
+        return;
+      } catch (error) {
+        this.metrics.writeFailures.inc();
+        this.failed(error, batch);
+        if (!this.giveUp) await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt)));
+        if (this.giveUp) return this.settle(batch, new IngestStoppedError());
+      }
+    }
+  }
+
+  /** One statement for readings alone (the common case), else one transaction for the whole batch. */
+  private async store(batch: WriteBatch<Ack>): Promise<ReadingRow[]> {
+    if (batch.readingsOnly) return this.readings.insert(batch.sortedReadings());
+    return this.db.transaction(async (tx: Queryable) => {
+      const inserted = await this.readings.insert(batch.sortedReadings(), tx);
+      await this.deviceEvents.insert(batch.events, tx);
+      await this.devices.applyStatuses(batch.statuses(), tx);
+      await this.deadLetters.insert(batch.deadLetters, tx);
+      return inserted;
+    });
+  }
+
+  private settle(batch: WriteBatch<Ack>, error?: Error): void {
+    for (const ack of batch.acks) ack(error);
+    this.pending -= batch.messages;
+    this.metrics.inFlight.dec(batch.messages);
+    if (this.pending === 0 && this.idle) {
+      this.idle();
+      this.idle = undefined;
+    }
+  }
+
+  private failed(error: unknown, batch: WriteBatch<Ack>): void {
+    if (this.failingSince === undefined) {
+      this.failingSince = Date.now();
+      this.logger.error({ err: error }, `writing a batch of ${batch.rows} rows failed; holding acknowledgements and retrying`);
+    }
+  }
+
+  private recovered(): void {
+    if (this.failingSince === undefined) return;
+    this.logger.log(`database writes recovered after ${Date.now() - this.failingSince} ms`);
+    this.failingSince = undefined;
+  }
+}

@@ -1,0 +1,91 @@
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { CLI_ACTOR } from '../../server/src/domain/actor.js';
+import { DatabaseRepository } from '../../server/src/repositories/database.repository.js';
+import { AdminService } from '../../server/src/services/admin.service.js';
+import type { TestPlatform } from './platform.js';
+
+export interface TestDevice {
+  id: string;
+  secret: string;
+  patientId: string;
+}
+
+let counter = 0;
+
+/** A team, a patient and `count` devices provisioned through the admin service. */
+export async function provisionDevices(platform: Pick<TestPlatform, 'app'>, count = 1): Promise<TestDevice[]> {
+  const admin = platform.app.get(AdminService);
+  const team = await admin.createTeam(CLI_ACTOR, `team ${process.pid}-${++counter}-${Date.now()}`);
+  const patient = await admin.createPatient(CLI_ACTOR, { name: 'Test Patient', team: team.id, spo2Scale: 1 });
+  const devices: TestDevice[] = [];
+  for (let i = 0; i < count; i++) {
+    const { device, secret } = await admin.createDevice(CLI_ACTOR, { patient: patient.id, kind: 'pulse_oximeter' });
+    devices.push({ id: device.id, secret, patientId: patient.id });
+  }
+  return devices;
+}
+
+/** An MQTT.js device connection (rejects when the broker refuses it). */
+export async function connectDevice(url: string, device: { id: string; secret: string }, options: IClientOptions = {}): Promise<MqttClient> {
+  const client = mqtt.connect(url, {
+    username: device.id,
+    password: device.secret,
+    clientId: `dev-${device.id.slice(0, 8)}-${Math.random().toString(36).slice(2, 8)}`,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+    ...options,
+  });
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', (error) => {
+      client.end(true);
+      reject(error);
+    });
+  });
+  return client;
+}
+
+/** Publishes at QoS 1 and resolves at the PUBACK. */
+export function publish(client: MqttClient, topic: string, payload: unknown, options: { retain?: boolean } = {}): Promise<void> {
+  const body = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
+  return new Promise((resolve, reject) =>
+    client.publish(topic, body, { qos: 1, retain: options.retain ?? false }, (error) => (error ? reject(error) : resolve())),
+  );
+}
+
+export async function waitFor<T>(probe: () => Promise<T> | T, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await probe();
+  while (!accept(value)) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 50));
+    value = await probe();
+  }
+  return value;
+}
+
+export function sql<R extends Record<string, unknown>>(platform: Pick<TestPlatform, 'app'>, text: string, values?: unknown[]): Promise<R[]> {
+  return platform.app
+    .get(DatabaseRepository)
+    .query<R>(text, values)
+    .then((result) => result.rows);
+}
+
+export async function countReadings(platform: Pick<TestPlatform, 'app'>, deviceId: string): Promise<number> {
+  const [row] = await sql<{ n: number }>(platform, 'SELECT count(*)::int AS n FROM readings WHERE device_id = $1', [deviceId]);
+  return row.n;
+}
+
+/** The value of one Prometheus sample from /metrics, 0 when absent. */
+export async function metric(baseUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const match = /^([a-z_]+)(?:\{([^}]*)\})? ([0-9.e+-]+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const present = (match[2] ?? '').split(',').filter(Boolean);
+    if (wanted.every((label) => present.includes(label))) return Number(match[3]);
+  }
+  return 0;
+}
