@@ -36,10 +36,15 @@ export async function connectDevice(url: string, device: { id: string; secret: s
     ...options,
   });
   await new Promise<void>((resolve, reject) => {
-    client.once('connect', () => resolve());
-    client.once('error', (error) => {
+    const refused = (error: Error) => {
       client.end(true);
       reject(error);
+    };
+    client.once('error', refused);
+    client.once('connect', () => {
+      client.off('error', refused);
+      client.on('error', () => undefined); // later errors: MQTT.js reconnects when asked to
+      resolve();
     });
   });
   return client;

@@ -52,8 +52,8 @@ export class MqttConsumerRepository {
       protocolVersion: 5,
       clean: false,
       properties: { sessionExpiryInterval: SESSION_EXPIRY_SECONDS, receiveMaximum: options.maxInFlight },
-      resubscribe: false, // subscribed on every connect without a session, below
-      reconnectPeriod: 1000,
+      resubscribe: false, // subscribed on every connect, below
+      reconnectPeriod: 250, // short: Mosquitto 2.0 drops what arrives for the group before we resubscribe
       connectTimeout: 10_000,
       manualConnect: true,
     };
@@ -67,13 +67,13 @@ export class MqttConsumerRepository {
       this.waiting = undefined; // that connection's reader is gone with it
       options.onConnectionChange?.(false);
     });
-    client.on('connect', (connack) => {
+    client.on('connect', () => {
       options.onConnectionChange?.(true);
-      if (!connack.sessionPresent) {
-        client.subscribe(options.topics, { qos: 1 }, (error) => {
-          if (error) client.emit('error', error);
-        });
-      }
+      // Also when the broker resumed the session: Mosquitto 2.0 does not restore shared
+      // subscriptions from its persistence file after a restart. Subscribing again is harmless.
+      client.subscribe(options.topics, { qos: 1 }, (error) => {
+        if (error) client.emit('error', error);
+      });
     });
     await new Promise<void>((resolve) => {
       client.once('connect', () => resolve());

@@ -12,6 +12,9 @@ export interface EmbeddedBrokerHooks {
   maySubscribe(deviceId: string | undefined, topicFilter: string): boolean;
 }
 
+/** aedes clients can stop and resume reading their connection (not in its type definitions). */
+type PausableClient = Client & { pause(): void; resume(): void };
+
 // MQTT 3.1.1 CONNACK return codes.
 const SERVER_UNAVAILABLE = 3;
 const NOT_AUTHORIZED = 5;
@@ -27,6 +30,8 @@ const NOT_AUTHORIZED = 5;
 export class MqttEmbeddedRepository {
   private readonly deviceOf = new WeakMap<Client, string>();
   private readonly connections = new Map<string, Set<Client>>();
+  private intakePaused = false;
+  private readonly paused = new Set<PausableClient>();
 
   constructor(private readonly broker: BrokerRepository) {}
 
@@ -56,6 +61,7 @@ export class MqttEmbeddedRepository {
       );
     };
     aedes.authorizePublish = (client, packet, done) => {
+      if (client && this.intakePaused) this.pauseClient(client as PausableClient);
       // `client` is null for a Last Will aedes publishes after its client is long gone.
       const deviceId = client ? this.deviceOf.get(client) : undefined;
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
@@ -78,6 +84,28 @@ export class MqttEmbeddedRepository {
       set?.delete(client);
       if (set?.size === 0) this.connections.delete(deviceId!);
     });
+  }
+
+  /**
+   * While paused, each client that publishes stops being read after that message (its
+   * backlog waits in its own TCP buffers and on the device), so what the server holds stays
+   * bounded by the cap plus one read per connection.
+   */
+  pauseIntake(): void {
+    this.intakePaused = true;
+  }
+
+  resumeIntake(): void {
+    this.intakePaused = false;
+    for (const client of this.paused) client.resume();
+    this.paused.clear();
+  }
+
+  private pauseClient(client: PausableClient): void {
+    if (this.paused.has(client)) return;
+    client.pause();
+    this.paused.add(client);
+    client.once('close', () => this.paused.delete(client));
   }
 
   /** Closes every live connection of the device; returns how many. */

@@ -1,9 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
 import { DEVICE_ID, topicFor } from '../domain/protocol.js';
 import { EventRepository } from '../repositories/event.repository.js';
 import { type AuthenticationResult, MqttEmbeddedRepository } from '../repositories/mqtt-embedded.repository.js';
 import { DeviceDirectoryService } from './device-directory.service.js';
-import { IngestStoppedError } from './ingest-writer.service.js';
+import { IngestStoppedError, IngestWriterService } from './ingest-writer.service.js';
 import { IngestService } from './ingest.service.js';
 
 /**
@@ -12,6 +13,8 @@ import { IngestService } from './ingest.service.js';
  * only under their own id, subscribe only to their own commands, and each reading is
  * acknowledged only after its batch is committed. A revoked or rotated device's live
  * connections are closed as soon as `device.changed` says so (here or on another instance).
+ * Past VIGIL_INGEST_MAX_IN_FLIGHT unacknowledged messages (a slow or absent database), the
+ * broker stops reading from publishing clients until commits free room.
  */
 @Injectable()
 export class EmbeddedIngestService {
@@ -20,7 +23,9 @@ export class EmbeddedIngestService {
   private unsubscribe?: () => void;
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly broker: MqttEmbeddedRepository,
+    private readonly writer: IngestWriterService,
     private readonly directory: DeviceDirectoryService,
     private readonly ingest: IngestService,
     private readonly events: EventRepository,
@@ -36,8 +41,12 @@ export class EmbeddedIngestService {
       publish: (deviceId, topic, payload, done) => {
         if (!this.accepting) return done(new IngestStoppedError());
         this.ingest.ingest({ topic, payload, authenticatedAs: deviceId }, done);
+        if (this.writer.inFlight >= this.config.ingest.maxInFlight) this.broker.pauseIntake();
       },
       maySubscribe: (deviceId, filter) => deviceId !== undefined && filter === topicFor(deviceId, 'commands'),
+    });
+    this.writer.onSettled(() => {
+      if (this.writer.inFlight < this.config.ingest.maxInFlight) this.broker.resumeIntake();
     });
     this.unsubscribe = this.events.on('device.changed', ({ deviceId, change }) => {
       if (change !== 'revoked' && change !== 'rotated') return;

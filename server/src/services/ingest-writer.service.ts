@@ -46,6 +46,7 @@ export class IngestWriterService {
   private failingSince?: number;
   private giveUp = false;
   private idle?: () => void;
+  private readonly settledListeners: Array<() => void> = [];
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -65,6 +66,11 @@ export class IngestWriterService {
   /** Messages received and not yet acknowledged or refused. */
   get inFlight(): number {
     return this.pending;
+  }
+
+  /** Called after each batch is acknowledged or refused (transports resume intake here). */
+  onSettled(listener: () => void): void {
+    this.settledListeners.push(listener);
   }
 
   submit(work: BatchWork, ack: Ack): void {
@@ -166,6 +172,7 @@ export class IngestWriterService {
     for (const ack of batch.acks) ack(error);
     this.pending -= batch.messages;
     this.metrics.inFlight.dec(batch.messages);
+    for (const listener of this.settledListeners) listener();
     if (this.pending === 0 && this.idle) {
       this.idle();
       this.idle = undefined;
