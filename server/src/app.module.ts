@@ -4,6 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/app.config.js';
+import { BrokerAuthController } from './controllers/broker-auth.controller.js';
 import { HealthController } from './controllers/health.controller.js';
 import { MetricsController } from './controllers/metrics.controller.js';
 import { CoreModule } from './core.module.js';
@@ -32,7 +33,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CoreModule.forRoot(config, db), LoggerModule.forRoot({ pinoHttp: httpLogOptions(logger) }), TerminusModule],
-      controllers: [HealthController, MetricsController],
+      controllers: [HealthController, MetricsController, BrokerAuthController],
       providers: [
         { provide: RedisRepository, useValue: redis },
         { provide: BrokerRepository, useValue: broker },

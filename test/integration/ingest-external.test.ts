@@ -16,6 +16,8 @@ import { startTestRedis } from '../support/redis.js';
  */
 jest.setTimeout(30_000);
 
+const BROKER_TOKEN = 'test-broker-token-0123456789abcdef';
+
 describe('ingest through an external broker (Mosquitto)', () => {
   let database: TestDatabase;
   let mosquitto: TestMosquitto;
@@ -29,7 +31,16 @@ describe('ingest through an external broker (Mosquitto)', () => {
 
   beforeAll(async () => {
     [database, mosquitto, redis] = await Promise.all([createTestDatabase(), startMosquitto(), startTestRedis()]);
-    env = { DATABASE_URL: database.url, REDIS_URL: redis.url, MQTT_URL: mosquitto.url, VIGIL_MQTT_CLIENT_ID: 'vigil-test-a' };
+    const serverUrl = new URL(mosquitto.url);
+    serverUrl.username = 'vigil-server';
+    serverUrl.password = 'server-password';
+    env = {
+      DATABASE_URL: database.url,
+      REDIS_URL: redis.url,
+      MQTT_URL: serverUrl.toString(),
+      VIGIL_MQTT_CLIENT_ID: 'vigil-test-a',
+      VIGIL_BROKER_AUTH_TOKEN: BROKER_TOKEN,
+    };
     platform = await startTestPlatform(env);
     [device] = await provisionDevices(platform, 1);
     client = await connectDevice(mosquitto.url, device, { reconnectPeriod: 200 });
@@ -143,5 +154,48 @@ describe('ingest through an external broker (Mosquitto)', () => {
     } finally {
       await second.close();
     }
+  });
+
+  describe('EMQX HTTP authentication and authorisation endpoints', () => {
+    const call = async (path: string, body: unknown, token: string | null = BROKER_TOKEN) => {
+      const response = await fetch(`${platform.baseUrl}/api/broker/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as { result?: string } };
+    };
+
+    it('answers only the broker that presents the token', async () => {
+      const body = { username: device.id, password: device.secret };
+      expect((await call('authenticate', body, null)).status).toBe(404);
+      expect((await call('authenticate', body, 'wrong-token-0123456789abcdef')).status).toBe(404);
+      expect(await call('authenticate', body)).toEqual({ status: 200, body: { result: 'allow', is_superuser: false } });
+      expect((await call('authorize', { username: device.id, topic: 'x', action: 'delete' })).status).toBe(400);
+    });
+
+    it('authenticates devices by their secret, refuses unknown and revoked ones, and knows the server user', async () => {
+      const result = async (username: string, password: string) => (await call('authenticate', { username, password, clientid: 'c' })).body.result;
+      expect(await result(device.id, 'wrong')).toBe('deny');
+      expect(await result('00000000-0000-4000-8000-000000000000', 'x')).toBe('deny');
+      expect(await result('vigil-server', 'server-password')).toBe('allow');
+      expect(await result('vigil-server', 'guess')).toBe('deny');
+      const [doomed] = await provisionDevices(platform, 1);
+      expect(await result(doomed.id, doomed.secret)).toBe('allow');
+      await sql(platform, 'UPDATE devices SET revoked_at = now() WHERE id = $1', [doomed.id]);
+      platform.app.get(EventRepository).emit('device.changed', { deviceId: doomed.id, change: 'revoked' });
+      await waitFor(() => result(doomed.id, doomed.secret), (r) => r === 'deny');
+    });
+
+    it('authorises topics by the device protocol rules', async () => {
+      const result = async (username: string, action: string, topic: string) => (await call('authorize', { username, action, topic })).body.result;
+      expect(await result(device.id, 'publish', topicFor(device.id, 'readings'))).toBe('allow');
+      expect(await result(device.id, 'publish', 'vigil/v1/devices/00000000-0000-4000-8000-000000000000/readings')).toBe('deny');
+      expect(await result(device.id, 'subscribe', topicFor(device.id, 'commands'))).toBe('allow');
+      expect(await result(device.id, 'subscribe', 'vigil/v1/devices/+/readings')).toBe('deny');
+      expect(await result('vigil-server', 'subscribe', '$share/vigil/vigil/v1/devices/+/readings')).toBe('allow');
+      expect(await result('vigil-server', 'publish', topicFor(device.id, 'commands'))).toBe('allow');
+      expect(await result('vigil-server', 'publish', topicFor(device.id, 'readings'))).toBe('deny');
+    });
   });
 });

@@ -69,6 +69,7 @@ const envSchema = z.object({
     .trim()
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'expected 1 to 64 letters, digits, or _ . : -')
     .optional(),
+  VIGIL_BROKER_AUTH_TOKEN: z.string().trim().min(24, 'expected at least 24 characters (e.g. openssl rand -hex 24)').optional(),
   VIGIL_MQTT_SHARE_GROUP: z
     .string()
     .trim()
@@ -96,6 +97,8 @@ export interface AppConfig {
     clientId: string;
     shareGroup: string;
   };
+  /** Shared secret an external broker (EMQX) presents to /api/broker/*; unset = those endpoints are off. */
+  brokerAuthToken?: string;
   ingest: {
     /** A batch is written when it holds this many rows ... */
     batchRows: number;
@@ -148,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
       clientId: e.VIGIL_MQTT_CLIENT_ID ?? `vigil-${os.hostname().replace(/[^A-Za-z0-9_.:-]/g, '-').slice(0, 50)}`,
       shareGroup: e.VIGIL_MQTT_SHARE_GROUP,
     },
+    brokerAuthToken: e.VIGIL_BROKER_AUTH_TOKEN,
     ingest: {
       batchRows: e.VIGIL_INGEST_BATCH_ROWS,
       batchMs: e.VIGIL_INGEST_BATCH_MS,

@@ -31,7 +31,8 @@ export class MqttEmbeddedRepository {
   private readonly deviceOf = new WeakMap<Client, string>();
   private readonly connections = new Map<string, Set<Client>>();
   private intakePaused = false;
-  private readonly paused = new Set<PausableClient>();
+  /** Paused clients, each with the close listener that forgets it. */
+  private readonly paused = new Map<PausableClient, () => void>();
 
   constructor(private readonly broker: BrokerRepository) {}
 
@@ -97,15 +98,20 @@ export class MqttEmbeddedRepository {
 
   resumeIntake(): void {
     this.intakePaused = false;
-    for (const client of this.paused) client.resume();
+    if (this.paused.size === 0) return;
+    for (const [client, forget] of this.paused) {
+      client.off('close', forget);
+      client.resume();
+    }
     this.paused.clear();
   }
 
   private pauseClient(client: PausableClient): void {
     if (this.paused.has(client)) return;
     client.pause();
-    this.paused.add(client);
-    client.once('close', () => this.paused.delete(client));
+    const forget = () => this.paused.delete(client);
+    this.paused.set(client, forget);
+    client.once('close', forget);
   }
 
   /** Closes every live connection of the device; returns how many. */

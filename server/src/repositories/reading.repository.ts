@@ -16,7 +16,9 @@ export interface HistoryPoint {
 
 // date_bin and time_bucket agree on minute and hour widths with this origin.
 const ORIGIN = `TIMESTAMPTZ '2000-01-01 00:00:00+00'`;
-const UNNEST = `SELECT * FROM unnest($1::timestamptz[], $2::uuid[], $3::uuid[], $4::text[], $5::float8[])`;
+// Times travel as epoch milliseconds: cheaper to send than ISO strings at 50k rows/s.
+const UNNEST = `SELECT to_timestamp(t / 1000.0), p, d, m, v
+  FROM unnest($1::float8[], $2::uuid[], $3::uuid[], $4::text[], $5::float8[]) AS u(t, p, d, m, v)`;
 
 /**
  * On plain PostgreSQL the rollups are kept by the same statement that stores the readings:
@@ -66,7 +68,7 @@ export class ReadingRepository {
   async insert(rows: ReadingRow[], on: Queryable = this.db): Promise<ReadingRow[]> {
     if (rows.length === 0) return [];
     const columns = [
-      rows.map((row) => row.time.toISOString()),
+      rows.map((row) => row.time.getTime()),
       rows.map((row) => row.patientId),
       rows.map((row) => row.deviceId),
       rows.map((row) => row.metric),

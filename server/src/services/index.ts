@@ -1,4 +1,5 @@
 import { AdminService } from './admin.service.js';
+import { BrokerAuthService } from './broker-auth.service.js';
 import { DeviceDirectoryService } from './device-directory.service.js';
 import { HistoryService } from './history.service.js';
 import { IngestMetrics } from './ingest-metrics.js';
@@ -18,6 +19,7 @@ export const CORE_SERVICES = [AdminService, HistoryService, MigrationService, Op
 
 /** Device ingest: MQTT intake, validation, batching and writing (server only; see ingest-pipeline.service.ts). */
 export const INGEST_SERVICES = [
+  BrokerAuthService,
   DeviceDirectoryService,
   EmbeddedIngestService,
   ExternalIngestService,

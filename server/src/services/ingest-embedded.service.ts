@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
-import { DEVICE_ID, topicFor } from '../domain/protocol.js';
+import { DEVICE_ID } from '../domain/protocol.js';
+import { deviceMay } from '../domain/topic-rights.js';
 import { EventRepository } from '../repositories/event.repository.js';
 import { type AuthenticationResult, MqttEmbeddedRepository } from '../repositories/mqtt-embedded.repository.js';
 import { DeviceDirectoryService } from './device-directory.service.js';
@@ -43,7 +44,7 @@ export class EmbeddedIngestService {
         this.ingest.ingest({ topic, payload, authenticatedAs: deviceId }, done);
         if (this.writer.inFlight >= this.config.ingest.maxInFlight) this.broker.pauseIntake();
       },
-      maySubscribe: (deviceId, filter) => deviceId !== undefined && filter === topicFor(deviceId, 'commands'),
+      maySubscribe: (deviceId, filter) => deviceId !== undefined && deviceMay(deviceId, 'subscribe', filter),
     });
     this.writer.onSettled(() => {
       if (this.writer.inFlight < this.config.ingest.maxInFlight) this.broker.resumeIntake();

@@ -97,11 +97,16 @@ export class IngestWriterService {
   async drain(deadlineMs: number): Promise<void> {
     this.seal();
     if (this.pending === 0) return;
-    const deadline = setTimeout(() => {
-      this.giveUp = true;
-      this.logger.warn(`${this.pending} message(s) not written before stopping; they were not acknowledged and will be sent again`);
-    }, deadlineMs);
-    await new Promise<void>((resolve) => (this.idle = resolve));
+    let deadline: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.idle = resolve;
+      deadline = setTimeout(() => {
+        this.giveUp = true;
+        this.logger.warn(`${this.pending} message(s) not written before stopping; they were not acknowledged and will be sent again`);
+        // A write stuck on a dead connection must not hold the shutdown: its messages stay unacknowledged.
+        setTimeout(resolve, 1000).unref();
+      }, deadlineMs);
+    });
     clearTimeout(deadline);
   }
 

@@ -127,6 +127,9 @@ export async function runLoad(options: LoadOptions, onProgress?: (snapshot: Load
     });
   };
 
+  const progress = onProgress ? setInterval(() => onProgress(snapshot()), PROGRESS_MS) : undefined;
+  // Devices start their schedules evenly spread over one sample interval, not in lockstep.
+  const phase = (index: number) => (index / devices.length) * (1000 / options.ratePerDevice);
   let offeredFor = 0;
   await new Promise<void>((resolve) => {
     const tick = setInterval(() => {
@@ -136,10 +139,9 @@ export async function runLoad(options: LoadOptions, onProgress?: (snapshot: Load
         clearInterval(tick);
         return resolve();
       }
-      const scheduled = samplesDue(ms, options.ratePerDevice);
       devices.forEach((device, index) => {
         const cap = share(index);
-        const due = Math.min(scheduled, cap);
+        const due = Math.min(samplesDue(ms + phase(index), options.ratePerDevice), cap);
         // A device behind by a whole message (or with its last, partial one due) sends it.
         while (due - device.scheduled >= perMessage || (due === cap && device.scheduled < due)) {
           const count = Math.min(perMessage, due - device.scheduled);
@@ -150,8 +152,6 @@ export async function runLoad(options: LoadOptions, onProgress?: (snapshot: Load
       });
     }, TICK_MS);
   });
-  const progress = onProgress ? setInterval(() => onProgress(snapshot()), PROGRESS_MS) : undefined;
-  progress?.unref();
 
   // Offering is over: wait for what is in flight.
   const drainUntil = performance.now() + (options.drainMs ?? 30_000);

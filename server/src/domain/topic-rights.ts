@@ -1,0 +1,27 @@
+import { parseTopic, SERVER_SUBSCRIPTIONS, TOPIC_ROOT, topicFor } from './protocol.js';
+
+/**
+ * Who may publish and subscribe where under device protocol v1: one set of rules, applied by
+ * the embedded broker's hooks and served to an external broker (EMQX HTTP authorisation).
+ * deploy/mosquitto/acl writes the same rules in Mosquitto's ACL syntax.
+ */
+export type TopicAction = 'publish' | 'subscribe';
+
+const COMMANDS = new RegExp(`^${TOPIC_ROOT.replaceAll('/', '\\/')}\\/[^/+#]+\\/commands$`);
+
+/** A device publishes readings, events and status under its own id and subscribes to its own commands only. */
+export function deviceMay(deviceId: string, action: TopicAction, topic: string): boolean {
+  if (action === 'subscribe') return topic === topicFor(deviceId, 'commands');
+  return parseTopic(topic)?.deviceId === deviceId;
+}
+
+/**
+ * The Vigil server's own broker user subscribes to every device's readings, events and status
+ * (plainly or in its shared-subscription group) and publishes commands to any device.
+ */
+export function serverMay(action: TopicAction, topic: string, shareGroup: string): boolean {
+  if (action === 'publish') return COMMANDS.test(topic);
+  const prefix = `$share/${shareGroup}/`;
+  const filter = topic.startsWith(prefix) ? topic.slice(prefix.length) : topic;
+  return SERVER_SUBSCRIPTIONS.includes(filter);
+}
