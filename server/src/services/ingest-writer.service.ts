@@ -163,9 +163,9 @@ export class IngestWriterService {
 
   /** One statement for readings alone (the common case), else one transaction for the whole batch. */
   private async store(batch: WriteBatch<Ack>): Promise<ReadingRow[]> {
-    if (batch.readingsOnly) return this.readings.insert(batch.sortedReadings());
+    if (batch.readingsOnly) return this.readings.insertNew(batch.sortedReadings());
     return this.db.transaction(async (tx: Queryable) => {
-      const inserted = await this.readings.insert(batch.sortedReadings(), tx);
+      const inserted = await this.readings.insertNew(batch.sortedReadings(), tx);
       await this.deviceEvents.insert(batch.events, tx);
       await this.devices.applyStatuses(batch.statuses(), tx);
       await this.deadLetters.insert(batch.deadLetters, tx);
