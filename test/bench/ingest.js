@@ -166,16 +166,18 @@ async function main() {
     await database.drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+  // Judged on one sample per message (what a home device sends); backfill arrays reported beside.
   const copy = results.ceilings.find((c) => c.label.startsWith('raw COPY'))?.rowsPerSecond ?? NaN;
-  const best = Math.max(...results.phases.map((p) => p.ackedPointsPerSecond));
+  const single = Math.max(...results.phases.filter((p) => !p.samplesPerMessage).map((p) => p.ackedPointsPerSecond));
+  const backfill = Math.max(0, ...results.phases.filter((p) => p.samplesPerMessage).map((p) => p.ackedPointsPerSecond));
   const at10k = results.phases.find((p) => p.pointsPerSecond === 10_000) ?? { latencyMs: { p99: NaN } };
   results.goals = {
-    sustained50k: { value: best, met: best >= 50_000 },
-    halfOfCopy: { value: best / copy, met: best >= 0.5 * copy },
+    sustained50k: { value: single, met: single >= 50_000 },
+    halfOfCopy: { value: single / copy, met: single >= 0.5 * copy, backfill: backfill / copy },
     p99At10k: { value: at10k.latencyMs.p99, met: at10k.latencyMs.p99 <= 100 },
   };
-  log(`\nGoals: sustained ${Math.round(best).toLocaleString('en')} points/s (≥ 50,000: ${results.goals.sustained50k.met ? 'met' : 'not met'}); ` +
-    `${(best / copy).toFixed(2)} × raw COPY (≥ 0.5: ${results.goals.halfOfCopy.met ? 'met' : 'not met'}); ` +
+  log(`\nGoals (one sample per message): sustained ${Math.round(single).toLocaleString('en')} points/s (≥ 50,000: ${results.goals.sustained50k.met ? 'met' : 'not met'}); ` +
+    `${(single / copy).toFixed(2)} × raw COPY (≥ 0.5: ${results.goals.halfOfCopy.met ? 'met' : 'not met'}; backfill arrays ${(backfill / copy).toFixed(2)} ×); ` +
     `p99 at 10k points/s ${at10k.latencyMs.p99.toFixed(1)} ms (≤ 100 ms: ${results.goals.p99At10k.met ? 'met' : 'not met'})`);
   const out = path.join(here, 'results');
   fs.mkdirSync(out, { recursive: true });
