@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { MqttClient } from 'mqtt';
-import { freePort } from '../../server/src/embedded/net.js';
 import { topicFor } from '../../server/src/domain/protocol.js';
 import { MqttConsumerRepository } from '../../server/src/repositories/mqtt-consumer.repository.js';
 import { IngestWriterService } from '../../server/src/services/ingest-writer.service.js';
@@ -55,8 +54,10 @@ describe('ingest faults on the real PostgreSQL', () => {
   });
 
   it('restarting the server while a device publishes stores every sample exactly once', async () => {
-    const env = { DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, VIGIL_MQTT_PORT: String(await freePort()) };
+    const env = { DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL };
     let platform: TestPlatform = await startTestPlatform(env);
+    // The restarted server must listen where the device reconnects: the same broker port.
+    const brokerPort = new URL(platform.urls.broker).port;
     cleanup.push(() => platform.close());
     const [device] = await provisionDevices(platform, 1);
     const client = await connectDevice(platform.urls.broker, device, { reconnectPeriod: 100 });
@@ -66,7 +67,7 @@ describe('ingest faults on the real PostgreSQL', () => {
     await new Promise((r) => setTimeout(r, 1500));
     await platform.close();
     await new Promise((r) => setTimeout(r, 500)); // the device keeps publishing into its offline queue
-    platform = await startTestPlatform(env);
+    platform = await startTestPlatform({ ...env, VIGIL_MQTT_PORT: brokerPort });
     await new Promise((r) => setTimeout(r, 1500));
     publisher.stop();
     await publisher.settled();
