@@ -79,7 +79,7 @@ export async function startPlatform(config: AppConfig, logger: Logger): Promise<
       logger.info({ dataDir: config.dataDir, ms: Date.now() - started }, 'embedded PGlite with TimescaleDB started');
     }
     // PGlite is one backend: one connection, so transactions never interleave on it.
-    const db = DatabaseRepository.connect(databaseUrl, { max: embedded.database ? 1 : 10 });
+    const db = DatabaseRepository.connect(databaseUrl, embedded.database ? { max: 1 } : { max: 10, statementTimeoutMs: 60_000 });
     teardown.push(() => db.close());
     const { dialect, version, timescaledb } = await db.detectDialect();
     logger.info({ dialect, postgres: version, timescaledb }, `database dialect: ${dialect}`);

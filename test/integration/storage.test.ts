@@ -127,3 +127,21 @@ describe('TimescaleDB specifics', () => {
     expect(jobs.rows).toEqual([{ view: 'readings_1h' }, { view: 'readings_1m' }]);
   });
 });
+
+describe('statement timeout on an external database', () => {
+  it('cancels a statement that hangs, except for lock holders such as migrations', async () => {
+    const { createTestDatabase } = await import('../support/postgres.js');
+    const { DatabaseRepository } = await import('../../server/src/repositories/database.repository.js');
+    const database = await createTestDatabase();
+    const db = DatabaseRepository.connect(database.url, { max: 1, statementTimeoutMs: 200 });
+    try {
+      await expect(db.query('SELECT pg_sleep(1)')).rejects.toThrow('statement timeout');
+      await expect(db.withAdvisoryLock(42, (session) => session.query('SELECT pg_sleep(0.4)'))).resolves.toBeDefined();
+      // and the connection is back to the bound afterwards
+      await expect(db.query('SELECT pg_sleep(1)')).rejects.toThrow('statement timeout');
+    } finally {
+      await db.close();
+      await database.drop();
+    }
+  });
+});

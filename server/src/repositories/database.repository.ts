@@ -21,11 +21,17 @@ export class DatabaseRepository implements Queryable {
 
   constructor(private readonly pool: pg.Pool) {}
 
-  static connect(url: string, options: { max?: number; applicationName?: string } = {}): DatabaseRepository {
+  /**
+   * `statementTimeoutMs` bounds every statement on the server side, so a query that hangs (a
+   * lock, a lost network path) fails and is retried instead of holding its batch for ever.
+   */
+  static connect(url: string, options: { max?: number; applicationName?: string; statementTimeoutMs?: number } = {}): DatabaseRepository {
     const pool = new pg.Pool({
       connectionString: url,
       max: options.max ?? 10,
       application_name: options.applicationName ?? 'vigil',
+      keepAlive: true,
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
       types,
     });
     // An idle client losing its connection must not crash the process; the next query reconnects.
@@ -62,11 +68,14 @@ export class DatabaseRepository implements Queryable {
   async withAdvisoryLock<T>(key: number, work: (session: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
+      // Lock holders (migrations) may run long: no statement timeout while the lock is held.
+      await client.query('SET statement_timeout = 0');
       await client.query('SELECT pg_advisory_lock($1)', [key]);
       try {
         return await work(client);
       } finally {
         await client.query('SELECT pg_advisory_unlock($1)', [key]);
+        await client.query('RESET statement_timeout');
       }
     } finally {
       client.release();
