@@ -55,6 +55,22 @@ const envSchema = z.object({
   DATA_DIR: z.string().trim().min(1, 'expected a folder path').optional().default('./data'),
   VIGIL_MQTT_PORT: port(1883),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
+  // Security (docs/security.md): token signing key, browser origins, proxy trust, lockout period.
+  VIGIL_SECRET: z.string().min(32, 'expected at least 32 characters (e.g. openssl rand -base64 48)').optional(),
+  VIGIL_CORS_ORIGINS: z
+    .string()
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https?$/, error: 'expected comma-separated origins like https://dashboard.example.org' })))
+    .optional()
+    .default([]),
+  VIGIL_TRUST_PROXY: z
+    .string()
+    .trim()
+    .regex(/^(off|loopback|\d{1,2})$/, 'expected off, loopback, or the number of proxy hops in front of the server')
+    .transform((value): false | number | 'loopback' => (value === 'off' ? false : value === 'loopback' ? value : Number(value)))
+    .optional()
+    .default(false),
+  VIGIL_LOCKOUT_SECONDS: positiveInt(900, 'seconds'),
   VIGIL_RETENTION_DAYS: positiveInt(730, 'days'),
   VIGIL_DEMO: flag(true),
   VIGIL_PUBLIC_URL: url(['http:', 'https:'], 'https://vigil.example.org'),
@@ -78,6 +94,8 @@ const envSchema = z.object({
     .default('vigil'),
 });
 
+const SECRET_VARIABLES = new Set(['VIGIL_SECRET']);
+
 export type LogLevel = z.infer<typeof envSchema>['LOG_LEVEL'];
 
 export interface AppConfig {
@@ -86,6 +104,14 @@ export interface AppConfig {
   /** Absolute path of the folder for embedded data (PGlite, Redis) and run files. */
   dataDir: string;
   logLevel: LogLevel;
+  /** Browser-facing HTTP: allowed cross-origin callers and how many proxies to trust for the client address. */
+  http: { corsOrigins: string[]; trustProxy: false | number | 'loopback' };
+  auth: {
+    /** Key that signs access tokens; the platform fills it from DATA_DIR in embedded mode when unset. */
+    secret?: string;
+    /** How long an account stays locked after repeated failed sign-in attempts. */
+    lockoutSeconds: number;
+  };
   database: { url?: string };
   redis: { url?: string };
   mqtt: {
@@ -133,7 +159,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0]);
-      return `${name}: ${issue.message} (got ${JSON.stringify(env[name])})`;
+      // A secret's value never reaches the output, not even a wrong one.
+      const got = SECRET_VARIABLES.has(name) ? `${String(env[name]).length} characters` : JSON.stringify(env[name]);
+      return `${name}: ${issue.message} (got ${got})`;
     });
     throw new ConfigError(problems);
   }
@@ -142,6 +170,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
     port: e.PORT,
     dataDir: path.resolve(cwd, e.DATA_DIR),
     logLevel: e.LOG_LEVEL,
+    http: { corsOrigins: e.VIGIL_CORS_ORIGINS, trustProxy: e.VIGIL_TRUST_PROXY },
+    auth: { secret: e.VIGIL_SECRET, lockoutSeconds: e.VIGIL_LOCKOUT_SECONDS },
     database: { url: e.DATABASE_URL },
     redis: { url: e.REDIS_URL },
     mqtt: {

@@ -7,6 +7,8 @@ export interface Actor {
   label: string;
   role: Role | 'operator';
   ip?: string;
+  /** The sign-in session the request came with (absent for the CLI). */
+  sessionId?: string;
 }
 
 export const CLI_ACTOR: Actor = { userId: null, label: 'cli', role: 'operator' };

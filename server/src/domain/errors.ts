@@ -18,3 +18,25 @@ export class InvalidInputError extends DomainError {}
 export class NotFoundError extends DomainError {}
 /** The request clashes with existing state (a duplicate name, an already revoked device). */
 export class ConflictError extends DomainError {}
+/** No valid credentials: a missing, expired or revoked token, or a failed sign-in step. */
+export class UnauthorizedError extends DomainError {}
+/** Signed in, but the role does not allow this (e.g. admin routes for a clinician). */
+export class ForbiddenError extends DomainError {}
+/** The account is locked after repeated failed attempts; says until when, never whether the password was right. */
+export class LockedError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+/** Too many attempts from one address; retry after the given number of seconds. */
+export class TooManyRequestsError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}

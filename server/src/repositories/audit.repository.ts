@@ -14,6 +14,30 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
+export interface AuditRecord {
+  id: number;
+  at: Date;
+  actorId: string | null;
+  actorLabel: string | null;
+  action: string;
+  patientId: string | null;
+  targetType: string | null;
+  targetId: string | null;
+  ip: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface AuditFilter {
+  userId?: string;
+  patientId?: string;
+  action?: string;
+  from?: Date;
+  to?: Date;
+  /** Entries with a smaller id only: the next page after the last id seen. */
+  beforeId?: number;
+  limit: number;
+}
+
 /** The append-only audit log (a trigger refuses UPDATE, DELETE and TRUNCATE). */
 @Injectable()
 export class AuditRepository {
@@ -34,5 +58,32 @@ export class AuditRepository {
         JSON.stringify(entry.details ?? {}),
       ],
     );
+  }
+
+  /**
+   * Newest first. Each filter is optional; together they narrow (AND). A patient matches
+   * entries about that patient and views that showed it among others (`details.patientIds`).
+   */
+  async query(filter: AuditFilter): Promise<AuditRecord[]> {
+    const { rows } = await this.db.query<AuditRecord>(
+      `SELECT id, at, actor_id AS "actorId", actor_label AS "actorLabel", action, patient_id AS "patientId",
+              target_type AS "targetType", target_id AS "targetId", ip, details
+         FROM audit_log
+        WHERE ($1::uuid IS NULL OR actor_id = $1)
+          AND ($2::uuid IS NULL OR patient_id = $2 OR details -> 'patientIds' ? $2::text)
+          AND ($3::text IS NULL OR action = $3) AND ($4::timestamptz IS NULL OR at >= $4)
+          AND ($5::timestamptz IS NULL OR at < $5) AND ($6::bigint IS NULL OR id < $6)
+        ORDER BY id DESC LIMIT $7`,
+      [
+        filter.userId ?? null,
+        filter.patientId ?? null,
+        filter.action ?? null,
+        filter.from ?? null,
+        filter.to ?? null,
+        filter.beforeId ?? null,
+        filter.limit,
+      ],
+    );
+    return rows;
   }
 }

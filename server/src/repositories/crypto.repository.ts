@@ -1,20 +1,38 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
-import { generateSecret } from 'otplib';
+import { generateSecret, generateURI, verify as verifyOtp } from 'otplib';
+import QRCode from 'qrcode';
 
 // argon2id with the OWASP-recommended minimum (19 MiB, 2 passes, 1 lane).
 const ARGON2 = { algorithm: 2 /* Argon2id */, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
+// One step either side (RFC 6238 §5.2 recommends at most one): tolerates a phone clock a little
+// off and a code typed as it rolls over.
+const TOTP_TOLERANCE_SECONDS = 30;
+const TOTP_ISSUER = 'Vigil';
+// 16 characters of a 32-letter alphabet without i, l and o (nothing to confuse with 1 and 0):
+// 80 bits each, so a fast digest is safe to store and look up, and they read out over the phone.
+const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz123456789';
+const RECOVERY_LENGTH = 16;
+
 /** Randomness and hashing, behind one class so services stay pure and testable. */
 @Injectable()
 export class CryptoRepository {
+  private dummyHash?: Promise<string>;
+
   hashPassword(password: string): Promise<string> {
     return argon2Hash(password, ARGON2);
   }
 
   verifyPassword(hash: string, password: string): Promise<boolean> {
     return argon2Verify(hash, password).catch(() => false);
+  }
+
+  /** Spends the time a password check takes, so an unknown e-mail answers as slowly as a wrong password. */
+  async spendPasswordCheck(password: string): Promise<void> {
+    this.dummyHash ??= argon2Hash(randomBytes(16).toString('hex'), ARGON2);
+    await this.verifyPassword(await this.dummyHash, password);
   }
 
   /** A 256-bit random secret as base64url (device credentials, tokens). */
@@ -39,5 +57,26 @@ export class CryptoRepository {
   /** A base32 TOTP secret (RFC 6238, 160 bits). */
   totpSecret(): string {
     return generateSecret();
+  }
+
+  /** Checks a 6-digit code at the current time step ± 1; `step` is the matched RFC 6238 time step. */
+  async verifyTotp(secret: string, code: string): Promise<{ valid: false } | { valid: true; step: number }> {
+    const result = await verifyOtp({ secret, token: code, epochTolerance: TOTP_TOLERANCE_SECONDS }).catch(() => ({ valid: false as const }));
+    return result.valid && 'timeStep' in result ? { valid: true, step: result.timeStep } : { valid: false };
+  }
+
+  /** The otpauth:// URI an authenticator app takes, and the same as a QR code (PNG data URL). */
+  async totpProvisioning(account: string, secret: string): Promise<{ uri: string; qrCode: string }> {
+    const uri = generateURI({ issuer: TOTP_ISSUER, label: account, secret });
+    return { uri, qrCode: await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 240 }) };
+  }
+
+  /** `count` random recovery codes shown as xxxx-xxxx-xxxx-xxxx. */
+  recoveryCodes(count: number): string[] {
+    return Array.from({ length: count }, () => {
+      const bytes = randomBytes(RECOVERY_LENGTH);
+      const chars = [...bytes].map((byte) => RECOVERY_ALPHABET[byte & 31]).join('');
+      return chars.match(/.{4}/g)!.join('-');
+    });
   }
 }

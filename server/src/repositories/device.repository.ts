@@ -83,4 +83,37 @@ export class DeviceRepository {
       ],
     );
   }
+
+  // ---- Credentials and administration (admin API): list, rotate, revoke, relink ----
+
+  async list(patientId?: string): Promise<Device[]> {
+    const { rows } = await this.db.query<Device>(
+      `SELECT ${COLUMNS} FROM devices WHERE $1::uuid IS NULL OR patient_id = $1 ORDER BY created_at, id`,
+      [patientId ?? null],
+    );
+    return rows;
+  }
+
+  /** Replaces the secret of a device that is not revoked; undefined when there is none such. */
+  async rotateSecret(id: string, secretHash: string): Promise<Device | undefined> {
+    const { rows } = await this.db.query<Device>(
+      `UPDATE devices SET secret_hash = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING ${COLUMNS}`,
+      [id, secretHash],
+    );
+    return rows[0];
+  }
+
+  /** Revokes for good (a revoked device is re-provisioned as a new one); undefined when already revoked or absent. */
+  async revoke(id: string): Promise<Device | undefined> {
+    const { rows } = await this.db.query<Device>(
+      `UPDATE devices SET revoked_at = now(), online = false WHERE id = $1 AND revoked_at IS NULL RETURNING ${COLUMNS}`,
+      [id],
+    );
+    return rows[0];
+  }
+
+  async relink(id: string, patientId: string): Promise<Device | undefined> {
+    const { rows } = await this.db.query<Device>(`UPDATE devices SET patient_id = $2 WHERE id = $1 RETURNING ${COLUMNS}`, [id, patientId]);
+    return rows[0];
+  }
 }

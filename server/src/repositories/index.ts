@@ -6,13 +6,19 @@ import { DeviceChangeRepository } from './device-change.repository.js';
 import { DeviceEventRepository } from './device-event.repository.js';
 import { DeviceRepository } from './device.repository.js';
 import { EventRepository } from './event.repository.js';
+import { MfaChallengeRepository } from './mfa-challenge.repository.js';
 import { MigrationRepository } from './migration.repository.js';
 import { MqttConsumerRepository } from './mqtt-consumer.repository.js';
 import { MqttEmbeddedRepository } from './mqtt-embedded.repository.js';
+import { OverviewRepository } from './overview.repository.js';
 import { PatientRepository } from './patient.repository.js';
+import { RateLimitRepository } from './rate-limit.repository.js';
 import { ReadingRepository } from './reading.repository.js';
+import { RecoveryCodeRepository } from './recovery-code.repository.js';
+import { SessionRepository } from './session.repository.js';
 import { StorageRepository } from './storage.repository.js';
 import { TeamRepository } from './team.repository.js';
+import { TokenRepository } from './token.repository.js';
 import { UserRepository } from './user.repository.js';
 
 /** Repositories that need only the database and the config (the CLI and the server both use them). */
@@ -25,8 +31,11 @@ export const CORE_REPOSITORIES = [
   DeviceRepository,
   EventRepository,
   MigrationRepository,
+  OverviewRepository,
   PatientRepository,
   ReadingRepository,
+  RecoveryCodeRepository,
+  SessionRepository,
   StorageRepository,
   TeamRepository,
   UserRepository,
@@ -34,3 +43,6 @@ export const CORE_REPOSITORIES = [
 
 /** Ingest repositories that need Redis or the MQTT broker (server only). */
 export const INGEST_REPOSITORIES = [DeviceChangeRepository, MqttConsumerRepository, MqttEmbeddedRepository];
+
+/** Sign-in state that needs Redis or the signing key (server only). */
+export const SECURITY_REPOSITORIES = [MfaChallengeRepository, RateLimitRepository, TokenRepository];

@@ -40,4 +40,29 @@ export class TeamRepository {
   async addMember(teamId: string, userId: string): Promise<void> {
     await this.db.query('INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [teamId, userId]);
   }
+
+  async rename(id: string, name: string): Promise<Team | undefined> {
+    const { rows } = await this.db.query<Team>('UPDATE teams SET name = $2 WHERE id = $1 RETURNING id, name, created_at AS "createdAt"', [id, name]);
+    return rows[0];
+  }
+
+  /** True when the user was a member. */
+  async removeMember(teamId: string, userId: string): Promise<boolean> {
+    const { rowCount } = await this.db.query('DELETE FROM team_members WHERE team_id = $1 AND user_id = $2', [teamId, userId]);
+    return rowCount === 1;
+  }
+
+  async memberIds(teamId: string): Promise<string[]> {
+    const { rows } = await this.db.query<{ userId: string }>('SELECT user_id AS "userId" FROM team_members WHERE team_id = $1', [teamId]);
+    return rows.map((row) => row.userId);
+  }
+
+  /** The teams a user is a member of, by name. */
+  async listForMember(userId: string): Promise<Team[]> {
+    const { rows } = await this.db.query<Team>(
+      `SELECT t.id, t.name, t.created_at AS "createdAt" FROM teams t JOIN team_members m ON m.team_id = t.id AND m.user_id = $1 ORDER BY t.name`,
+      [userId],
+    );
+    return rows;
+  }
 }

@@ -1,0 +1,97 @@
+import { Injectable } from '@nestjs/common';
+import type { Role } from './user.repository.js';
+import { DatabaseRepository } from './database.repository.js';
+
+/** A sign-in session: one family of refresh tokens, revoked as a whole. */
+export interface Session {
+  id: string;
+  userId: string;
+  expiresAt: Date;
+  /** Not revoked and not expired. */
+  live: boolean;
+}
+
+/** The user behind a live session, as an access-token check needs it (role read fresh, not from the token). */
+export interface SessionUser {
+  sessionId: string;
+  userId: string;
+  email: string;
+  role: Role;
+}
+
+export type ConsumedToken = { state: 'fresh'; sessionId: string } | { state: 'reused'; sessionId: string } | { state: 'unknown' };
+
+/** Sessions and their refresh tokens, stored as SHA-256 digests only. */
+@Injectable()
+export class SessionRepository {
+  constructor(private readonly db: DatabaseRepository) {}
+
+  async create(session: { userId: string; lifetimeSeconds: number; ip?: string; userAgent?: string }): Promise<Session> {
+    // Sessions ended long ago serve nothing (the audit log keeps the history): prune them as new ones start.
+    await this.db.query(`DELETE FROM auth_sessions WHERE expires_at < now() - INTERVAL '30 days'`);
+    const { rows } = await this.db.query<Session>(
+      `INSERT INTO auth_sessions (user_id, expires_at, ip, user_agent) VALUES ($1, now() + make_interval(secs => $2), $3, $4)
+       RETURNING id, user_id AS "userId", expires_at AS "expiresAt", true AS live`,
+      [session.userId, session.lifetimeSeconds, session.ip ?? null, session.userAgent?.slice(0, 300) ?? null],
+    );
+    return rows[0];
+  }
+
+  async get(id: string): Promise<Session | undefined> {
+    const { rows } = await this.db.query<Session>(
+      `SELECT id, user_id AS "userId", expires_at AS "expiresAt", (revoked_at IS NULL AND expires_at > now()) AS live
+         FROM auth_sessions WHERE id = $1`,
+      [id],
+    );
+    return rows[0];
+  }
+
+  /** The session's user when the session is live and the user not disabled. */
+  async liveUser(sessionId: string, userId: string): Promise<SessionUser | undefined> {
+    const { rows } = await this.db.query<SessionUser>(
+      `SELECT s.id AS "sessionId", u.id AS "userId", u.email, u.role
+         FROM auth_sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > now() AND u.disabled_at IS NULL`,
+      [sessionId, userId],
+    );
+    return rows[0];
+  }
+
+  async addRefreshToken(sessionId: string, tokenHash: string): Promise<void> {
+    await this.db.query('INSERT INTO refresh_tokens (token_hash, session_id) VALUES ($1, $2)', [tokenHash, sessionId]);
+  }
+
+  /**
+   * Marks a refresh token used, atomically: of two requests racing with one token, one gets
+   * `fresh` and the other `reused`, as if the token had been stolen.
+   */
+  async consumeRefreshToken(tokenHash: string): Promise<ConsumedToken> {
+    const used = await this.db.query<{ sessionId: string }>(
+      `UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL RETURNING session_id AS "sessionId"`,
+      [tokenHash],
+    );
+    if (used.rows[0]) return { state: 'fresh', sessionId: used.rows[0].sessionId };
+    const known = await this.db.query<{ sessionId: string }>('SELECT session_id AS "sessionId" FROM refresh_tokens WHERE token_hash = $1', [
+      tokenHash,
+    ]);
+    return known.rows[0] ? { state: 'reused', sessionId: known.rows[0].sessionId } : { state: 'unknown' };
+  }
+
+  /** True when the session was live until now. */
+  async revoke(sessionId: string, reason: string): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      'UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL',
+      [sessionId, reason],
+    );
+    return rowCount === 1;
+  }
+
+  /** Ends every session of the user; returns how many were live. */
+  async revokeAllForUser(userId: string, reason: string): Promise<number> {
+    const { rowCount } = await this.db.query(
+      'UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL',
+      [userId, reason],
+    );
+    return rowCount ?? 0;
+  }
+}
