@@ -1,6 +1,10 @@
+import { AccessService } from './access.service.js';
 import { AdminService } from './admin.service.js';
+import { AuditService } from './audit.service.js';
+import { AuthService } from './auth.service.js';
 import { BrokerAuthService } from './broker-auth.service.js';
 import { DeviceDirectoryService } from './device-directory.service.js';
+import { EnrolmentService } from './enrolment.service.js';
 import { HistoryService } from './history.service.js';
 import { IngestMetrics } from './ingest-metrics.js';
 import { EmbeddedIngestService } from './ingest-embedded.service.js';
@@ -8,14 +12,30 @@ import { ExternalIngestService } from './ingest-external.service.js';
 import { IngestPipelineService } from './ingest-pipeline.service.js';
 import { IngestWriterService } from './ingest-writer.service.js';
 import { IngestService } from './ingest.service.js';
+import { LockoutService } from './lockout.service.js';
 import { MigrationService } from './migration.service.js';
 import { OperatorService } from './operator.service.js';
+import { OverviewService } from './overview.service.js';
+import { PatientService } from './patient.service.js';
 import { RetentionService } from './retention.service.js';
 import { SeedService } from './seed.service.js';
+import { SessionService } from './session.service.js';
 import { StatusService } from './status.service.js';
+import { UserAdminService } from './user-admin.service.js';
 
 /** Services that need only the database (the CLI and the server both use them). */
-export const CORE_SERVICES = [AdminService, HistoryService, MigrationService, OperatorService, RetentionService, SeedService, StatusService];
+export const CORE_SERVICES = [
+  AccessService,
+  AdminService,
+  AuditService,
+  HistoryService,
+  MigrationService,
+  OperatorService,
+  RetentionService,
+  SeedService,
+  StatusService,
+  UserAdminService,
+];
 
 /** Device ingest: MQTT intake, validation, batching and writing (server only; see ingest-pipeline.service.ts). */
 export const INGEST_SERVICES = [
@@ -28,3 +48,6 @@ export const INGEST_SERVICES = [
   IngestService,
   IngestWriterService,
 ];
+
+/** Sign-in, sessions and the patient routes (server only: they need Redis or the signing key). */
+export const SECURITY_SERVICES = [AuthService, EnrolmentService, LockoutService, OverviewService, PatientService, SessionService];

@@ -6,6 +6,7 @@ import { DatabaseRepository } from '../repositories/database.repository.js';
 import { AdminService } from './admin.service.js';
 import { MigrationService } from './migration.service.js';
 import { SeedService } from './seed.service.js';
+import { UserAdminService } from './user-admin.service.js';
 import { StatusService } from './status.service.js';
 
 /**
@@ -18,6 +19,7 @@ export class OperatorService {
     private readonly db: DatabaseRepository,
     private readonly migrations: MigrationService,
     private readonly admin: AdminService,
+    private readonly userAdmin: UserAdminService,
     private readonly seed: SeedService,
     private readonly statusService: StatusService,
   ) {}
@@ -47,7 +49,8 @@ export class OperatorService {
       }
       case 'user create': {
         const input = args as OperatorArgs<'user create'>;
-        const created = await this.admin.createUser(actor, { ...input, role: input.role as never });
+        // The operator contract: the user is enrolled with the TOTP secret printed here.
+        const created = await this.userAdmin.createUser(actor, { ...input, role: input.role as never, enrolNow: true });
         return {
           id: created.user.id,
           totpSecret: created.totpSecret,

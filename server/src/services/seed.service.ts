@@ -6,6 +6,7 @@ import { CryptoRepository } from '../repositories/crypto.repository.js';
 import { type DemoWard, DemoWardRepository } from '../repositories/demo-ward.repository.js';
 import { TeamRepository } from '../repositories/team.repository.js';
 import { AdminService } from './admin.service.js';
+import { UserAdminService } from './user-admin.service.js';
 
 export const DEMO_TEAM = 'Demo ward';
 
@@ -31,6 +32,7 @@ export function demoKit(i: number): { spo2Scale: 1 | 2; kinds: DeviceKind[] } {
 export class SeedService {
   constructor(
     private readonly admin: AdminService,
+    private readonly userAdmin: UserAdminService,
     private readonly teams: TeamRepository,
     private readonly crypto: CryptoRepository,
     private readonly demoWard: DemoWardRepository,
@@ -50,8 +52,8 @@ export class SeedService {
     const users: DemoWard['users'] = [];
     for (const person of staff) {
       const password = `demo-${this.crypto.randomSecret(9)}`;
-      const created = await this.admin.createUser(actor, { ...person, team: team.id, password });
-      users.push({ ...person, password, totpSecret: created.totpSecret });
+      const created = await this.userAdmin.createUser(actor, { ...person, team: team.id, password, enrolNow: true });
+      users.push({ ...person, password, totpSecret: created.totpSecret! });
     }
     const ward: DemoWard = { teamId: team.id, users, patients: [] };
     for (let i = 0; i < patients; i++) {

@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import type { Actor } from '../domain/actor.js';
+import { ForbiddenError, NotFoundError } from '../domain/errors.js';
+import { type Patient, PatientRepository } from '../repositories/patient.repository.js';
+
+/**
+ * Care-team scoping, the one check every patient-scoped read and write goes through, first:
+ * a user reaches a patient only through membership of the patient's team, whatever the
+ * role (an admin sees no clinical data unless also on the team; the operator CLI none).
+ * A patient outside the caller's teams is "not found", exactly like one that does not exist.
+ */
+@Injectable()
+export class AccessService {
+  constructor(private readonly patients: PatientRepository) {}
+
+  /** The patient, or NotFoundError when absent or outside the actor's teams. */
+  async patient(actor: Actor, patientId: string): Promise<Patient> {
+    const patient = actor.userId ? await this.patients.getForMember(patientId, actor.userId) : undefined;
+    if (!patient) throw new NotFoundError(`patient ${patientId} not found`);
+    return patient;
+  }
+
+  /** Every patient the actor may see. */
+  async patientsOf(actor: Actor): Promise<Patient[]> {
+    return actor.userId ? this.patients.listForMember(actor.userId) : [];
+  }
+
+  /** Administration: admins and the operator CLI. */
+  requireAdmin(actor: Actor): void {
+    if (actor.role !== 'admin' && actor.role !== 'operator') throw new ForbiddenError('this needs the admin role');
+  }
+}

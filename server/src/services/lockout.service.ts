@@ -1,0 +1,90 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
+import { ADDRESS_FAILURE_LIMIT, ADDRESS_FAILURE_WINDOW_SECONDS, MAX_FAILED_ATTEMPTS, minutes } from '../domain/auth-policy.js';
+import { LockedError, TooManyRequestsError, UnauthorizedError } from '../domain/errors.js';
+import { RateLimitRepository } from '../repositories/rate-limit.repository.js';
+import { UserRepository } from '../repositories/user.repository.js';
+import { AuditService } from './audit.service.js';
+
+export interface ClientInfo {
+  ip?: string;
+  userAgent?: string;
+}
+
+/**
+ * Failed sign-in attempts, counted per account (Postgres: locks the account after
+ * MAX_FAILED_ATTEMPTS) and per client address (Redis), so guessing is slow on any number of
+ * server instances. Every failure and lockout is audited.
+ */
+@Injectable()
+export class LockoutService {
+  private readonly lockSeconds: number;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly users: UserRepository,
+    private readonly limits: RateLimitRepository,
+    private readonly audit: AuditService,
+  ) {
+    this.lockSeconds = config.auth.lockoutSeconds;
+  }
+
+  /** Refuses an address that failed too often lately, before any password or code is checked. */
+  async assertAddressAllowed(client: ClientInfo): Promise<void> {
+    if (!client.ip) return;
+    const { count, retryAfterSeconds } = await this.limits.peek(failureKey(client.ip));
+    if (count >= ADDRESS_FAILURE_LIMIT) {
+      throw new TooManyRequestsError(
+        `too many failed sign-in attempts from this address; try again in ${minutes(retryAfterSeconds)}`,
+        retryAfterSeconds,
+      );
+    }
+  }
+
+  /**
+   * Refuses a locked account without checking its password or code, so the answer says it is
+   * locked and nothing about the credentials.
+   */
+  async assertNotLocked(user: { id: string; email: string; lockedForSeconds: number }, client: ClientInfo): Promise<void> {
+    if (user.lockedForSeconds <= 0) return;
+    await this.audit.recordAnonymous('auth.login_locked', { label: user.email, ip: client.ip, userId: user.id });
+    throw this.locked(user.lockedForSeconds);
+  }
+
+  /**
+   * Records a failed attempt and throws what the caller answers: 401, or 423 when this
+   * attempt locked the account. `user` is undefined for an unknown e-mail.
+   */
+  async fail(
+    action: 'auth.login_failed' | 'auth.mfa_failed',
+    who: { user?: { id: string; email: string }; label: string },
+    client: ClientInfo,
+    message: string,
+  ): Promise<never> {
+    if (client.ip) await this.limits.hit(failureKey(client.ip), ADDRESS_FAILURE_WINDOW_SECONDS);
+    await this.audit.recordAnonymous(action, { label: who.label, ip: client.ip, userId: who.user?.id });
+    if (who.user) {
+      const { justLocked, lockedForSeconds } = await this.users.recordFailure(who.user.id, MAX_FAILED_ATTEMPTS, this.lockSeconds);
+      if (justLocked) {
+        await this.audit.recordAnonymous(
+          'auth.lockout',
+          { label: who.user.email, ip: client.ip, userId: who.user.id },
+          { targetType: 'user', targetId: who.user.id, details: { failedAttempts: MAX_FAILED_ATTEMPTS, lockedForSeconds } },
+        );
+        throw this.locked(lockedForSeconds);
+      }
+    }
+    throw new UnauthorizedError(message);
+  }
+
+  /** A complete sign-in starts the count again. */
+  async succeeded(userId: string): Promise<void> {
+    await this.users.clearFailures(userId);
+  }
+
+  private locked(seconds: number): LockedError {
+    return new LockedError(`the account is locked after repeated failed sign-in attempts; try again in ${minutes(seconds)}`, seconds);
+  }
+}
+
+const failureKey = (ip: string) => `signin-failures:${ip}`;

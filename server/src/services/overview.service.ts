@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import type { Actor } from '../domain/actor.js';
+import { byUrgency, LATEST_LOOKBACK_SECONDS, type LatestValue, latestByPatient, NEWS2_FRESH_SECONDS, news2FromLatest } from '../domain/caseload.js';
+import { METRIC_CODES } from '../domain/metric-catalogue.js';
+import type { News2Result } from '../domain/news2.js';
+import { type DeviceState, type OpenAlert, OverviewRepository } from '../repositories/overview.repository.js';
+import { AccessService } from './access.service.js';
+import { AuditService } from './audit.service.js';
+
+export interface OverviewPatient {
+  id: string;
+  name: string;
+  teamId: string;
+  latest: Record<string, LatestValue>;
+  news2: News2Result;
+  alerts: Array<Omit<OpenAlert, 'patientId'>>;
+  devices: Array<Omit<DeviceState, 'patientId'>>;
+}
+
+/**
+ * GET /api/overview: the caller's caseload, most urgent first, in a fixed number of queries
+ * whatever its size. Only patients of the caller's teams are ever read.
+ */
+@Injectable()
+export class OverviewService {
+  constructor(
+    private readonly access: AccessService,
+    private readonly overview: OverviewRepository,
+    private readonly audit: AuditService,
+  ) {}
+
+  async overviewFor(actor: Actor): Promise<{ patients: OverviewPatient[] }> {
+    const patients = await this.access.patientsOf(actor);
+    const ids = patients.map((p) => p.id);
+    const [rows, devices, alerts] = await Promise.all([
+      this.overview.latestReadings(ids, METRIC_CODES, LATEST_LOOKBACK_SECONDS, NEWS2_FRESH_SECONDS),
+      this.overview.devices(ids),
+      this.overview.openAlerts(ids),
+    ]);
+    await this.audit.record(actor, 'overview.view', { details: { patientIds: ids } });
+    const latest = latestByPatient(rows);
+    const result = patients.map((patient): OverviewPatient => {
+      const values = latest.get(patient.id) ?? {};
+      return {
+        id: patient.id,
+        name: patient.name,
+        teamId: patient.teamId,
+        latest: values,
+        news2: news2FromLatest(values, patient.spo2Scale),
+        alerts: alerts.filter((a) => a.patientId === patient.id).map(({ patientId: _, ...alert }) => alert),
+        devices: devices.filter((d) => d.patientId === patient.id).map(({ patientId: _, ...device }) => device),
+      };
+    });
+    return { patients: result.sort(byUrgency) };
+  }
+}
