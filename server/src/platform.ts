@@ -12,6 +12,9 @@ import { DataDirLock } from './embedded/data-dir-lock.js';
 import { createEmbeddedBroker } from './embedded/embedded-broker.js';
 import { startEmbeddedDatabase } from './embedded/embedded-database.js';
 import { startEmbeddedRedis } from './embedded/embedded-redis.js';
+import { resolveSigningSecret } from './embedded/signing-secret.js';
+import { hardenHttp } from './middleware/http-hardening.js';
+import { serveOpenApi } from './openapi.js';
 import { DomainError, InvalidInputError, NotFoundError } from './domain/errors.js';
 import { BrokerRepository } from './repositories/broker.repository.js';
 import { DatabaseRepository, type Dialect } from './repositories/database.repository.js';
@@ -45,7 +48,8 @@ export function describeError(error: unknown): { status: number; message: string
  * Brings up Vigil: each of database, Redis and MQTT broker is the configured service, or an
  * embedded one when its URL is unset (PGlite + TimescaleDB, a redis-server child, aedes).
  */
-export async function startPlatform(config: AppConfig, logger: Logger): Promise<Platform> {
+export async function startPlatform(given: AppConfig, logger: Logger): Promise<Platform> {
+  const config = resolveSigningSecret(given);
   const teardown: Array<() => Promise<unknown> | unknown> = [];
   const stop = async () => {
     while (teardown.length) {
@@ -99,9 +103,12 @@ export async function startPlatform(config: AppConfig, logger: Logger): Promise<
 
     const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, logger, db, redis, broker }), {
       bufferLogs: true,
+      bodyParser: false, // hardenHttp installs the only one, with a size limit
     });
     app.useLogger(app.get(NestPinoLogger));
     teardown.push(() => app.close());
+    hardenHttp(app, config);
+    serveOpenApi(app);
     serveDashboard(app, logger);
 
     const applied = await app.get(MigrationService).migrate(dialect);

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import type { DestinationStream } from 'pino';
 import { loadConfig } from '../../server/src/config/app.config.js';
 import { freePort } from '../../server/src/embedded/net.js';
 import { createLogger } from '../../server/src/logger.js';
@@ -15,9 +17,13 @@ export interface TestPlatform extends Platform {
 /**
  * The whole platform in this process, on free ports and a data folder of its own. Pass
  * DATABASE_URL / REDIS_URL / MQTT_URL to use real services; what is not given is embedded.
- * Demo seeding is off unless VIGIL_DEMO is given.
+ * Demo seeding is off unless VIGIL_DEMO is given. With DATABASE_URL a random VIGIL_SECRET is
+ * set unless given. `logDestination` receives the server's log lines (e.g. to inspect them).
  */
-export async function startTestPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
+export async function startTestPlatform(
+  env: Record<string, string> = {},
+  options: { logDestination?: DestinationStream } = {},
+): Promise<TestPlatform> {
   const dir = tempDir('vigil-platform-');
   const port = await freePort();
   const config = loadConfig({
@@ -26,9 +32,10 @@ export async function startTestPlatform(env: Record<string, string> = {}): Promi
     VIGIL_MQTT_PORT: String(await freePort()),
     LOG_LEVEL: 'warn',
     VIGIL_DEMO: 'off',
+    ...(env.DATABASE_URL ? { VIGIL_SECRET: randomBytes(32).toString('base64url') } : {}),
     ...env,
   });
-  const platform = await startPlatform(config, createLogger(config.logLevel));
+  const platform = await startPlatform(config, createLogger(config.logLevel, options.logDestination));
   return Object.assign(platform, {
     baseUrl: `http://127.0.0.1:${port}`,
     dataDir: dir.path,

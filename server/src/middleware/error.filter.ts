@@ -1,11 +1,24 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { ConflictError, DomainError, InvalidInputError, NotFoundError } from '../domain/errors.js';
+import {
+  ConflictError,
+  DomainError,
+  ForbiddenError,
+  InvalidInputError,
+  LockedError,
+  NotFoundError,
+  TooManyRequestsError,
+  UnauthorizedError,
+} from '../domain/errors.js';
 
 const STATUS = new Map<new (...args: never[]) => DomainError, number>([
   [InvalidInputError, HttpStatus.BAD_REQUEST],
   [NotFoundError, HttpStatus.NOT_FOUND],
   [ConflictError, HttpStatus.CONFLICT],
+  [UnauthorizedError, HttpStatus.UNAUTHORIZED],
+  [ForbiddenError, HttpStatus.FORBIDDEN],
+  [LockedError, HttpStatus.LOCKED],
+  [TooManyRequestsError, HttpStatus.TOO_MANY_REQUESTS],
 ]);
 
 /**
@@ -24,6 +37,9 @@ export class ErrorFilter implements ExceptionFilter {
 
     if (exception instanceof DomainError) {
       const status = [...STATUS].find(([type]) => exception instanceof type)?.[1] ?? HttpStatus.BAD_REQUEST;
+      if (exception instanceof LockedError || exception instanceof TooManyRequestsError) {
+        response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+      }
       response.status(status).json({ message: exception.message, ...(exception.errors ? { errors: exception.errors } : {}) });
       return;
     }

@@ -1,0 +1,51 @@
+import { Controller, Get, HttpCode, Patch, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import type { Actor } from '../domain/actor.js';
+import { type CreateUserBody, createdUserResponse, createUserBody, type UpdateUserBody, updateUserBody, userAccountSchema, userSchema } from '../dtos/admin.dto.js';
+import { uuid } from '../dtos/common.dto.js';
+import { Authenticated, CurrentActor } from '../middleware/auth.guard.js';
+import { ZodBody, ZodParam, ZodResponse } from '../middleware/zod.js';
+import { UserAdminService } from '../services/user-admin.service.js';
+
+@ApiTags('admin')
+@Controller('api/admin/users')
+@Authenticated()
+export class AdminUserController {
+  constructor(private readonly users: UserAdminService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Staff accounts with their teams, lock and enrolment state (admin)' })
+  @ZodResponse(z.array(userAccountSchema), { description: 'By e-mail' })
+  list(@CurrentActor() actor: Actor) {
+    return this.users.listUsers(actor);
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Creates a staff account; the user sets up two-factor sign-in (QR code) at the first sign-in (admin)' })
+  @ZodResponse(createdUserResponse, { status: 201, description: 'Created' })
+  create(@CurrentActor() actor: Actor, @ZodBody(createUserBody) body: CreateUserBody) {
+    return this.users.createUser(actor, { ...body, team: body.teamId, enrolNow: false });
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Changes name or role, or disables the account (which ends its sessions) (admin)' })
+  @ZodResponse(userSchema, { description: 'Changed' })
+  update(@CurrentActor() actor: Actor, @ZodParam('id', uuid('user')) id: string, @ZodBody(updateUserBody) body: UpdateUserBody) {
+    return this.users.updateUser(actor, id, body);
+  }
+
+  @Post(':id/reset-mfa')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Lost phone: forgets TOTP and recovery codes, ends sessions; the user enrols again (admin)' })
+  resetMfa(@CurrentActor() actor: Actor, @ZodParam('id', uuid('user')) id: string) {
+    return this.users.resetMfa(actor, id);
+  }
+
+  @Post(':id/unlock')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Ends a lockout after repeated failed sign-ins (admin)' })
+  unlock(@CurrentActor() actor: Actor, @ZodParam('id', uuid('user')) id: string) {
+    return this.users.unlock(actor, id);
+  }
+}

@@ -1,0 +1,8 @@
+import { z } from 'zod';
+
+/** Schemas shared by the HTTP DTOs. */
+export const uuid = (what: string) => z.uuid(`expected a ${what} id (a UUID)`);
+export const displayName = z.string().trim().min(1, 'must not be empty').max(200, 'at most 200 characters');
+export const spo2Scale = z.union([z.literal(1), z.literal(2)], { error: 'expected 1 or 2 (NEWS2 SpO2 scale)' });
+/** A timestamp in a query string: ISO 8601 with an offset. */
+export const isoTime = z.iso.datetime({ offset: true, error: 'expected an ISO 8601 time like 2026-11-30T08:00:00Z' }).transform((t) => new Date(t));

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { NEWS2_PARAMETERS } from '../domain/news2.js';
+
+export const patientSchema = z.object({ id: z.string(), name: z.string(), teamId: z.string(), spo2Scale: z.number().int() });
+
+const latest = z
+  .record(z.string(), z.object({ value: z.number(), t: z.date() }))
+  .describe('The newest value and its time per metric code (readings of the last 30 days)');
+
+const device = z.object({
+  id: z.string(),
+  kind: z.string(),
+  online: z.boolean(),
+  battery: z.number().nullable(),
+  lastSeen: z.date().nullable(),
+});
+
+export const patientRecordSchema = patientSchema.extend({ latest, devices: z.array(device) });
+
+const news2 = z
+  .object({
+    score: z.number().int().describe('Sum of the parameters with a value from the last 24 hours'),
+    risk: z.enum(['low', 'low-medium', 'medium', 'high']),
+    components: z.partialRecord(z.enum(NEWS2_PARAMETERS), z.number().int()),
+    missing: z.array(z.enum(NEWS2_PARAMETERS)).describe('Parameters without a fresh value: the score is partial when any'),
+  })
+  .describe('NEWS2 (RCP 2017) over the fresh latest values');
+
+const alert = z.object({
+  id: z.string(),
+  kind: z.string(),
+  priority: z.enum(['low', 'medium', 'high']),
+  status: z.enum(['open', 'acknowledged']),
+  title: z.string(),
+  openedAt: z.date(),
+});
+
+export const overviewSchema = z.object({
+  patients: z
+    .array(z.object({ id: z.string(), name: z.string(), teamId: z.string(), latest, news2, alerts: z.array(alert), devices: z.array(device) }))
+    .describe('The caller’s patients, most urgent first (open alert priority, then NEWS2)'),
+});

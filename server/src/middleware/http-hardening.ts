@@ -1,0 +1,53 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import cookieParser from 'cookie-parser';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import type { AppConfig } from '../config/app.config.js';
+
+/** JSON bodies only, and small: the API takes forms and commands, never files. */
+export const JSON_BODY_LIMIT = '100kb';
+
+/**
+ * Browser-facing protections, installed before any route or static file (platform.ts):
+ * - which proxies to believe for the client address (VIGIL_TRUST_PROXY), so audit entries and
+ *   per-address throttling see the real caller and a client cannot forge X-Forwarded-For;
+ * - helmet's headers with a strict Content-Security-Policy (same-origin scripts, no framing);
+ * - CORS only for the origins in VIGIL_CORS_ORIGINS (none by default: same origin only);
+ * - a JSON body parser with a size limit, whose errors (bad JSON, too large) answer in the
+ *   API's error shape instead of Express's HTML page with a stack trace.
+ * The app must be created with `bodyParser: false`, so no other parser runs first.
+ */
+export function hardenHttp(app: NestExpressApplication, config: AppConfig): void {
+  app.set('trust proxy', config.http.trustProxy);
+  const https = config.publicUrl.startsWith('https:');
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'frame-ancestors': ["'none'"],
+          // Plain-http installs (embedded mode on a LAN address) would otherwise break.
+          'upgrade-insecure-requests': https ? [] : null,
+        },
+      },
+      strictTransportSecurity: https ? { maxAge: 31_536_000 } : false,
+    }),
+  );
+  if (config.http.corsOrigins.length > 0) {
+    app.enableCors({ origin: config.http.corsOrigins, credentials: true, methods: ['GET', 'POST', 'PATCH', 'DELETE'], maxAge: 600 });
+  }
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  app.use(bodyParserErrors);
+  app.use(cookieParser());
+}
+
+/** Express error middleware for what fails before Nest sees the request (the body parser). */
+function bodyParserErrors(error: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction): void {
+  if (res.headersSent) return next(error);
+  if (error.type === 'entity.too.large') {
+    res.status(413).json({ message: `the request body is larger than ${JSON_BODY_LIMIT}` });
+  } else if (error.type === 'entity.parse.failed') {
+    res.status(400).json({ message: 'the request body is not valid JSON', errors: [{ field: 'body', message: 'not valid JSON' }] });
+  } else {
+    res.status(error.status && error.status >= 400 && error.status < 500 ? error.status : 400).json({ message: 'the request body could not be read' });
+  }
+}
