@@ -3,6 +3,8 @@ import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swag
 import { REFRESH_COOKIE } from './middleware/session-cookie.js';
 
 export const OPENAPI_PATH = 'api/docs';
+/** Security scheme name of the refresh cookie (use with @ApiCookieAuth). */
+export const REFRESH_COOKIE_SCHEME = 'refreshCookie';
 
 /**
  * The OpenAPI document, generated from the controllers and their zod schemas. It is committed
@@ -18,7 +20,7 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
     )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-    .addCookieAuth(REFRESH_COOKIE, { type: 'apiKey', in: 'cookie', name: REFRESH_COOKIE })
+    .addCookieAuth(REFRESH_COOKIE, { type: 'apiKey', in: 'cookie', name: REFRESH_COOKIE }, REFRESH_COOKIE_SCHEME)
     .build();
   return SwaggerModule.createDocument(app, config);
 }

@@ -21,8 +21,9 @@ import {
 } from '../dtos/auth.dto.js';
 import { Authenticated, Client, CurrentActor } from '../middleware/auth.guard.js';
 import { RateLimited } from '../middleware/rate-limit.guard.js';
-import { EndsSession, IssuesSession, REFRESH_COOKIE, RefreshCookie } from '../middleware/session-cookie.js';
+import { EndsSession, IssuesSession, RefreshCookie } from '../middleware/session-cookie.js';
 import { ZodBody, ZodResponse } from '../middleware/zod.js';
+import { REFRESH_COOKIE_SCHEME } from '../openapi.js';
 import { AuthService } from '../services/auth.service.js';
 import { EnrolmentService } from '../services/enrolment.service.js';
 import type { ClientInfo } from '../services/lockout.service.js';
@@ -87,7 +88,7 @@ export class AuthController {
   @Post('refresh')
   @HttpCode(200)
   @IssuesSession()
-  @ApiCookieAuth(REFRESH_COOKIE)
+  @ApiCookieAuth(REFRESH_COOKIE_SCHEME)
   @ApiOperation({ summary: 'A new access token for the refresh cookie, which is replaced; a reused cookie ends the session' })
   @ZodResponse(sessionResponse, { description: 'Refreshed' })
   @ApiResponse({ status: 401, description: 'No cookie, or the session has ended' })

@@ -34,8 +34,12 @@ export function openApiSchema(schema: z.ZodType, io: 'input' | 'output'): Schema
     target: 'openapi-3.0',
     io,
     unrepresentable: 'any',
-    override: (ctx) => {
-      if (ctx.zodSchema._zod.def.type === 'date') Object.assign(ctx.jsonSchema, { type: 'string', format: 'date-time' });
+    override: ({ zodSchema, jsonSchema }) => {
+      if (zodSchema._zod.def.type === 'date') Object.assign(jsonSchema, { type: 'string', format: 'date-time' });
+      // Noise for readers of the document: the format says it, and so does "integer".
+      if (jsonSchema.format && ['uuid', 'email', 'date-time'].includes(jsonSchema.format)) delete jsonSchema.pattern;
+      if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum;
+      if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;
     },
   }) as SchemaObject;
 }

@@ -1,0 +1,47 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig } from './app.config.js';
+
+const problems = (env: Record<string, string>) => {
+  try {
+    loadConfig(env, '/srv/vigil');
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+};
+
+describe('security settings in the environment', () => {
+  it('defaults to same-origin only, no trusted proxy and a 15-minute lockout', () => {
+    expect(loadConfig({})).toMatchObject({ http: { corsOrigins: [], trustProxy: false }, auth: { secret: undefined, lockoutSeconds: 900 } });
+  });
+
+  it('reads them', () => {
+    const config = loadConfig({
+      VIGIL_SECRET: 'k'.repeat(32),
+      VIGIL_CORS_ORIGINS: 'https://a.example.org, http://localhost:5173',
+      VIGIL_TRUST_PROXY: '2',
+      VIGIL_LOCKOUT_SECONDS: '60',
+    });
+    expect(config.http).toEqual({ corsOrigins: ['https://a.example.org', 'http://localhost:5173'], trustProxy: 2 });
+    expect(config.auth).toEqual({ secret: 'k'.repeat(32), lockoutSeconds: 60 });
+    expect(loadConfig({ VIGIL_TRUST_PROXY: 'loopback' }).http.trustProxy).toBe('loopback');
+    expect(loadConfig({ VIGIL_TRUST_PROXY: 'off' }).http.trustProxy).toBe(false);
+  });
+
+  it('never prints the value of a bad VIGIL_SECRET', () => {
+    expect(problems({ VIGIL_SECRET: 'too-short-secret' })).toEqual([
+      'VIGIL_SECRET: expected at least 32 characters (e.g. openssl rand -base64 48) (got 16 characters)',
+    ]);
+  });
+
+  it.each([
+    [{ VIGIL_CORS_ORIGINS: 'dashboard.example.org' }, 'VIGIL_CORS_ORIGINS'],
+    [{ VIGIL_CORS_ORIGINS: 'ftp://x.example.org' }, 'VIGIL_CORS_ORIGINS'],
+    [{ VIGIL_TRUST_PROXY: 'yes' }, 'VIGIL_TRUST_PROXY'],
+    [{ VIGIL_LOCKOUT_SECONDS: '0' }, 'VIGIL_LOCKOUT_SECONDS'],
+  ])('refuses %j naming the variable', (env, name) => {
+    const [problem] = problems(env);
+    expect(problem).toMatch(new RegExp(`^${name}: `));
+  });
+});
