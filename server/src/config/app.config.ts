@@ -56,7 +56,11 @@ const envSchema = z.object({
   VIGIL_MQTT_PORT: port(1883),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
   // Security (docs/security.md): token signing key, browser origins, proxy trust, lockout period.
-  VIGIL_SECRET: z.string().min(32, 'expected at least 32 characters (e.g. openssl rand -base64 48)').optional(),
+  VIGIL_SECRET: z
+    .string()
+    .min(32, 'expected at least 32 characters (e.g. openssl rand -base64 48)')
+    .refine((value) => !value.startsWith('change-me'), 'replace the example value with a random one (e.g. openssl rand -base64 48)')
+    .optional(),
   VIGIL_CORS_ORIGINS: z
     .string()
     .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))

@@ -36,6 +36,7 @@ describe('security settings in the environment', () => {
   });
 
   it.each([
+    [{ VIGIL_SECRET: 'change-me-to-a-random-value-of-at-least-32-characters' }, 'VIGIL_SECRET'],
     [{ VIGIL_CORS_ORIGINS: 'dashboard.example.org' }, 'VIGIL_CORS_ORIGINS'],
     [{ VIGIL_CORS_ORIGINS: 'ftp://x.example.org' }, 'VIGIL_CORS_ORIGINS'],
     [{ VIGIL_TRUST_PROXY: 'yes' }, 'VIGIL_TRUST_PROXY'],
