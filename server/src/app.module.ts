@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
@@ -11,6 +11,7 @@ import { MetricsController } from './controllers/metrics.controller.js';
 import { CoreModule } from './core.module.js';
 import { httpLogOptions } from './logger.js';
 import { ErrorFilter } from './middleware/error.filter.js';
+import { ResponseSchemaInterceptor } from './middleware/zod.js';
 import { BrokerRepository } from './repositories/broker.repository.js';
 import type { DatabaseRepository } from './repositories/database.repository.js';
 import { INGEST_REPOSITORIES, SECURITY_REPOSITORIES } from './repositories/index.js';
@@ -44,6 +45,7 @@ export class AppModule {
         ...INGEST_SERVICES,
         ...SECURITY_REPOSITORIES,
         ...SECURITY_SERVICES,
+        { provide: APP_INTERCEPTOR, useClass: ResponseSchemaInterceptor },
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],
     };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { byUrgency, latestByPatient, news2FromLatest } from './caseload.js';
+import { byUrgency, groupByPatient, latestByPatient, news2FromLatest } from './caseload.js';
 
 const t = new Date('2026-11-30T08:00:00Z');
 
@@ -45,5 +45,17 @@ describe('caseload overview rules', () => {
     });
     const sorted = [p('Bo', 2, []), p('Al', 2, []), p('Cy', 9, []), p('Di', 0, ['low']), p('Ed', 1, ['medium', 'high'])].sort(byUrgency);
     expect(sorted.map((x) => x.name)).toEqual(['Ed', 'Di', 'Cy', 'Al', 'Bo']);
+  });
+});
+
+describe('groupByPatient', () => {
+  it('groups rows by patient and drops the patient id from each', () => {
+    const groups = groupByPatient([
+      { patientId: 'a', id: 1 },
+      { patientId: 'b', id: 2 },
+      { patientId: 'a', id: 3 },
+    ]);
+    expect(groups.get('a')).toEqual([{ id: 1 }, { id: 3 }]);
+    expect(groups.get('b')).toEqual([{ id: 2 }]);
   });
 });

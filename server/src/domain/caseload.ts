@@ -20,6 +20,17 @@ export interface LatestValue {
   fresh: boolean;
 }
 
+/** Rows of many patients, by patient id, each without its patientId. */
+export function groupByPatient<R extends { patientId: string }>(rows: readonly R[]): Map<string, Array<Omit<R, 'patientId'>>> {
+  const groups = new Map<string, Array<Omit<R, 'patientId'>>>();
+  for (const { patientId, ...rest } of rows) {
+    const group = groups.get(patientId) ?? [];
+    group.push(rest);
+    groups.set(patientId, group);
+  }
+  return groups;
+}
+
 /** Rows (patient, metric, value, time, fresh) to `{patientId: {metric: value}}`. */
 export function latestByPatient(
   rows: ReadonlyArray<{ patientId: string; metric: string; value: number; time: Date; fresh: boolean }>,

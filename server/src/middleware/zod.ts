@@ -9,7 +9,6 @@ import {
   type PipeTransform,
   Query,
   SetMetadata,
-  UseInterceptors,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiBody, ApiParam, ApiQuery, ApiResponse, type SchemaObject } from '@nestjs/swagger';
@@ -25,7 +24,8 @@ import { InvalidInputError } from '../domain/errors.js';
  *   @ZodQuery(auditQuery) query: AuditQuery   the same for the query string
  *   @ZodParam('id', uuid) id: string          the same for one path parameter
  *   @ZodResponse(patientSchema)               documents the response and strips any field the
- *                                             schema does not name (no accidental leaks)
+ *                                             schema does not name (no accidental leaks; see
+ *                                             ResponseSchemaInterceptor)
  */
 
 /** The OpenAPI 3.0 schema of a zod schema; a JS Date is a date-time string on the wire. */
@@ -97,7 +97,11 @@ export function ZodParam(name: string, schema: z.ZodType): ParameterDecorator {
 
 const RESPONSE_SCHEMA = 'vigil:response-schema';
 
-/** Keeps only what the route's response schema names. A mismatch is a server bug: a 500, logged. */
+/**
+ * Keeps only what the route's response schema names. A mismatch is a server bug: a 500,
+ * logged. Registered globally (APP_INTERCEPTOR), so it always runs outermost, after route
+ * interceptors such as the session cookie's have shaped the body.
+ */
 @Injectable()
 export class ResponseSchemaInterceptor implements NestInterceptor {
   constructor(private readonly reflector: Reflector) {}
@@ -112,6 +116,5 @@ export function ZodResponse(schema: z.ZodType, options: { status?: number; descr
   return applyDecorators(
     ApiResponse({ status: options.status ?? 200, description: options.description, schema: openApiSchema(schema, 'output') }),
     SetMetadata(RESPONSE_SCHEMA, schema),
-    UseInterceptors(ResponseSchemaInterceptor),
   );
 }

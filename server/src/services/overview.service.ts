@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { Actor } from '../domain/actor.js';
-import { byUrgency, LATEST_LOOKBACK_SECONDS, type LatestValue, latestByPatient, NEWS2_FRESH_SECONDS, news2FromLatest } from '../domain/caseload.js';
+import {
+  byUrgency,
+  groupByPatient,
+  LATEST_LOOKBACK_SECONDS,
+  type LatestValue,
+  latestByPatient,
+  NEWS2_FRESH_SECONDS,
+  news2FromLatest,
+} from '../domain/caseload.js';
 import { METRIC_CODES } from '../domain/metric-catalogue.js';
 import type { News2Result } from '../domain/news2.js';
 import { type DeviceState, type OpenAlert, OverviewRepository } from '../repositories/overview.repository.js';
@@ -39,6 +47,8 @@ export class OverviewService {
     ]);
     await this.audit.record(actor, 'overview.view', { details: { patientIds: ids } });
     const latest = latestByPatient(rows);
+    const devicesOf = groupByPatient(devices);
+    const alertsOf = groupByPatient(alerts);
     const result = patients.map((patient): OverviewPatient => {
       const values = latest.get(patient.id) ?? {};
       return {
@@ -47,8 +57,8 @@ export class OverviewService {
         teamId: patient.teamId,
         latest: values,
         news2: news2FromLatest(values, patient.spo2Scale),
-        alerts: alerts.filter((a) => a.patientId === patient.id).map(({ patientId: _, ...alert }) => alert),
-        devices: devices.filter((d) => d.patientId === patient.id).map(({ patientId: _, ...device }) => device),
+        alerts: alertsOf.get(patient.id) ?? [],
+        devices: devicesOf.get(patient.id) ?? [],
       };
     });
     return { patients: result.sort(byUrgency) };

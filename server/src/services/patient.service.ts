@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Actor } from '../domain/actor.js';
-import { LATEST_LOOKBACK_SECONDS, type LatestValue, latestByPatient, NEWS2_FRESH_SECONDS } from '../domain/caseload.js';
+import { groupByPatient, LATEST_LOOKBACK_SECONDS, type LatestValue, latestByPatient, NEWS2_FRESH_SECONDS } from '../domain/caseload.js';
 import { METRIC_CODES } from '../domain/metric-catalogue.js';
 import { type DeviceState, OverviewRepository } from '../repositories/overview.repository.js';
 import type { Patient } from '../repositories/patient.repository.js';
@@ -39,7 +39,7 @@ export class PatientService {
     return {
       ...patient,
       latest: latestByPatient(rows).get(patient.id) ?? {},
-      devices: devices.map(({ patientId: _, ...device }) => device),
+      devices: groupByPatient(devices).get(patient.id) ?? [],
     };
   }
 }
