@@ -6,28 +6,20 @@ import { Server } from 'socket.io';
 import { io as connect } from 'socket.io-client';
 import { socketAuthMiddleware } from '../../server/src/middleware/socket-auth.js';
 import { SessionService } from '../../server/src/services/session.service.js';
-import { ApiClient, createTeam, createUser, sql } from '../support/auth.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { startTestRedis } from '../support/redis.js';
-import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { ApiClient, createTeam, createUser, sql, startSecurityPlatform } from '../support/auth.js';
+import type { TestPlatform } from '../support/platform.js';
 
 const SECRET = randomBytes(32).toString('base64url');
 
 describe('sessions: refresh rotation, reuse detection, revocation, and the socket.io handshake', () => {
-  let database: TestDatabase;
-  let redis: { url: string; stop(): Promise<void> };
   let platform: TestPlatform;
   let teamId: string;
 
   beforeAll(async () => {
-    [database, redis] = await Promise.all([createTestDatabase(), startTestRedis()]);
-    platform = await startTestPlatform({ DATABASE_URL: database.url, REDIS_URL: redis.url, VIGIL_TRUST_PROXY: '1', VIGIL_SECRET: SECRET });
+    platform = await startSecurityPlatform({ VIGIL_SECRET: SECRET });
     teamId = await createTeam(platform);
   });
-  afterAll(async () => {
-    await platform?.close();
-    await Promise.all([database?.drop(), redis?.stop()]);
-  });
+  afterAll(() => platform?.close());
 
   const refresh = (api: ApiClient, cookie: string) => api.request<{ accessToken: string; expiresIn: number }>('POST', '/api/auth/refresh', { cookie });
 

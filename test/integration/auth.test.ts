@@ -1,34 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { generate } from 'otplib';
 import { CLI_ACTOR } from '../../server/src/domain/actor.js';
 import { UserAdminService } from '../../server/src/services/user-admin.service.js';
-import { ApiClient, createTeam, createUser, freshCode, sql, type TestUser, wrongCode } from '../support/auth.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { startTestRedis } from '../support/redis.js';
-import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { ApiClient, createTeam, createUser, freshCode, sql, startSecurityPlatform, type TestUser, wrongCode } from '../support/auth.js';
+import type { TestPlatform } from '../support/platform.js';
 
 const LOCKOUT_SECONDS = 3;
 
 describe('two-factor sign-in, lockout, recovery codes and enrolment (real PostgreSQL and Redis)', () => {
-  let database: TestDatabase;
-  let redis: { url: string; stop(): Promise<void> };
   let platform: TestPlatform;
   let teamId: string;
 
   beforeAll(async () => {
-    [database, redis] = await Promise.all([createTestDatabase(), startTestRedis()]);
-    platform = await startTestPlatform({
-      DATABASE_URL: database.url,
-      REDIS_URL: redis.url,
-      VIGIL_TRUST_PROXY: '1',
-      VIGIL_LOCKOUT_SECONDS: String(LOCKOUT_SECONDS),
-    });
+    platform = await startSecurityPlatform({ VIGIL_LOCKOUT_SECONDS: String(LOCKOUT_SECONDS) });
     teamId = await createTeam(platform);
   });
-  afterAll(async () => {
-    await platform?.close();
-    await Promise.all([database?.drop(), redis?.stop()]);
-  });
+  afterAll(() => platform?.close());
 
   const auditActions = async (userId: string) =>
     (await sql<{ action: string }>(platform, 'SELECT action FROM audit_log WHERE actor_id = $1 ORDER BY id', [userId])).map((r) => r.action);

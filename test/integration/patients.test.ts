@@ -4,10 +4,8 @@ import { CLI_ACTOR } from '../../server/src/domain/actor.js';
 import { scoreNews2 } from '../../server/src/domain/news2.js';
 import { ReadingRepository } from '../../server/src/repositories/reading.repository.js';
 import { AdminService } from '../../server/src/services/admin.service.js';
-import { ApiClient, createPatient, createTeam, createUser, sql } from '../support/auth.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { startTestRedis } from '../support/redis.js';
-import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { ApiClient, createPatient, createTeam, createUser, sql, startSecurityPlatform } from '../support/auth.js';
+import type { TestPlatform } from '../support/platform.js';
 
 type OverviewBody = {
   patients: Array<{
@@ -22,8 +20,6 @@ type OverviewBody = {
 };
 
 describe('care-team scoping of patient data (real PostgreSQL and Redis)', () => {
-  let database: TestDatabase;
-  let redis: { url: string; stop(): Promise<void> };
   let platform: TestPlatform;
   const api = () => new ApiClient(platform.baseUrl);
   const team = { a: '', b: '' };
@@ -33,8 +29,7 @@ describe('care-team scoping of patient data (real PostgreSQL and Redis)', () => 
   const now = Date.now();
 
   beforeAll(async () => {
-    [database, redis] = await Promise.all([createTestDatabase(), startTestRedis()]);
-    platform = await startTestPlatform({ DATABASE_URL: database.url, REDIS_URL: redis.url, VIGIL_TRUST_PROXY: '1' });
+    platform = await startSecurityPlatform();
     team.a = await createTeam(platform);
     team.b = await createTeam(platform);
     patients.a1 = await createPatient(platform, team.a, 'Anna Andersen');
@@ -70,10 +65,7 @@ describe('care-team scoping of patient data (real PostgreSQL and Redis)', () => 
       { time: at(1), patientId: patients.b1, deviceId: randomUUID(), metric: 'hr', value: 140 },
     ]);
   });
-  afterAll(async () => {
-    await platform?.close();
-    await Promise.all([database?.drop(), redis?.stop()]);
-  });
+  afterAll(() => platform?.close());
 
   it('lists only the patients of the caller’s teams', async () => {
     const listed = (token: string) => api().get<Array<{ id: string }>>('/api/patients', token).then((r) => r.body.map((p) => p.id).sort());
@@ -89,7 +81,7 @@ describe('care-team scoping of patient data (real PostgreSQL and Redis)', () => 
       .flatMap(([path, methods]) => Object.keys(methods).map((method) => [method.toUpperCase(), path] as const));
     expect(routes.length).toBeGreaterThanOrEqual(1);
     for (const [method, path] of routes) {
-      const call = (id: string) => api().request(method, path.replace('{id}', id), { token: tokens.clinicianA, body: method === 'GET' ? undefined : {} });
+      const call = (id: string) => api().request<{ message: string }>(method, path.replace('{id}', id), { token: tokens.clinicianA, body: method === 'GET' ? undefined : {} });
       const missing = await call(randomUUID());
       for (const id of [patients.b1, patients.b2]) {
         const other = await call(id);

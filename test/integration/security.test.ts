@@ -3,10 +3,8 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { AppEvents } from '../../server/src/repositories/event.repository.js';
 import { EventRepository } from '../../server/src/repositories/event.repository.js';
-import { ApiClient, createPatient, createTeam, createUser, freshCode, sql, type TestUser, wrongCode } from '../support/auth.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { startTestRedis } from '../support/redis.js';
-import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { ApiClient, createPatient, createTeam, createUser, freshCode, sql, startSecurityPlatform, type TestUser, wrongCode } from '../support/auth.js';
+import type { TestPlatform } from '../support/platform.js';
 
 const ALLOWED_ORIGIN = 'https://dashboard.example.org';
 
@@ -15,8 +13,6 @@ const secrets = new Set<string>();
 const remember = (...values: Array<string | undefined>) => values.forEach((v) => v && secrets.add(v.replace(/^vigil_refresh=/, '')));
 
 describe('audit trail, device credentials, HTTP hardening and logs (real PostgreSQL and Redis)', () => {
-  let database: TestDatabase;
-  let redis: { url: string; stop(): Promise<void> };
   let platform: TestPlatform;
   const log: string[] = [];
   let admin: TestUser;
@@ -25,17 +21,13 @@ describe('audit trail, device credentials, HTTP hardening and logs (real Postgre
   let patientId: string;
 
   beforeAll(async () => {
-    [database, redis] = await Promise.all([createTestDatabase(), startTestRedis()]);
     const logDestination = new Writable({
       write(chunk: Buffer, _encoding, done) {
         log.push(chunk.toString());
         done();
       },
     });
-    platform = await startTestPlatform(
-      { DATABASE_URL: database.url, REDIS_URL: redis.url, VIGIL_TRUST_PROXY: '1', VIGIL_CORS_ORIGINS: ALLOWED_ORIGIN, LOG_LEVEL: 'debug' },
-      { logDestination },
-    );
+    platform = await startSecurityPlatform({ VIGIL_CORS_ORIGINS: ALLOWED_ORIGIN, LOG_LEVEL: 'debug' }, { logDestination });
     teamId = await createTeam(platform);
     patientId = await createPatient(platform, teamId);
     admin = await createUser(platform, 'admin', teamId);
@@ -43,10 +35,7 @@ describe('audit trail, device credentials, HTTP hardening and logs (real Postgre
     adminToken = session.accessToken;
     remember(admin.password, admin.totpSecret, session.accessToken, session.refreshCookie);
   });
-  afterAll(async () => {
-    await platform?.close();
-    await Promise.all([database?.drop(), redis?.stop()]);
-  });
+  afterAll(() => platform?.close());
 
   describe('audit log', () => {
     type Entry = { action: string; actorId: string | null; actorLabel: string | null; patientId: string | null; ip: string | null; at: string; id: number; details: Record<string, unknown> };

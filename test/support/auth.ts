@@ -4,13 +4,38 @@ import type { Role } from '../../server/src/repositories/user.repository.js';
 import { DatabaseRepository } from '../../server/src/repositories/database.repository.js';
 import { AdminService } from '../../server/src/services/admin.service.js';
 import { UserAdminService } from '../../server/src/services/user-admin.service.js';
-import type { TestPlatform } from './platform.js';
+import type { DestinationStream } from 'pino';
+import { startTestPlatform, type TestPlatform } from './platform.js';
+import { createTestDatabase } from './postgres.js';
+import { startTestRedis } from './redis.js';
 
 export interface TestUser {
   id: string;
   email: string;
   password: string;
   totpSecret: string;
+}
+
+/**
+ * The platform on a database of its own on the real PostgreSQL and a real redis-server of its
+ * own (so rate-limit counters never meet another test's), believing X-Forwarded-For from one
+ * proxy hop so each ApiClient can have its own address. `close()` removes all of it.
+ */
+export async function startSecurityPlatform(env: Record<string, string> = {}, options: { logDestination?: DestinationStream } = {}): Promise<TestPlatform> {
+  const [database, redis] = await Promise.all([createTestDatabase(), startTestRedis()]);
+  try {
+    const platform = await startTestPlatform({ DATABASE_URL: database.url, REDIS_URL: redis.url, VIGIL_TRUST_PROXY: '1', ...env }, options);
+    const close = platform.close.bind(platform);
+    return Object.assign(platform, {
+      async close() {
+        await close();
+        await Promise.all([database.drop(), redis.stop()]);
+      },
+    });
+  } catch (error) {
+    await Promise.all([database.drop(), redis.stop()]);
+    throw error;
+  }
 }
 
 let counter = 0;
