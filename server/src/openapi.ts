@@ -27,7 +27,7 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
 
 /** Swagger UI at /api/docs and the JSON at /api/docs-json. */
 export function serveOpenApi(app: INestApplication): void {
-  SwaggerModule.setup(OPENAPI_PATH, app, () => openApiDocument(app), { jsonDocumentUrl: `${OPENAPI_PATH}-json`, yamlDocumentUrl: undefined });
+  SwaggerModule.setup(OPENAPI_PATH, app, () => openApiDocument(app), { jsonDocumentUrl: `${OPENAPI_PATH}-json` });
 }
 
 /** Stable text for the committed file. */
