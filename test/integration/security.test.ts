@@ -146,7 +146,6 @@ describe('audit trail, device credentials, HTTP hardening and logs (real Postgre
       const row = await stored(id);
       expect(row.secret_hash).toBe(sha256(secret));
       expect(JSON.stringify(row)).not.toContain(secret);
-      await eventually({ deviceId: id, change: 'created' });
       const listed = await api.get<Array<Record<string, unknown>>>(`/api/admin/devices?patientId=${patientId}`, adminToken);
       expect(listed.body.find((d) => d.id === id)).toBeDefined();
       expect(JSON.stringify(listed.body)).not.toMatch(/secret|hash/i);
@@ -167,6 +166,7 @@ describe('audit trail, device credentials, HTTP hardening and logs (real Postgre
       expect(revoked.status).toBe(200);
       expect(revoked.body.revokedAt).not.toBeNull();
       await eventually({ deviceId: id, change: 'revoked' });
+      expect(changes.filter((c) => c.deviceId === id).map((c) => c.change)).toEqual(['rotated', 'relinked', 'revoked']);
       expect((await api.post(`/api/admin/devices/${id}/rotate`, undefined, adminToken)).status).toBe(409);
       expect((await api.post(`/api/admin/devices/${id}/revoke`, undefined, adminToken)).status).toBe(409);
 

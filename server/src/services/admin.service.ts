@@ -96,7 +96,6 @@ export class AdminService {
     const secret = this.crypto.randomSecret();
     const device = await this.devices.create({ patientId: input.patient, kind: input.kind, secretHash: this.crypto.hashSecret(secret) });
     await this.audit.record(actor, 'device.create', { patientId: input.patient, targetType: 'device', targetId: device.id, details: { kind: input.kind } });
-    this.events.emit('device.changed', { deviceId: device.id, change: 'created' });
     return { device, secret };
   }
 
