@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ApiClient, createPatient, createTeam, createUser, startSecurityPlatform } from '../support/auth.js';
+import { connectDevice } from '../support/devices.js';
+import type { TestPlatform } from '../support/platform.js';
+
+/** Device credentials from the admin API, end to end through the embedded aedes broker. */
+describe('device credentials at the embedded broker', () => {
+  let platform: TestPlatform;
+  let api: ApiClient;
+  let token: string;
+  let patientId: string;
+
+  beforeAll(async () => {
+    platform = await startSecurityPlatform(); // no MQTT_URL: the embedded broker
+    const teamId = await createTeam(platform);
+    patientId = await createPatient(platform, teamId);
+    api = new ApiClient(platform.baseUrl);
+    token = (await api.signIn(await createUser(platform, 'admin'))).accessToken;
+  });
+  afterAll(() => platform?.close());
+
+  const provision = async () => {
+    const { body } = await api.post<{ device: { id: string }; secret: string }>('/api/admin/devices', { patientId, kind: 'pulse_oximeter' }, token);
+    return { id: body.device.id, secret: body.secret };
+  };
+
+  it('a revoked device is disconnected at once and cannot connect again', async () => {
+    const device = await provision();
+    const client = await connectDevice(platform.urls.broker, device);
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    expect((await api.post(`/api/admin/devices/${device.id}/revoke`, undefined, token)).status).toBe(200);
+    await closed;
+    await expect(connectDevice(platform.urls.broker, device)).rejects.toThrow();
+  });
+
+  it('a rotated secret replaces the old one at once', async () => {
+    const device = await provision();
+    (await connectDevice(platform.urls.broker, device)).end(true);
+    const { body } = await api.post<{ secret: string }>(`/api/admin/devices/${device.id}/rotate`, undefined, token);
+    await expect(connectDevice(platform.urls.broker, device)).rejects.toThrow();
+    (await connectDevice(platform.urls.broker, { id: device.id, secret: body.secret })).end(true);
+  });
+});
