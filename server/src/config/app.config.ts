@@ -98,7 +98,7 @@ const envSchema = z.object({
     .default('vigil'),
 });
 
-const SECRET_VARIABLES = new Set(['VIGIL_SECRET']);
+const SECRET_VARIABLES = new Set(['VIGIL_SECRET', 'VIGIL_BROKER_AUTH_TOKEN']);
 
 export type LogLevel = z.infer<typeof envSchema>['LOG_LEVEL'];
 

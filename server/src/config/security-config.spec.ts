@@ -29,10 +29,11 @@ describe('security settings in the environment', () => {
     expect(loadConfig({ VIGIL_TRUST_PROXY: 'off' }).http.trustProxy).toBe(false);
   });
 
-  it('never prints the value of a bad VIGIL_SECRET', () => {
+  it('never prints the value of a bad secret', () => {
     expect(problems({ VIGIL_SECRET: 'too-short-secret' })).toEqual([
       'VIGIL_SECRET: expected at least 32 characters (e.g. openssl rand -base64 48) (got 16 characters)',
     ]);
+    expect(problems({ VIGIL_BROKER_AUTH_TOKEN: 'short-token' })).toEqual([expect.stringMatching(/^VIGIL_BROKER_AUTH_TOKEN: .*\(got 11 characters\)$/)]);
   });
 
   it.each([
