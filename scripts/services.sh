@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts the services the integration tests use, where they are installed but not running:
 # PostgreSQL (127.0.0.1:5432), Redis (127.0.0.1:6379) and Mosquitto (127.0.0.1:1883).
-# With --install (as root, Debian/Ubuntu) it first installs what is missing with apt-get.
+# With --install (as root, Debian/Ubuntu) it first installs what is missing with apt-get,
+# including Chromium for the browser (e2e) tests.
 set -euo pipefail
 
 install=false
@@ -16,6 +17,7 @@ if $install; then
   have pg_ctlcluster || missing+=(postgresql)
   have redis-server || missing+=(redis-server)
   have mosquitto || missing+=(mosquitto mosquitto-clients)
+  [[ -x /usr/bin/chromium ]] || missing+=(chromium)
   if ((${#missing[@]})); then
     echo "installing ${missing[*]}"
     as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" || {
