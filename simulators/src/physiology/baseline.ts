@@ -43,12 +43,12 @@ export function drawBaseline(rng: Rng, profile: BaselineProfile): Baseline {
   const hr = truncatedNormal(rng, 72, 5, 1.8);
   // rr 14–18 (copd 15–17.5): ± 0.8 circadian, ± 0.5 wander, ± 1 noise → within 12–20 (0 points).
   const rr = profile.copd ? truncatedNormal(rng, 16.25, 0.7, 1.8) : truncatedNormal(rng, 16, 1.1, 1.8);
-  // spo2 96.8–98.6 on scale 1 (≥ 95 with noise: at most 1 point); copd 89.6–91.4 on scale 2
-  // (noise ± 1.4 keeps it in 88–92, 0 points on air).
+  // spo2 96.8–98.6 on scale 1; rhythm ± 0.3, wander ± 0.3 and noise ± 1 keep it ≥ 95 (at most
+  // 1 point). copd 89.6–91.4 on scale 2: the same ± 1.6 keeps it within 88–93 (0 points on air).
   const spo2 = profile.copd ? truncatedNormal(rng, 90.5, 0.5, 1.8) : truncatedNormal(rng, 97.7, 0.5, 1.8);
-  // temp 36.6–37.1: circadian ± 0.25, wander ± 0.05, noise ± 0.2 → within 36.1–38.0 (0 points).
+  // temp 36.6–37.1: circadian ± 0.25, wander ± 0.05, noise ± 0.16 → within 36.1–38.0 (0 points).
   const temp = truncatedNormal(rng, 36.85, 0.14, 1.8);
-  // sbp 126–150: ± 6 circadian, ± 4 wander, ± 8 noise → ≥ 111 (0 points).
+  // sbp 126–150: ± 6 circadian, ± 3 wander, ± 6 noise → ≥ 111 (0 points).
   const sbp = truncatedNormal(rng, 138, 6.5, 1.8);
   const dbp = truncatedNormal(rng, sbp * 0.58, 4, 1.8);
   const weight = truncatedNormal(rng, 76, 12, 2);
