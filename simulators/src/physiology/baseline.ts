@@ -19,16 +19,10 @@ import { type Rng, truncatedNormal } from '../random.js';
  * margin from the NEWS2 band edges that circadian swing + wander + measurement noise cannot
  * cross. The margins are documented next to each draw.
  */
-export interface Baseline {
-  hr: number;
-  rr: number;
-  spo2: number;
-  temp: number;
-  sbp: number;
-  dbp: number;
-  weight: number;
-  glucose: number;
-}
+/** The body's measurable values, by their metric codes (server/src/domain/metric-catalogue.ts). */
+export type BodyValue = 'hr' | 'rr' | 'spo2' | 'temp' | 'sbp' | 'dbp' | 'weight' | 'glucose';
+
+export type Baseline = Record<BodyValue, number>;
 
 export interface BaselineProfile {
   /** Chronic hypercapnic lung disease: NEWS2 SpO2 scale 2, lower SpO2, faster breathing. */

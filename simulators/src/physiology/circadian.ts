@@ -1,4 +1,5 @@
 import { localHour } from '../clock.js';
+import type { Baseline } from './baseline.js';
 
 /**
  * Day/night rhythm as offsets from the resting values, at the patient's local time.
@@ -9,14 +10,7 @@ import { localHour } from '../clock.js';
  * - Heart rate is lowest during sleep and highest in the afternoon (Speed et al., PLOS Digit
  *   Health 2023); respiration follows with a smaller swing; SpO2 dips slightly in sleep.
  */
-export interface CircadianOffsets {
-  hr: number;
-  rr: number;
-  spo2: number;
-  temp: number;
-  sbp: number;
-  dbp: number;
-}
+export type CircadianOffsets = Pick<Baseline, 'hr' | 'rr' | 'spo2' | 'temp' | 'sbp' | 'dbp'>;
 
 const wave = (hour: number, peakHour: number) => Math.cos((2 * Math.PI * (hour - peakHour)) / 24);
 

@@ -1,34 +1,16 @@
 import { smoothNoise } from '../random.js';
+import type { Baseline } from './baseline.js';
 import { circadian, isDaytime } from './circadian.js';
 import type { VirtualPatient } from './patient.js';
 
-/** What the body is doing at an instant, before any device measures it. */
-export interface Vitals {
-  hr: number;
-  rr: number;
-  spo2: number;
-  temp: number;
-  sbp: number;
-  dbp: number;
-  weight: number;
-  glucose: number;
-  /** On supplemental oxygen (1) or air (0). */
-  o2: 0 | 1;
-}
+/** What the body is doing at an instant, before any device measures it; o2: on oxygen (1) or air (0). */
+export type Vitals = Baseline & { o2: 0 | 1 };
 
-/** A scenario's change to a patient's physiology, as differences from their own normal. */
-export interface Effect {
-  /** °C of fever. Heart and respiratory rate follow it (see FEVER_*). */
-  fever?: number;
-  hr?: number;
-  rr?: number;
-  spo2?: number;
-  sbp?: number;
-  dbp?: number;
-  weight?: number;
-  glucose?: number;
-  o2?: 0 | 1;
-}
+/**
+ * A scenario's change to a patient's physiology, as differences from their own normal. A
+ * fever (°C) moves temperature, and heart and respiratory rate follow it (see FEVER_*).
+ */
+export type Effect = Partial<Omit<Baseline, 'temp'>> & { fever?: number; o2?: 0 | 1 };
 
 /**
  * Fever raises pulse and respiration. In 4,493 acutely admitted Danish medical patients the
