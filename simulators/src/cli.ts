@@ -43,7 +43,7 @@ const program = new Command('simulate')
   .addOption(new Option('--over <duration>', 'how long the scenarios take, e.g. 6h: deteriorating reaches NEWS2 ≥ 7 by then (default: per scenario)').argParser(duration))
   .addOption(new Option('--fault-rate <share>', 'noisy-sensor: share of faulty oximeter samples').default(0.05).argParser(number('a share between 0 and 1', (n) => n >= 0 && n <= 1)))
   .addOption(new Option('--clock-skew <duration>', 'device clocks off by up to ± this, e.g. 90s').default(0).argParser(duration))
-  .addOption(new Option('--duration <duration>', 'stop after this long (real time), e.g. 90s or 10m'))
+  .addOption(new Option('--duration <duration>', 'stop after this long (real time), e.g. 90s or 10m').argParser(duration))
   .addOption(new Option('--demo-file <path>', 'simulate the ward of `vigil seed demo` (its DATA_DIR/demo.json) instead of provisioning one'))
   .addOption(new Option('--ward-file <path>', 'where provisioned patients and device secrets are kept (default DATA_DIR/simulated-ward.json)'))
   .addOption(new Option('--status-every <seconds>', 'seconds between status lines when not on a terminal').argParser(wholeNumber))
@@ -68,7 +68,6 @@ async function main(): Promise<void> {
     for (const problem of error.problems) process.stderr.write(`simulate: configuration error: ${problem}\n`);
     process.exit(2);
   }
-  const durationMs = o.duration === undefined ? undefined : duration(o.duration);
   if (o.devices !== undefined) {
     if (o.rate === undefined) program.error('load mode (--devices) needs --rate');
     const report = await runLoadMode(
@@ -77,7 +76,7 @@ async function main(): Promise<void> {
         rate: o.rate,
         metrics: o.metrics,
         samplesPerMessage: o.samplesPerMessage,
-        duration: durationMs,
+        duration: o.duration,
         samples: o.samples,
         qos: o.qos,
         json: Boolean(o.json),
@@ -104,7 +103,7 @@ async function main(): Promise<void> {
       over: o.over,
       faultRate: o.faultRate,
       clockSkew: o.clockSkew,
-      duration: durationMs,
+      duration: o.duration,
       demoFile: o.demoFile,
       wardFile: o.wardFile,
       statusEvery: o.statusEvery,

@@ -49,7 +49,7 @@ export async function runWard(options: WardModeOptions, config: AppConfig, env: 
   const stats = new WardStats();
   const printer = new StatusPrinter(out, wardStatusLine(stats, () => clock.now(), options.speed), (options.statusEvery ?? (out.isTTY ? 1 : 5)) * 1000);
   const log = (message: string) => printer.log(out.isTTY ? message : `${new Date().toISOString()} ${message}`);
-  for (const line of describe(plan, clock, broker)) log(line);
+  for (const line of listing(plan, clock, broker)) log(line);
   const runner = new WardRunner(plan, { brokerUrl: broker.url, clock, stats, seed: options.seed, clockSkewMs: options.clockSkew, log });
   runner.start();
   printer.start();
@@ -106,7 +106,8 @@ function playTime(scenarios: readonly ScenarioName[], options: WardModeOptions):
   return Math.max(0, ...spans) + HOUR;
 }
 
-function describe(plan: readonly PlannedPatient[], clock: SimClock, broker: { url: string; source: string }): string[] {
+/** What is about to run: the start-up lines. */
+function listing(plan: readonly PlannedPatient[], clock: SimClock, broker: { url: string; source: string }): string[] {
   const time = (t: number) => new Date(t).toISOString().slice(0, 16).replace('T', ' ') + 'Z';
   const lines = [`${plan.length} patients, ${plan.reduce((n, p) => n + p.devices.length, 0)} devices, broker ${broker.url} (${broker.source})`];
   const catchUp = clock.catchUpAt();

@@ -64,7 +64,7 @@ export class SeedService {
     const team = await this.admin.createTeam(actor, DEMO_TEAM);
     const staff = [
       { email: 'admin@vigil.example', name: 'Demo Admin', role: 'admin' as const },
-      { email: 'clinician@vigil.example', name: 'Demo Clinician', role: 'clinician' as const },
+      { email: DEMO_CLINICIAN, name: 'Demo Clinician', role: 'clinician' as const },
       { email: 'night@vigil.example', name: 'Demo Night Shift', role: 'care_staff' as const },
     ];
     const users: DemoWard['users'] = [];
