@@ -3,6 +3,7 @@ import type { AppConfig } from '@vigil/server/config/app.config.js';
 import { loadGenerator, type LoadReport, type LoadSnapshot } from './load-contract.js';
 import { StatusPrinter, type StatusOutput } from './status/status-printer.js';
 import { defaultBroker } from './ward/broker.js';
+import { withOperator } from './ward/operator.js';
 import { provisionLoadDevices } from './ward/provision.js';
 import { WardStore } from './ward/ward-file.js';
 
@@ -26,15 +27,8 @@ const DEFAULT_DURATION = 60_000;
 export async function runLoadMode(options: LoadModeOptions, config: AppConfig, env: NodeJS.ProcessEnv, out: StatusOutput): Promise<LoadReport> {
   const runLoad = await loadGenerator();
   const say = (message: string) => process.stderr.write(`${message}\n`);
-  const { openOperatorSession } = await import('@vigil/server/cli/operator-session.js');
   const store = new WardStore(options.wardFile ?? path.join(config.dataDir, 'simulated-ward.json'));
-  const operator = await openOperatorSession(env, 'vigil-simulators');
-  let devices: Array<{ id: string; secret: string }>;
-  try {
-    devices = await provisionLoadDevices(operator, store, options.devices, say);
-  } finally {
-    await operator.close();
-  }
+  const devices = await withOperator(config, env, (operator) => provisionLoadDevices(operator, store, options.devices, say));
 
   const broker = options.broker ?? defaultBroker(config).url;
   const bounded = options.duration === undefined && options.samples === undefined ? { durationMs: DEFAULT_DURATION } : {};

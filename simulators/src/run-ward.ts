@@ -8,6 +8,7 @@ import { wardStatusLine } from './status/ward-status.js';
 import { defaultBroker } from './ward/broker.js';
 import { readDemoFile } from './ward/demo-file.js';
 import { type PlannedPatient, planWard, type WardPatient } from './ward/plan.js';
+import { withOperator } from './ward/operator.js';
 import { provisionWard } from './ward/provision.js';
 import { WardStore } from './ward/ward-file.js';
 import { WardRunner } from './ward/ward-runner.js';
@@ -80,18 +81,11 @@ async function wardPatients(
   }
   const n = options.patients ?? DEFAULT_PATIENTS;
   const scenarios = options.scenario === 'mixed' ? mixedScenarios(n) : new Array<ScenarioName>(n).fill(options.scenario);
-  // The server's modules (Nest, pg) load only when provisioning is needed, not for a demo file.
-  const [{ openOperatorSession }, { demoPatientName }] = await Promise.all([
-    import('@vigil/server/cli/operator-session.js'),
-    import('@vigil/server/services/seed.service.js'),
-  ]);
   const store = new WardStore(options.wardFile ?? path.join(config.dataDir, 'simulated-ward.json'));
-  const operator = await openOperatorSession(env, 'vigil-simulators');
-  try {
+  return withOperator(config, env, async (operator) => {
+    const { demoPatientName } = await import('@vigil/server/services/seed.service.js');
     return { patients: await provisionWard(operator, store, scenarios, demoPatientName, say), scenarios };
-  } finally {
-    await operator.close();
-  }
+  });
 }
 
 /**

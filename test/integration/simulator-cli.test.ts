@@ -63,6 +63,18 @@ describe('npm run simulate', () => {
     await observer.close();
   });
 
+  it('refuses to provision into a DATA_DIR where no Vigil is (no server, no database, no DATABASE_URL)', async () => {
+    const empty = tempDir('vigil-empty-');
+    try {
+      const run = await simulate(['--patients', '1', '--broker', mosquitto.url, '--duration', '1s'], { DATA_DIR: empty.path });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('there is no Vigil to provision devices in');
+      expect(fs.readdirSync(empty.path)).toEqual([]);
+    } finally {
+      empty.remove();
+    }
+  });
+
   describe('provisioning through the operator commands', () => {
     let database: TestDatabase;
     beforeAll(async () => {
