@@ -18,7 +18,7 @@ describe('a simulated device losing its connection, against the real Mosquitto',
 
   beforeAll(async () => {
     mosquitto = await startMosquitto();
-    proxy = await startTcpProxy({ host: '127.0.0.1', port: mosquitto.port });
+    proxy = await startTcpProxy(mosquitto.port);
     observer = await observe(mosquitto.url, ['vigil/v1/devices/+/readings']);
   });
   afterAll(async () => {
@@ -34,7 +34,7 @@ describe('a simulated device losing its connection, against the real Mosquitto',
     const devices = [{ id: 'oximeter-outage', kind: 'pulse_oximeter' as const, secret: 'unused' }];
     const plan = planWard([{ id: 'patient-outage', name: 'Outage', spo2Scale: 1, devices }], ['stable'], { seed: 5, start, utcOffsetMinutes: 60 });
     const stats = new WardStats();
-    const runner = new WardRunner(plan, { brokerUrl: proxy.url, clock, stats, seed: 5, tickMs: 50 });
+    const runner = new WardRunner(plan, { brokerUrl: `mqtt://127.0.0.1:${proxy.port}`, clock, stats, seed: 5, tickMs: 50 });
     runner.start();
     try {
       await until(() => stats.connected === 1, 10_000, 'first connection');
