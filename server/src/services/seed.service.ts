@@ -100,6 +100,6 @@ export class SeedService {
     const user = ward.users.find((u) => u.email.toLowerCase() === email.toLowerCase());
     if (!user) throw new NotFoundError(`${email} is not a demo user; demo users: ${ward.users.map((u) => u.email).join(', ')}`);
     const validForSeconds = TOTP_PERIOD_SECONDS - (Math.floor(now / 1000) % TOTP_PERIOD_SECONDS);
-    return { email: user.email, code: this.crypto.totpCode(user.totpSecret, now), validForSeconds };
+    return { email: user.email, code: this.demoWard.totpCode(user.totpSecret, now), validForSeconds };
   }
 }
