@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { AppConfig } from '@vigil/server/config/app.config.js';
-import { loadGenerator, type LoadReport, type LoadSnapshot } from './load-contract.js';
+import { type LoadReport, type LoadSnapshot, runLoad } from './load/load-generator.js';
 import { StatusPrinter, type StatusOutput } from './status/status-printer.js';
 import { defaultBroker } from './ward/broker.js';
 import { withOperator } from './ward/operator.js';
@@ -25,7 +25,6 @@ const DEFAULT_DURATION = 60_000;
 
 /** Load mode: provision N devices, drive them at the given rate, report what was offered and acknowledged. */
 export async function runLoadMode(options: LoadModeOptions, config: AppConfig, env: NodeJS.ProcessEnv, out: StatusOutput): Promise<LoadReport> {
-  const runLoad = await loadGenerator();
   const say = (message: string) => process.stderr.write(`${message}\n`);
   const store = new WardStore(options.wardFile ?? path.join(config.dataDir, 'simulated-ward.json'));
   const devices = await withOperator(config, env, (operator) => provisionLoadDevices(operator, store, options.devices, say));
