@@ -24,7 +24,7 @@ describe('the demo of npm start', () => {
   const dir = tempDir('vigil-demo-');
   afterAll(() => dir.remove());
 
-  it('seeds a ward of 20 on a new database, runs its homes, says how to sign in, and stops them with the server', async () => {
+  it('seeds a ward of 20 on a new database, runs its homes (data stored within a minute), says how to sign in, and stops them with the server', async () => {
     const port = await freePort();
     const env = { DATA_DIR: dir.path, PORT: String(port), VIGIL_MQTT_PORT: String(await freePort()) };
     const server = startServer(env);
@@ -53,6 +53,17 @@ describe('the demo of npm start', () => {
       expect(alive(pid)).toBe(true);
       const log = path.join(dir.path, 'demo-simulators.log');
       await until(() => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('20 patients'), 10_000, 'the simulators log');
+
+      // Living data within a minute: the demo's devices sign in to the embedded broker and their readings are stored.
+      let status = { readings: 0, lastReadingAt: null as string | null };
+      const deadline = Date.now() + 60_000;
+      while (status.readings === 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 2000));
+        status = await cliJson<typeof status>(['status'], env);
+      }
+      expect(status.readings).toBeGreaterThan(0);
+      expect(Date.now() - Date.parse(status.lastReadingAt!)).toBeLessThan(60_000);
+      expect(fs.readFileSync(log, 'utf8')).not.toContain('cannot connect');
 
       const stopped = await server.stop('SIGTERM');
       expect(stopped.code).toBe(0);
