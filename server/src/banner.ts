@@ -3,7 +3,7 @@ import type { Platform } from './platform.js';
 
 /** What a newcomer needs after `npm start`: where things are and how to sign in. */
 export function banner(platform: Platform, config: AppConfig): string {
-  const { urls, embedded, dialect } = platform;
+  const { urls, embedded, dialect, demo } = platform;
   const lines = [
     '',
     'Vigil is running.',
@@ -13,10 +13,25 @@ export function banner(platform: Platform, config: AppConfig): string {
     `  Database     ${dialect === 'timescaledb' ? 'TimescaleDB' : 'PostgreSQL (no TimescaleDB)'}` +
       (embedded.database ? ` (embedded, in ${config.dataDir})` : ''),
     `  API docs     ${urls.http}/api/docs`,
-    '  Sign in      create a user: npm run -s vigil -- user create --email you@example.org --name "Your Name" --role clinician --team <team id>',
-    '               then add the printed TOTP secret to an authenticator app (password + one-time code).',
+    ...(demo ? demoLines(demo) : []),
+    ...(demo?.clinician
+      ? [
+          `  Sign in      ${demo.clinician.email}, password ${demo.clinician.password}`,
+          `               one-time code: npm run -s vigil -- demo code   (every demo credential is in ${demo.demoFile})`,
+        ]
+      : [
+          '  Sign in      create a user: npm run -s vigil -- user create --email you@example.org --name "Your Name" --role clinician --team <team id>',
+          '               then add the printed TOTP secret to an authenticator app (password + one-time code).',
+        ]),
     '  Stop         Ctrl-C',
     '',
   ];
   return lines.join('\n') + '\n';
+}
+
+function demoLines(demo: NonNullable<Platform['demo']>): string[] {
+  return [
+    `  Demo         ${demo.patients} simulated homes${demo.seeded ? ' (demo ward just created)' : ''}; their log: ${demo.logFile}`,
+    '               turn off with VIGIL_DEMO=off',
+  ];
 }

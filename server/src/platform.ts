@@ -7,6 +7,7 @@ import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app.config.js';
+import { type RunningDemo, startDemo } from './demo.js';
 import { startControlServer } from './embedded/control-server.js';
 import { DataDirLock } from './embedded/data-dir-lock.js';
 import { createEmbeddedBroker } from './embedded/embedded-broker.js';
@@ -32,6 +33,8 @@ export interface Platform {
   embedded: { database: boolean; redis: boolean; broker: boolean };
   /** Set when the embedded broker could not take its default port. */
   brokerMovedFrom?: number;
+  /** The demo ward and its simulated homes, when VIGIL_DEMO runs them. */
+  demo?: Omit<RunningDemo, 'stop'>;
   /** Stops accepting work, flushes what is pending, closes everything. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -131,8 +134,12 @@ export async function startPlatform(given: AppConfig, logger: Logger): Promise<P
       const operator = app.get(OperatorService);
       const control = await startControlServer((command, args) => operator.execute(command, args), describeError);
       teardown.push(() => control.stop());
-      lock.publish({ port: control.port, token: control.token });
+      lock.publish({ port: control.port, token: control.token }, embeddedBroker?.url);
     }
+
+    // Only with the embedded database unless asked: a real installation is not a demo.
+    const demo = config.demo && (embedded.database || config.demoExplicit) ? await startDemo(app, config, logger, broker.url) : undefined;
+    if (demo) teardown.push(() => demo.stop()); // first to stop: the devices leave before the broker goes
 
     let stopped: Promise<void> | undefined;
     return {
@@ -141,6 +148,7 @@ export async function startPlatform(given: AppConfig, logger: Logger): Promise<P
       dialect,
       embedded,
       brokerMovedFrom: embeddedBroker?.movedFrom,
+      demo,
       stop: () => (stopped ??= stop()),
     };
   } catch (error) {

@@ -1,18 +1,10 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
 import { Command, Option } from 'commander';
-import { type AppConfig, ConfigError, loadConfig } from '../config/app.config.js';
-import { CoreModule } from '../core.module.js';
-import { sendCommand } from '../embedded/control-server.js';
-import { DataDirLock, readLock } from '../embedded/data-dir-lock.js';
-import { startEmbeddedDatabase } from '../embedded/embedded-database.js';
 import { DomainError, InvalidInputError } from '../domain/errors.js';
 import { describeError } from '../platform.js';
-import { DatabaseRepository } from '../repositories/database.repository.js';
-import { MigrationService } from '../services/migration.service.js';
-import { OperatorService } from '../services/operator.service.js';
 import { formatHuman } from './format.js';
+import { openOperatorSession, UsageError } from './operator-session.js';
 
 /**
  * The operator CLI: `npm run -s vigil -- <command>`, JSON with `--json`.
@@ -20,59 +12,12 @@ import { formatHuman } from './format.js';
  * server (which owns the PGlite folder); else on the stopped data folder, opened here.
  */
 
-class UsageError extends Error {}
-
-async function runLocally(config: AppConfig, db: DatabaseRepository, command: string, args: unknown): Promise<unknown> {
-  const context = await NestFactory.createApplicationContext(CoreModule.forRoot(config, db), { logger: false });
-  try {
-    const { dialect } = await db.detectDialect();
-    const applied = await context.get(MigrationService).migrate(dialect);
-    if (command === 'migrate') return { applied };
-    return await context.get(OperatorService).execute(command, args);
-  } finally {
-    await context.close();
-  }
-}
-
 async function execute(command: string, args: Record<string, unknown>): Promise<unknown> {
-  let config: AppConfig;
+  const session = await openOperatorSession(process.env);
   try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.problems.join('\n'));
-    throw error;
-  }
-  if (config.database.url) {
-    const db = DatabaseRepository.connect(config.database.url, { max: 2, applicationName: 'vigil-cli' });
-    try {
-      return await runLocally(config, db, command, args);
-    } finally {
-      await db.close();
-    }
-  }
-  const holder = readLock(config.dataDir);
-  if (holder?.role === 'server' && holder.control) {
-    try {
-      return await sendCommand(holder.control, command, args);
-    } catch (error) {
-      const status = (error as { status?: number }).status;
-      if (status === 400) throw new InvalidInputError((error as Error).message);
-      if (status && status < 500) throw new DomainError((error as Error).message);
-      throw error;
-    }
-  }
-  const lock = await DataDirLock.acquire(config.dataDir, 'cli', 15_000);
-  try {
-    const embedded = await startEmbeddedDatabase(config.dataDir);
-    const db = DatabaseRepository.connect(embedded.url, { max: 1, applicationName: 'vigil-cli' });
-    try {
-      return await runLocally(config, db, command, args);
-    } finally {
-      await db.close();
-      await embedded.stop();
-    }
+    return await session.run(command, args);
   } finally {
-    lock.release();
+    await session.close();
   }
 }
 
@@ -136,6 +81,14 @@ program
   .action(action('seed demo'));
 
 program.command('status').description('what is stored').action(action('status'));
+
+program
+  .command('demo')
+  .description('the demo ward')
+  .command('code')
+  .description('the current one-time code of a demo user (DATA_DIR/demo.json), to sign in without an authenticator app')
+  .option('--email <email>', 'demo user (default: the demo clinician)')
+  .action(action('demo code'));
 
 try {
   await program.parseAsync(process.argv);

@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       mqtt: { url: undefined, embeddedPort: 1883, embeddedPortExplicit: false },
       retentionDays: 730,
       demo: true,
+      demoExplicit: false,
       publicUrl: 'http://localhost:3000',
     });
   });
@@ -51,6 +52,7 @@ describe('loadConfig', () => {
       mqtt: { url: 'mqtt://broker:1883', embeddedPort: 11883, embeddedPortExplicit: true },
       retentionDays: 365,
       demo: false,
+      demoExplicit: true,
     });
   });
 

@@ -144,6 +144,8 @@ export interface AppConfig {
   retentionDays: number;
   /** Seed a demo ward and run its simulated devices when the database is new (embedded mode). */
   demo: boolean;
+  /** VIGIL_DEMO was set: `on` then runs the demo with DATABASE_URL too. */
+  demoExplicit: boolean;
   /** Address printed for the dashboard; defaults to http://localhost:PORT. */
   publicUrl: string;
 }
@@ -195,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
     },
     retentionDays: e.VIGIL_RETENTION_DAYS,
     demo: e.VIGIL_DEMO,
+    demoExplicit: present.VIGIL_DEMO !== undefined,
     publicUrl: e.VIGIL_PUBLIC_URL ?? `http://localhost:${e.PORT}`,
   };
 }

@@ -32,6 +32,7 @@ export const operatorCommands = {
     patients: z.coerce.number().int().min(1).max(500, 'at most 500 demo patients').default(20),
   }),
   status: z.object({}),
+  'demo code': z.object({ email: z.email('expected an e-mail address').max(254).optional() }),
 } as const;
 
 export type OperatorCommand = keyof typeof operatorCommands;

@@ -11,6 +11,8 @@ export interface LockInfo {
   role: 'server' | 'cli';
   /** Control endpoint of a running server (127.0.0.1 only), guarded by a token in this 0600 file. */
   control?: { port: number; token: string };
+  /** The running server's embedded MQTT broker (it may have moved off 1883), for local tools such as the simulators. */
+  broker?: string;
 }
 
 export const lockFile = (dataDir: string) => path.join(dataDir, 'vigil.lock');
@@ -66,9 +68,9 @@ export class DataDirLock {
     }
   }
 
-  /** Publishes the control endpoint of the running server in the lock file. */
-  publish(control: NonNullable<LockInfo['control']>): void {
-    this.info = { ...this.info, control };
+  /** Publishes the control endpoint (and embedded broker) of the running server in the lock file. */
+  publish(control: NonNullable<LockInfo['control']>, broker?: string): void {
+    this.info = { ...this.info, control, ...(broker ? { broker } : {}) };
     fs.writeFileSync(this.file, JSON.stringify(this.info), { mode: 0o600 });
   }
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
+import { generateSync } from 'otplib';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
 
 /** What the simulators and a newcomer need to use the demo ward: credentials shown once at seeding. */
@@ -39,5 +40,13 @@ export class DemoWardRepository {
   write(ward: DemoWard): void {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     fs.writeFileSync(this.file, JSON.stringify(ward, null, 2), { mode: 0o600 });
+  }
+
+  /**
+   * The RFC 6238 code (30 s, 6 digits) of a demo user's TOTP secret at time `at`. Here, and not
+   * with the other crypto, so that only the demo ward's own secrets can be turned into codes.
+   */
+  totpCode(secret: string, at: number): string {
+    return generateSync({ secret, epoch: Math.floor(at / 1000) });
   }
 }

@@ -69,6 +69,8 @@ export class OperatorService {
         return this.seed.seedDemo((args as OperatorArgs<'seed demo'>).patients, actor);
       case 'status':
         return this.statusService.status();
+      case 'demo code':
+        return this.seed.demoCode((args as OperatorArgs<'demo code'>).email);
     }
     throw new InvalidInputError(`unknown command "${command}"`);
   }

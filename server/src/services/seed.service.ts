@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CLI_ACTOR, type Actor } from '../domain/actor.js';
 import type { DeviceKind } from '../domain/device-kinds.js';
-import { ConflictError } from '../domain/errors.js';
+import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { CryptoRepository } from '../repositories/crypto.repository.js';
 import { type DemoWard, DemoWardRepository } from '../repositories/demo-ward.repository.js';
 import { TeamRepository } from '../repositories/team.repository.js';
@@ -9,9 +9,15 @@ import { AdminService } from './admin.service.js';
 import { UserAdminService } from './user-admin.service.js';
 
 export const DEMO_TEAM = 'Demo ward';
+/** The demo user a newcomer signs in as. */
+export const DEMO_CLINICIAN = 'clinician@vigil.example';
+const TOTP_PERIOD_SECONDS = 30;
 
 const FIRST = ['Karen', 'Jens', 'Inge', 'Poul', 'Bente', 'Niels', 'Kirsten', 'Henning', 'Grethe', 'Erik', 'Hanne', 'Ole', 'Lis', 'Svend', 'Birthe', 'Aage', 'Ruth', 'Knud', 'Else', 'Bent'];
 const LAST = ['Nielsen', 'Jensen', 'Hansen', 'Pedersen', 'Andersen', 'Christensen', 'Larsen', 'Sørensen', 'Rasmussen', 'Jørgensen', 'Petersen', 'Madsen', 'Kristensen', 'Olsen', 'Thomsen'];
+
+/** A Danish-sounding name for simulated patient number `i` (demo and simulators alike). */
+export const demoPatientName = (i: number) => `${FIRST[i % FIRST.length]} ${LAST[(i * 7) % LAST.length]}`;
 
 /**
  * The home-care kit of demo patient number `i`: telemedicine devices for everyone, welfare
@@ -38,6 +44,18 @@ export class SeedService {
     private readonly demoWard: DemoWardRepository,
   ) {}
 
+  /**
+   * The demo that `npm start` shows: the ward of DATA_DIR/demo.json when it exists; else, on a
+   * new database (no team yet), a freshly seeded one; else none (an installation in use is
+   * never seeded behind its operator's back).
+   */
+  async demoForStart(patients: number): Promise<{ ward: DemoWard; seeded: boolean; file: string } | undefined> {
+    const existing = this.demoWard.read();
+    if (existing) return { ward: existing, seeded: false, file: this.demoWard.location };
+    if ((await this.teams.list()).length > 0) return undefined;
+    return { ward: await this.seedDemo(patients), seeded: true, file: this.demoWard.location };
+  }
+
   /** Creates the demo ward (team, staff, patients, devices) once and keeps its credentials in DATA_DIR/demo.json. */
   async seedDemo(patients: number, actor: Actor = CLI_ACTOR): Promise<DemoWard> {
     if (await this.teams.findByName(DEMO_TEAM)) {
@@ -46,7 +64,7 @@ export class SeedService {
     const team = await this.admin.createTeam(actor, DEMO_TEAM);
     const staff = [
       { email: 'admin@vigil.example', name: 'Demo Admin', role: 'admin' as const },
-      { email: 'clinician@vigil.example', name: 'Demo Clinician', role: 'clinician' as const },
+      { email: DEMO_CLINICIAN, name: 'Demo Clinician', role: 'clinician' as const },
       { email: 'night@vigil.example', name: 'Demo Night Shift', role: 'care_staff' as const },
     ];
     const users: DemoWard['users'] = [];
@@ -58,7 +76,7 @@ export class SeedService {
     const ward: DemoWard = { teamId: team.id, users, patients: [] };
     for (let i = 0; i < patients; i++) {
       const { spo2Scale, kinds } = demoKit(i);
-      const name = `${FIRST[i % FIRST.length]} ${LAST[(i * 7) % LAST.length]}`;
+      const name = demoPatientName(i);
       const patient = await this.admin.createPatient(actor, { name, team: team.id, spo2Scale });
       const devices = [];
       for (const kind of kinds) {
@@ -69,5 +87,19 @@ export class SeedService {
     }
     this.demoWard.write(ward);
     return ward;
+  }
+
+  /**
+   * The current one-time code of a demo user (DATA_DIR/demo.json), so that a newcomer can sign
+   * in without an authenticator app. Only users of the demo ward: their secrets are in that
+   * file anyway; no real account's code can be had this way.
+   */
+  demoCode(email = DEMO_CLINICIAN, now = Date.now()): { email: string; code: string; validForSeconds: number } {
+    const ward = this.demoWard.read();
+    if (!ward) throw new NotFoundError(`there is no demo ward (${this.demoWard.location}); run: vigil seed demo`);
+    const user = ward.users.find((u) => u.email.toLowerCase() === email.toLowerCase());
+    if (!user) throw new NotFoundError(`${email} is not a demo user; demo users: ${ward.users.map((u) => u.email).join(', ')}`);
+    const validForSeconds = TOTP_PERIOD_SECONDS - (Math.floor(now / 1000) % TOTP_PERIOD_SECONDS);
+    return { email: user.email, code: this.demoWard.totpCode(user.totpSecret, now), validForSeconds };
   }
 }

@@ -1,0 +1,95 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { type AppConfig, ConfigError, loadConfig } from '../config/app.config.js';
+import { CoreModule } from '../core.module.js';
+import { DomainError, InvalidInputError } from '../domain/errors.js';
+import { sendCommand } from '../embedded/control-server.js';
+import { DataDirLock, readLock } from '../embedded/data-dir-lock.js';
+import { startEmbeddedDatabase } from '../embedded/embedded-database.js';
+import { DatabaseRepository } from '../repositories/database.repository.js';
+import { MigrationService } from '../services/migration.service.js';
+import { OperatorService } from '../services/operator.service.js';
+
+/**
+ * Where operator commands run: against DATABASE_URL when set; else through the running
+ * embedded server (which owns the PGlite folder); else on the stopped data folder, opened
+ * here. A session opens that place once for any number of commands: the `vigil` CLI runs
+ * one, the simulators provision a ward of devices through one.
+ */
+export interface OperatorSession {
+  run(command: string, args: Record<string, unknown>): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** A configuration problem the user must fix (exit code 2 in the CLI). */
+export class UsageError extends Error {}
+
+export async function openOperatorSession(env: NodeJS.ProcessEnv, applicationName = 'vigil-cli'): Promise<OperatorSession> {
+  let config: AppConfig;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.problems.join('\n'));
+    throw error;
+  }
+  if (config.database.url) {
+    const db = DatabaseRepository.connect(config.database.url, { max: 2, applicationName });
+    return localSession(config, db, () => db.close());
+  }
+  const holder = readLock(config.dataDir);
+  if (holder?.role === 'server' && holder.control) {
+    const control = holder.control;
+    return { run: (command, args) => throughServer(control, command, args), close: async () => undefined };
+  }
+  const lock = await DataDirLock.acquire(config.dataDir, 'cli', 15_000);
+  try {
+    const embedded = await startEmbeddedDatabase(config.dataDir);
+    const db = DatabaseRepository.connect(embedded.url, { max: 1, applicationName });
+    return await localSession(config, db, async () => {
+      try {
+        await db.close();
+        await embedded.stop();
+      } finally {
+        lock.release();
+      }
+    });
+  } catch (error) {
+    lock.release(); // idempotent: the session's own release may have run already
+    throw error;
+  }
+}
+
+/** Runs commands in this process, migrating first (once), as the server would at start-up. */
+async function localSession(config: AppConfig, db: DatabaseRepository, release: () => Promise<void>): Promise<OperatorSession> {
+  const context = await NestFactory.createApplicationContext(CoreModule.forRoot(config, db), { logger: false }).catch(async (error: unknown) => {
+    await release();
+    throw error;
+  });
+  let migrated: Promise<string[]> | undefined;
+  return {
+    async run(command, args) {
+      migrated ??= db.detectDialect().then(({ dialect }) => context.get(MigrationService).migrate(dialect));
+      const applied = await migrated;
+      if (command === 'migrate') return { applied };
+      return context.get(OperatorService).execute(command, args);
+    },
+    async close() {
+      try {
+        await context.close();
+      } finally {
+        await release();
+      }
+    },
+  };
+}
+
+async function throughServer(control: { port: number; token: string }, command: string, args: unknown): Promise<unknown> {
+  try {
+    return await sendCommand(control, command, args);
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    if (status === 400) throw new InvalidInputError((error as Error).message);
+    if (status && status < 500) throw new DomainError((error as Error).message);
+    throw error;
+  }
+}

@@ -1,0 +1,70 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The demo's simulated homes: the simulators (simulators/dist/cli.js) as a child process that
+ * runs the demo ward's devices against the platform's broker. Its output goes to a log file in
+ * DATA_DIR; it stops with the server, and by itself if the server dies (its IPC channel closes).
+ */
+export interface DemoSimulators {
+  pid: number;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+export class SimulatorsNotBuiltError extends Error {}
+
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../simulators/dist/cli.js');
+const STOP_WAIT_MS = 5_000;
+
+export function startDemoSimulators(options: {
+  demoFile: string;
+  brokerUrl: string;
+  logFile: string;
+  onExit(code: number | null, signal: NodeJS.Signals | null): void;
+}): DemoSimulators {
+  if (!fs.existsSync(CLI)) throw new SimulatorsNotBuiltError(`the simulators are not built (${CLI}); run npm run build`);
+  const log = fs.openSync(options.logFile, 'w', 0o600);
+  let child: ChildProcess;
+  try {
+    child = spawn(
+      process.execPath,
+      [CLI, '--demo-file', options.demoFile, '--broker', deviceBrokerUrl(options.brokerUrl), '--status-every', '60'],
+      { stdio: ['ignore', log, log, 'ipc'] },
+    );
+  } finally {
+    fs.closeSync(log); // the child has its own descriptor now
+  }
+  let exited = false;
+  child.once('exit', (code, signal) => {
+    exited = true;
+    options.onExit(code, signal);
+  });
+  child.unref();
+  child.channel?.unref();
+  return {
+    pid: child.pid!,
+    logFile: options.logFile,
+    stop: () =>
+      exited
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const timer = setTimeout(() => child.kill('SIGKILL'), STOP_WAIT_MS);
+            child.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            child.kill('SIGTERM'); // the devices say goodbye (retained offline status) first
+          }),
+  };
+}
+
+/** Devices sign in with their own credentials: never hand them the server's. */
+export function deviceBrokerUrl(url: string): string {
+  const parsed = new URL(url);
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.toString().replace(/\/$/, '');
+}

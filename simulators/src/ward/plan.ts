@@ -1,0 +1,58 @@
+import type { DeviceKind } from '@vigil/server/domain/device-kinds.js';
+import { DeviceModel } from '../devices/model.js';
+import type { DeviceOutput } from '../devices/output.js';
+import { createPatient } from '../physiology/patient.js';
+import type { ScenarioName } from '../scenarios/scenario.js';
+import { PatientWorld, timingFor } from '../scenarios/world.js';
+
+/** A patient of a provisioned ward (from `seed demo`'s demo.json or the simulators' own ward file). */
+export interface WardPatient {
+  id: string;
+  name: string;
+  spo2Scale: 1 | 2;
+  devices: Array<{ id: string; kind: DeviceKind; secret: string }>;
+}
+
+export interface PlanOptions {
+  seed: number;
+  /** Simulated start of the run. */
+  start: number;
+  utcOffsetMinutes: number;
+  /** Overrides of every scenario's defaults (ms; onset relative to start). */
+  onset?: number;
+  over?: number;
+  faultRate?: number;
+}
+
+export interface PlannedPatient {
+  world: PatientWorld;
+  devices: Array<{ model: DeviceModel; secret: string }>;
+}
+
+/** The simulated ward: each provisioned patient living their scenario, with their devices. */
+export function planWard(patients: readonly WardPatient[], scenarios: readonly ScenarioName[], options: PlanOptions): PlannedPatient[] {
+  return patients.map((p, i) => {
+    const kinds = p.devices.map((d) => d.kind);
+    const patient = createPatient({
+      id: p.id,
+      name: p.name,
+      seed: options.seed,
+      spo2Scale: p.spo2Scale,
+      diabetic: kinds.includes('glucometer'),
+      utcOffsetMinutes: options.utcOffsetMinutes,
+    });
+    const timing = timingFor(scenarios[i], options.start, options);
+    const world = new PatientWorld(patient, scenarios[i], kinds, timing);
+    return {
+      world,
+      devices: p.devices.map((d) => ({ model: new DeviceModel(world, { id: d.id, kind: d.kind }, options.start), secret: d.secret })),
+    };
+  });
+}
+
+/** Everything `model` does in (from, to], asked in windows of `step` as a running device would. */
+export function series(model: DeviceModel, from: number, to: number, step = 60_000): DeviceOutput[] {
+  const out: DeviceOutput[] = [];
+  for (let t = from; t < to; t += step) out.push(...model.outputs(t, Math.min(to, t + step)));
+  return out;
+}
