@@ -17,6 +17,7 @@ import { resolveSigningSecret } from './embedded/signing-secret.js';
 import { hardenHttp } from './middleware/http-hardening.js';
 import { serveOpenApi } from './openapi.js';
 import { DomainError, InvalidInputError, NotFoundError } from './domain/errors.js';
+import { redactUrl } from './domain/urls.js';
 import { BrokerRepository } from './repositories/broker.repository.js';
 import { DatabaseRepository, type Dialect } from './repositories/database.repository.js';
 import { RedisRepository } from './repositories/redis.repository.js';
@@ -172,9 +173,3 @@ function noCacheForIndex(res: { setHeader(name: string, value: string): void }, 
   if (file.endsWith('index.html')) res.setHeader('Cache-Control', 'no-cache');
 }
 
-/** A URL without its password, for printing. */
-export function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
-}

@@ -11,7 +11,9 @@ describe('platform on the real PostgreSQL 15, Redis and Mosquitto', () => {
 
   beforeAll(async () => {
     [database, mosquitto] = await Promise.all([createTestDatabase(), startMosquitto()]);
-    platform = await startTestPlatform({ DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, MQTT_URL: mosquitto.url });
+    // Mosquitto here takes anyone; the credentials are there to check they never show.
+    const mqttUrl = mosquitto.url.replace('mqtt://', 'mqtt://vigil-server:broker-password-42@');
+    platform = await startTestPlatform({ DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, MQTT_URL: mqttUrl });
   });
   afterAll(async () => {
     await platform?.close();
@@ -31,6 +33,8 @@ describe('platform on the real PostgreSQL 15, Redis and Mosquitto', () => {
     expect(body.details.database).toMatchObject({ status: 'up', dialect: 'postgresql' });
     expect(body.details.redis.status).toBe('up');
     expect(body.details.broker).toMatchObject({ status: 'up', embedded: false });
+    expect(JSON.stringify(body)).not.toContain('broker-password-42');
+    expect(platform.urls.broker).not.toContain('broker-password-42');
   });
 
   it('reports not ready when the broker goes away', async () => {

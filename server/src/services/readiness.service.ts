@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
+import { redactUrl } from '../domain/urls.js';
 import { BrokerRepository } from '../repositories/broker.repository.js';
 import { DatabaseRepository } from '../repositories/database.repository.js';
 import { RedisRepository } from '../repositories/redis.repository.js';
@@ -42,7 +43,7 @@ export class ReadinessService {
           .withTimeout(TIMEOUT_MS),
       () => {
         const broker = this.indicators.check('broker');
-        const details = { embedded: this.broker.isEmbedded, url: this.broker.url };
+        const details = { embedded: this.broker.isEmbedded, url: redactUrl(this.broker.url) };
         return this.broker.isConnected() ? broker.up(details) : broker.down(details);
       },
     ]);
