@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CryptoRepository } from '../../server/src/repositories/crypto.repository.js';
 import type { AppEvents } from '../../server/src/repositories/event.repository.js';
 import { EventRepository } from '../../server/src/repositories/event.repository.js';
 import { ApiClient, createPatient, createTeam, createUser, freshCode, sql, startSecurityPlatform, type TestUser, wrongCode } from '../support/auth.js';
@@ -130,6 +131,11 @@ describe('audit trail, device credentials, HTTP hardening and logs (real Postgre
     });
     const stored = async (id: string) => (await sql<Record<string, unknown>>(platform, 'SELECT * FROM devices WHERE id = $1', [id]))[0];
     const sha256 = (secret: string) => createHash('sha256').update(secret).digest('hex');
+    // The Mosquitto hash is salted: it matches when hashing the secret with its salt gives it again.
+    const mosquittoHashOf = (row: Record<string, unknown>, secret: string) => {
+      const stored = String(row.mosquitto_hash);
+      return new CryptoRepository().mosquittoHash(secret, Buffer.from(stored.split('$')[3] ?? '', 'base64')) === stored;
+    };
     const eventually = async (expected: AppEvents['device.changed']) => {
       for (let i = 0; i < 50 && !changes.some((c) => c.deviceId === expected.deviceId && c.change === expected.change); i++) await new Promise((r) => setTimeout(r, 10));
       expect(changes).toContainEqual(expected);
@@ -145,6 +151,7 @@ describe('audit trail, device credentials, HTTP hardening and logs (real Postgre
       expect(secret.length).toBeGreaterThanOrEqual(43); // 256 bits
       const row = await stored(id);
       expect(row.secret_hash).toBe(sha256(secret));
+      expect(mosquittoHashOf(row, secret)).toBe(true);
       expect(JSON.stringify(row)).not.toContain(secret);
       const listed = await api.get<Array<Record<string, unknown>>>(`/api/admin/devices?patientId=${patientId}`, adminToken);
       expect(listed.body.find((d) => d.id === id)).toBeDefined();
@@ -154,7 +161,10 @@ describe('audit trail, device credentials, HTTP hardening and logs (real Postgre
       expect(rotated.status).toBe(200);
       remember(rotated.body.secret);
       expect(rotated.body.secret).not.toBe(secret);
-      expect((await stored(id)).secret_hash).toBe(sha256(rotated.body.secret));
+      const rotatedRow = await stored(id);
+      expect(rotatedRow.secret_hash).toBe(sha256(rotated.body.secret));
+      expect(mosquittoHashOf(rotatedRow, rotated.body.secret)).toBe(true);
+      expect(rotatedRow.mosquitto_hash).not.toBe(row.mosquitto_hash);
       await eventually({ deviceId: id, change: 'rotated' });
 
       const otherPatient = await createPatient(platform, teamId);

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import { generateSecret, generateURI, verify as verifyOtp } from 'otplib';
@@ -15,6 +15,12 @@ const TOTP_ISSUER = 'Vigil';
 // 80 bits each, so a fast digest is safe to store and look up, and they read out over the phone.
 const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz123456789';
 const RECOVERY_LENGTH = 16;
+// Mosquitto 2's `$7$` password hash (mosquitto_passwd; parsed in its security_default.c, which
+// accepts only a 12-byte salt and a 64-byte key): PBKDF2-HMAC-SHA512, standard base64.
+// 101 iterations is mosquitto_passwd's default. Device secrets are 256-bit random values, so
+// more iterations would add nothing against guessing, while the single-threaded broker pays
+// them at every connect.
+const MOSQUITTO_HASH = { saltBytes: 12, keyBytes: 64, iterations: 101 } as const;
 
 /** Randomness and hashing, behind one class so services stay pure and testable. */
 @Injectable()
@@ -52,6 +58,16 @@ export class CryptoRepository {
     const a = Buffer.from(hash, 'hex');
     const b = createHash('sha256').update(secret).digest();
     return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  /**
+   * The `$7$<iterations>$<salt>$<key>` hash Mosquitto's password file holds for `password`.
+   * `salt` is given only to reproduce a known hash.
+   */
+  mosquittoHash(password: string, salt = randomBytes(MOSQUITTO_HASH.saltBytes)): string {
+    const { iterations, keyBytes } = MOSQUITTO_HASH;
+    const key = pbkdf2Sync(password, salt, iterations, keyBytes, 'sha512');
+    return `$7$${iterations}$${salt.toString('base64')}$${key.toString('base64')}`;
   }
 
   /** A base32 TOTP secret (RFC 6238, 160 bits). */

@@ -21,6 +21,12 @@ export interface DeviceCredentials {
   revokedAt: Date | null;
 }
 
+/** How a device secret is stored: the digest Vigil checks it with, and Mosquitto's hash of it for the password-file export. */
+export interface SecretHashes {
+  secretHash: string;
+  mosquittoHash: string;
+}
+
 const COLUMNS = `id, patient_id AS "patientId", kind, revoked_at AS "revokedAt", online, battery,
   last_seen AS "lastSeen", created_at AS "createdAt"`;
 
@@ -28,10 +34,10 @@ const COLUMNS = `id, patient_id AS "patientId", kind, revoked_at AS "revokedAt",
 export class DeviceRepository {
   constructor(private readonly db: DatabaseRepository) {}
 
-  async create(device: { patientId: string; kind: string; secretHash: string }): Promise<Device> {
+  async create(device: { patientId: string; kind: string } & SecretHashes): Promise<Device> {
     const { rows } = await this.db.query<Device>(
-      `INSERT INTO devices (patient_id, kind, secret_hash) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
-      [device.patientId, device.kind, device.secretHash],
+      `INSERT INTO devices (patient_id, kind, secret_hash, mosquitto_hash) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
+      [device.patientId, device.kind, device.secretHash, device.mosquittoHash],
     );
     return rows[0];
   }
@@ -95,10 +101,10 @@ export class DeviceRepository {
   }
 
   /** Replaces the secret of a device that is not revoked; undefined when there is none such. */
-  async rotateSecret(id: string, secretHash: string): Promise<Device | undefined> {
+  async rotateSecret(id: string, hashes: SecretHashes): Promise<Device | undefined> {
     const { rows } = await this.db.query<Device>(
-      `UPDATE devices SET secret_hash = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING ${COLUMNS}`,
-      [id, secretHash],
+      `UPDATE devices SET secret_hash = $2, mosquitto_hash = $3 WHERE id = $1 AND revoked_at IS NULL RETURNING ${COLUMNS}`,
+      [id, hashes.secretHash, hashes.mosquittoHash],
     );
     return rows[0];
   }

@@ -3,7 +3,7 @@ import type { Actor } from '../domain/actor.js';
 import type { DeviceKind } from '../domain/device-kinds.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { CryptoRepository } from '../repositories/crypto.repository.js';
-import { type Device, DeviceRepository } from '../repositories/device.repository.js';
+import { type Device, DeviceRepository, type SecretHashes } from '../repositories/device.repository.js';
 import { EventRepository } from '../repositories/event.repository.js';
 import { type Patient, PatientRepository } from '../repositories/patient.repository.js';
 import { type Team, TeamRepository } from '../repositories/team.repository.js';
@@ -89,12 +89,12 @@ export class AdminService {
     return this.devices.list(patientId);
   }
 
-  /** Provisions a device; its secret is returned once here and stored only as a hash. */
+  /** Provisions a device; its secret is returned once here and stored only as hashes. */
   async createDevice(actor: Actor, input: { patient: string; kind: DeviceKind }): Promise<{ device: Device; secret: string }> {
     this.access.requireAdmin(actor);
     await this.requirePatient(input.patient);
-    const secret = this.crypto.randomSecret();
-    const device = await this.devices.create({ patientId: input.patient, kind: input.kind, secretHash: this.crypto.hashSecret(secret) });
+    const { secret, hashes } = this.newSecret();
+    const device = await this.devices.create({ patientId: input.patient, kind: input.kind, ...hashes });
     await this.audit.record(actor, 'device.create', { patientId: input.patient, targetType: 'device', targetId: device.id, details: { kind: input.kind } });
     return { device, secret };
   }
@@ -102,8 +102,8 @@ export class AdminService {
   /** A new secret, shown once; the old one stops working at once (the broker drops its session). */
   async rotateDeviceSecret(actor: Actor, id: string): Promise<{ device: Device; secret: string }> {
     this.access.requireAdmin(actor);
-    const secret = this.crypto.randomSecret();
-    const device = await this.devices.rotateSecret(id, this.crypto.hashSecret(secret));
+    const { secret, hashes } = this.newSecret();
+    const device = await this.devices.rotateSecret(id, hashes);
     if (!device) throw await this.deviceProblem(id);
     await this.audit.record(actor, 'device.rotate', { patientId: device.patientId, targetType: 'device', targetId: id });
     this.events.emit('device.changed', { deviceId: id, change: 'rotated' });
@@ -135,6 +135,15 @@ export class AdminService {
     });
     this.events.emit('device.changed', { deviceId: id, change: 'relinked' });
     return device;
+  }
+
+  /**
+   * A device secret and how it is stored: the digest Vigil checks it with, and Mosquitto's hash
+   * of it so that `vigil mosquitto export` can write the broker's password file.
+   */
+  private newSecret(): { secret: string; hashes: SecretHashes } {
+    const secret = this.crypto.randomSecret();
+    return { secret, hashes: { secretHash: this.crypto.hashSecret(secret), mosquittoHash: this.crypto.mosquittoHash(secret) } };
   }
 
   private async requireTeam(id: string): Promise<void> {
