@@ -109,6 +109,19 @@ describe('the embedded platform: one command, persistent, stops cleanly', () => 
       ids = { team: team.id, patient: patient.id, device: device.id };
       expect(await cliJson(['status'], env)).toMatchObject({ dialect: 'timescaledb', patients: 1, devices: 1 });
 
+      // Mosquitto's files come through the server too, but are written by the CLI, where it runs.
+      const out = tempDir('vigil-mosquitto-export-');
+      try {
+        const passwordFile = path.join(out.path, 'server-password');
+        fs.writeFileSync(passwordFile, 'a-server-password\n');
+        const exportDir = path.join(out.path, 'broker');
+        const exported = await cliJson<{ passwd: string }>(['mosquitto', 'export', '--dir', exportDir, '--server-password-file', passwordFile], env);
+        expect(exported).toEqual({ passwd: path.join(exportDir, 'passwd'), acl: path.join(exportDir, 'acl'), devices: 1, skipped: [] });
+        expect(fs.readFileSync(exported.passwd, 'utf8')).toMatch(new RegExp(`^${device.id}:\\$7\\$101\\$`, 'm'));
+      } finally {
+        out.remove();
+      }
+
       const { code, ms } = await server.stop('SIGTERM');
       expect(code).toBe(0);
       expect(ms).toBeLessThan(10_000);

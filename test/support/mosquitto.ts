@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../../server/src/embedded/net.js';
@@ -10,6 +10,8 @@ export interface TestMosquitto {
   /** Stops the broker (SIGTERM); `restart()` starts it again on the same port with its persistence. */
   stop(): Promise<void>;
   restart(): Promise<void>;
+  /** SIGHUP: Mosquitto reads its password and ACL files again. */
+  reload(): void;
   /** Removes its folder; call once at the end. */
   remove(): Promise<void>;
 }
@@ -60,6 +62,7 @@ export async function startMosquitto(extraConfig: string[] = []): Promise<TestMo
     port,
     stop,
     restart: start,
+    reload: () => void child?.kill('SIGHUP'),
     async remove() {
       await stop();
       dir.remove();
@@ -77,4 +80,15 @@ async function listening(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+/**
+ * Mosquitto started as root reads its password and ACL files as the `mosquitto` user, as the
+ * container does as uid 1883: when this test runs as root, the files (and their folder) are
+ * handed to that user, as the compose job does.
+ */
+export function handToBroker(dir: string, files: string[]): void {
+  if (process.getuid?.() !== 0) return;
+  const [uid, gid] = ['-u', '-g'].map((flag) => Number(execFileSync('id', [flag, 'mosquitto'], { encoding: 'utf8' }).trim()));
+  for (const target of [dir, ...files.map((file) => path.join(dir, file))]) fs.chownSync(target, uid, gid);
 }

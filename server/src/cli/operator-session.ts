@@ -24,14 +24,18 @@ export interface OperatorSession {
 /** A configuration problem the user must fix (exit code 2 in the CLI). */
 export class UsageError extends Error {}
 
-export async function openOperatorSession(env: NodeJS.ProcessEnv, applicationName = 'vigil-cli'): Promise<OperatorSession> {
-  let config: AppConfig;
+/** The configuration the operator commands run with; a bad variable is the user's to fix. */
+export function loadOperatorConfig(env: NodeJS.ProcessEnv): AppConfig {
   try {
-    config = loadConfig(env);
+    return loadConfig(env);
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.problems.join('\n'));
     throw error;
   }
+}
+
+export async function openOperatorSession(env: NodeJS.ProcessEnv, applicationName = 'vigil-cli'): Promise<OperatorSession> {
+  const config = loadOperatorConfig(env);
   if (config.database.url) {
     const db = DatabaseRepository.connect(config.database.url, { max: 2, applicationName });
     return localSession(config, db, () => db.close());

@@ -3,8 +3,10 @@ import 'reflect-metadata';
 import { Command, Option } from 'commander';
 import { DomainError, InvalidInputError } from '../domain/errors.js';
 import { describeError } from '../platform.js';
+import type { MosquittoExport } from '../services/mosquitto-export.service.js';
 import { formatHuman } from './format.js';
-import { openOperatorSession, UsageError } from './operator-session.js';
+import { type ExportOptions, serverCredentials, writeMosquittoFiles } from './mosquitto-export.js';
+import { loadOperatorConfig, openOperatorSession, UsageError } from './operator-session.js';
 
 /**
  * The operator CLI: `npm run -s vigil -- <command>`, JSON with `--json`.
@@ -28,12 +30,13 @@ const program = new Command('vigil')
   .configureOutput({ outputError: (text, write) => write(text) })
   .exitOverride();
 
+function print(command: string, result: unknown): void {
+  const { json } = program.opts<{ json?: boolean }>();
+  process.stdout.write(json ? `${JSON.stringify(result)}\n` : formatHuman(command, result));
+}
+
 function action(command: string, pick: (options: Record<string, unknown>) => Record<string, unknown> = (o) => o) {
-  return async (options: Record<string, unknown>) => {
-    const { json } = program.opts<{ json?: boolean }>();
-    const result = await execute(command, pick(options));
-    process.stdout.write(json ? `${JSON.stringify(result)}\n` : formatHuman(command, result));
-  };
+  return async (options: Record<string, unknown>) => print(command, await execute(command, pick(options)));
 }
 
 program.command('migrate').description('apply pending database migrations').action(action('migrate'));
@@ -81,6 +84,20 @@ program
   .action(action('seed demo'));
 
 program.command('status').description('what is stored').action(action('status'));
+
+program
+  .command('mosquitto')
+  .description('files for an external Mosquitto broker')
+  .command('export')
+  .description("write Mosquitto's password file (the server user and every device that is not revoked) and ACL")
+  .requiredOption('--dir <folder>', 'where to write passwd (mode 0600) and acl')
+  .option('--server-user <name>', "the Vigil server's MQTT user (default: the user in MQTT_URL, else vigil-server)")
+  .option('--server-password-file <file>', "file holding that user's password, - for standard input (default: the password in MQTT_URL)")
+  .action(async (options: ExportOptions) => {
+    const credentials = serverCredentials(options, loadOperatorConfig(process.env).mqtt.url);
+    const exported = (await execute('mosquitto export', credentials)) as MosquittoExport;
+    print('mosquitto export', writeMosquittoFiles(options.dir, exported));
+  });
 
 program
   .command('demo')

@@ -3,7 +3,8 @@ import { parseTopic, SERVER_SUBSCRIPTIONS, TOPIC_ROOT, topicFor } from './protoc
 /**
  * Who may publish and subscribe where under device protocol v1: one set of rules, applied by
  * the embedded broker's hooks and served to an external broker (EMQX HTTP authorisation).
- * deploy/mosquitto/acl writes the same rules in Mosquitto's ACL syntax.
+ * mosquitto-files.ts writes the same rules in Mosquitto's ACL syntax (`vigil mosquitto export`;
+ * deploy/mosquitto/acl is that file, annotated).
  */
 export type TopicAction = 'publish' | 'subscribe';
 

@@ -4,3 +4,10 @@ export function redactUrl(url: string): string {
   if (parsed.password) parsed.password = '***';
   return parsed.toString();
 }
+
+/** The user and password a URL carries (percent-decoded); undefined without a user. */
+export function urlCredentials(url: string): { username: string; password: string } | undefined {
+  const parsed = new URL(url);
+  if (!parsed.username) return undefined;
+  return { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) };
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEVICE_KIND_CODES } from '../domain/device-kinds.js';
+import { DEFAULT_SERVER_USER, isServerUser } from '../domain/mosquitto-files.js';
 import { ROLES } from '../repositories/user.repository.js';
 
 /** The operator contract's commands (DESIGN.md), one schema each; the CLI and the control endpoint share them. */
@@ -32,6 +33,14 @@ export const operatorCommands = {
     patients: z.coerce.number().int().min(1).max(500, 'at most 500 demo patients').default(20),
   }),
   status: z.object({}),
+  // The CLI reads the password from a file or MQTT_URL (never its own command line) and writes the files.
+  'mosquitto export': z.object({
+    serverUser: z
+      .string()
+      .refine(isServerUser, 'expected at most 64 letters, digits, dots, dashes or underscores, and not a device id')
+      .default(DEFAULT_SERVER_USER),
+    serverPassword: z.string().min(1, 'the server user needs a password'),
+  }),
   'demo code': z.object({ email: z.email('expected an e-mail address').max(254).optional() }),
 } as const;
 

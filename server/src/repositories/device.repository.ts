@@ -27,6 +27,14 @@ export interface SecretHashes {
   mosquittoHash: string;
 }
 
+/** A device that may connect, as Mosquitto's password file needs it (no hash: provisioned before Vigil stored them). */
+export interface MosquittoCredential {
+  id: string;
+  patientId: string | null;
+  kind: string;
+  mosquittoHash: string | null;
+}
+
 const COLUMNS = `id, patient_id AS "patientId", kind, revoked_at AS "revokedAt", online, battery,
   last_seen AS "lastSeen", created_at AS "createdAt"`;
 
@@ -116,6 +124,15 @@ export class DeviceRepository {
       [id],
     );
     return rows[0];
+  }
+
+  /** Every device that is not revoked, oldest first, with its Mosquitto hash. */
+  async mosquittoCredentials(): Promise<MosquittoCredential[]> {
+    const { rows } = await this.db.query<MosquittoCredential>(
+      `SELECT id, patient_id AS "patientId", kind, mosquitto_hash AS "mosquittoHash"
+         FROM devices WHERE revoked_at IS NULL ORDER BY created_at, id`,
+    );
+    return rows;
   }
 
   async relink(id: string, patientId: string): Promise<Device | undefined> {

@@ -5,6 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
 import { InvalidInputError, NotFoundError } from '../domain/errors.js';
 import { DEVICE_ID } from '../domain/protocol.js';
 import { deviceMay, serverMay } from '../domain/topic-rights.js';
+import { urlCredentials } from '../domain/urls.js';
 import { type BrokerDecision, brokerAuthenticateSchema, brokerAuthorizeSchema } from '../dtos/broker-auth.dto.js';
 import { DeviceDirectoryService } from './device-directory.service.js';
 
@@ -32,10 +33,7 @@ export class BrokerAuthService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly directory: DeviceDirectoryService,
   ) {
-    if (config.mqtt.url) {
-      const url = new URL(config.mqtt.url);
-      if (url.username) this.server = { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
-    }
+    this.server = config.mqtt.url ? urlCredentials(config.mqtt.url) : undefined;
   }
 
   async authenticate(authorization: string | undefined, body: unknown): Promise<BrokerDecision> {

@@ -14,6 +14,7 @@ import { IngestWriterService } from './ingest-writer.service.js';
 import { IngestService } from './ingest.service.js';
 import { LockoutService } from './lockout.service.js';
 import { MigrationService } from './migration.service.js';
+import { MosquittoExportService } from './mosquitto-export.service.js';
 import { OperatorService } from './operator.service.js';
 import { OverviewService } from './overview.service.js';
 import { PatientService } from './patient.service.js';
@@ -30,6 +31,7 @@ export const CORE_SERVICES = [
   AuditService,
   HistoryService,
   MigrationService,
+  MosquittoExportService,
   OperatorService,
   RetentionService,
   SeedService,

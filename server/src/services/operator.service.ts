@@ -5,6 +5,7 @@ import { type OperatorArgs, type OperatorCommand, operatorCommands } from '../dt
 import { DatabaseRepository } from '../repositories/database.repository.js';
 import { AdminService } from './admin.service.js';
 import { MigrationService } from './migration.service.js';
+import { MosquittoExportService } from './mosquitto-export.service.js';
 import { SeedService } from './seed.service.js';
 import { UserAdminService } from './user-admin.service.js';
 import { StatusService } from './status.service.js';
@@ -22,6 +23,7 @@ export class OperatorService {
     private readonly userAdmin: UserAdminService,
     private readonly seed: SeedService,
     private readonly statusService: StatusService,
+    private readonly mosquitto: MosquittoExportService,
   ) {}
 
   isCommand(name: string): name is OperatorCommand {
@@ -69,6 +71,10 @@ export class OperatorService {
         return this.seed.seedDemo((args as OperatorArgs<'seed demo'>).patients, actor);
       case 'status':
         return this.statusService.status();
+      case 'mosquitto export': {
+        const { serverUser, serverPassword } = args as OperatorArgs<'mosquitto export'>;
+        return this.mosquitto.export(actor, { user: serverUser, password: serverPassword });
+      }
       case 'demo code':
         return this.seed.demoCode((args as OperatorArgs<'demo code'>).email);
     }

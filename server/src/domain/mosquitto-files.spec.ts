@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import { isServerUser, mosquittoAcl, mosquittoPasswd } from './mosquitto-files.js';
+import { deviceMay, serverMay } from './topic-rights.js';
+
+const rules = (text: string) => text.split('\n').filter((line) => line.trim() && !line.startsWith('#'));
+const committedAcl = fs.readFileSync(new URL('../../../deploy/mosquitto/acl', import.meta.url), 'utf8');
+const DEVICE = '3f2a9c1e-4b7d-4e21-9a55-0c6f1d2b8e77';
+
+describe('mosquittoAcl', () => {
+  it('has the rules of deploy/mosquitto/acl for the default server user', () => {
+    expect(rules(mosquittoAcl('vigil-server'))).toEqual(rules(committedAcl));
+  });
+
+  it('names the server user given', () => {
+    expect(rules(mosquittoAcl('ingest'))[0]).toBe('user ingest');
+  });
+
+  // The same rights the embedded broker and the EMQX endpoints apply (topic-rights.ts), read back
+  // from the ACL: a `write` rule is a publish right, a `read` rule a right to receive.
+  const granted = (kind: 'topic' | 'pattern', access: 'read' | 'write') =>
+    rules(mosquittoAcl('vigil-server'))
+      .filter((line) => line.startsWith(`${kind} ${access} `))
+      .map((line) => line.split(' ')[2].replace('%u', DEVICE));
+
+  it('lets a device publish exactly what deviceMay allows, and receive only its commands', () => {
+    expect(granted('pattern', 'write').every((topic) => deviceMay(DEVICE, 'publish', topic))).toBe(true);
+    expect(granted('pattern', 'write')).toHaveLength(3);
+    expect(granted('pattern', 'read')).toEqual([`vigil/v1/devices/${DEVICE}/commands`]);
+    expect(deviceMay(DEVICE, 'subscribe', granted('pattern', 'read')[0])).toBe(true);
+  });
+
+  it('lets the server receive what serverMay lets it subscribe to, and publish commands', () => {
+    expect(granted('topic', 'read').every((filter) => serverMay('subscribe', filter, 'vigil'))).toBe(true);
+    expect(granted('topic', 'read')).toHaveLength(3);
+    expect(granted('topic', 'write')).toEqual(['vigil/v1/devices/+/commands']);
+    expect(serverMay('publish', `vigil/v1/devices/${DEVICE}/commands`, 'vigil')).toBe(true);
+  });
+});
+
+describe('mosquittoPasswd', () => {
+  it('writes one username:hash line each after a comment', () => {
+    const text = mosquittoPasswd([
+      { username: 'vigil-server', hash: '$7$101$a$b' },
+      { username: DEVICE, hash: '$7$101$c$d' },
+    ]);
+    expect(text.split('\n')).toEqual([expect.stringMatching(/^# /), 'vigil-server:$7$101$a$b', `${DEVICE}:$7$101$c$d`, '']);
+  });
+});
+
+describe('isServerUser', () => {
+  it.each([
+    ['vigil-server', true],
+    ['vigil_server.2', true],
+    ['a'.repeat(64), true],
+    ['a'.repeat(65), false],
+    ['', false],
+    ['vigil server', false],
+    ['vigil:server', false],
+    ['vigil\nserver', false],
+    ['vigil+', false],
+    ['#', false],
+    ['a/b', false],
+    ['-leading-dash', false],
+    [DEVICE, false],
+    [DEVICE.toUpperCase(), false],
+  ])('%j: %s', (name, allowed) => {
+    expect(isServerUser(name)).toBe(allowed);
+  });
+});
