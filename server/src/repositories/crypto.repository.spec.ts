@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { CryptoRepository } from './crypto.repository.js';
 
-/** Lines written by the real `mosquitto_passwd -b` of Mosquitto 2.0.11 (user, password, hash). */
+/** Passwords and the hashes the real `mosquitto_passwd -b` of Mosquitto 2.0.11 wrote for them. */
 const WRITTEN_BY_MOSQUITTO_PASSWD: Array<[string, string]> = [
   ['s3cret!', '$7$101$u2jd1qC1qj+WZWcT$1Opb20v7+whEDpmCwy3cslOSGrMLX32wB56eFMDaz+TUS3hRyljX6vjp29cY94i9Y188FkOm03lAlkrBYcsUDg=='],
   ['blåbærgrød', '$7$101$Nl7NyBT6MtgXDF1e$ZJ1eGTM03nXpWb88b3yxVtU1GIDEGTfzU8WnMwt6iAniydpSJwaK/Ii9B27mEcIfdmCv/YUbmWEOpBmjy2R/IQ=='],
