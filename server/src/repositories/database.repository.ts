@@ -1,9 +1,18 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import copyStreams from 'pg-copy-streams';
 
 export type Dialect = 'timescaledb' | 'postgresql';
 
 export interface Queryable {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+/** What `transaction` hands its work: queries, and COPY … FROM STDIN, on the transaction's connection. */
+export interface Transaction extends Queryable {
+  /** Runs `sql` (a `COPY … FROM STDIN`) with `data` as its whole input; rejects with the server's error. */
+  copyFrom(sql: string, data: Buffer): Promise<void>;
 }
 
 // Counts come back as bigint; every count Vigil reads fits a JS number.
@@ -49,11 +58,15 @@ export class DatabaseRepository implements Queryable {
   }
 
   /** Runs `work` in one transaction on one connection; rolls back if it throws. */
-  async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    const tx: Transaction = {
+      query: (text, values) => client.query(text, values),
+      copyFrom: (sql, data) => pipeline(Readable.from([data]), client.query(copyStreams.from(sql))),
+    };
     try {
       await client.query('BEGIN');
-      const result = await work(client);
+      const result = await work(tx);
       await client.query('COMMIT');
       return result;
     } catch (error) {
