@@ -60,6 +60,20 @@ describe('WriteBatch', () => {
     ]);
     expect(batch.readings[0].deviceId).toBe(B);
   });
+
+  it('keeps a reading sent twice in the batch once, as first received (it would fail a COPY)', () => {
+    const batch = new WriteBatch<number>();
+    batch.add({ readings: [reading(A, 'hr', 1, 70), reading(A, 'spo2', 1, 97)] }, 1);
+    batch.add({ readings: [reading(B, 'hr', 1, 80)] }, 2);
+    batch.add({ readings: [reading(A, 'hr', 1, 71), reading(A, 'hr', 2, 72)] }, 3);
+    expect(batch.sortedReadings().map((r) => `${r.deviceId.slice(-1)}:${r.metric}:${r.time.getTime()}=${r.value}`)).toEqual([
+      'a:hr:1=70',
+      'a:hr:2=72',
+      'a:spo2:1=97',
+      'b:hr:1=80',
+    ]);
+    expect(batch.readings).toHaveLength(5); // the count of points received is unchanged
+  });
 });
 
 describe('retryDelayMs', () => {

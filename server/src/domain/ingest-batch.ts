@@ -93,21 +93,27 @@ export class WriteBatch<Ack> {
 
   /**
    * Readings in (device, metric, time) order, the unique key's order: concurrent batches then
-   * take their index locks in the same order and cannot deadlock on a re-sent sample.
+   * take their index locks in the same order and cannot deadlock on a re-sent sample. A key
+   * that came twice in the batch (a device sent the same sample again) is kept once, as first
+   * received: the second could only be skipped, and it would make a COPY of the batch fail.
    */
   sortedReadings(): ReadingRow[] {
-    return [...this.readings].sort(
-      (a, b) =>
-        (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0) ||
-        (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0) ||
-        a.time.getTime() - b.time.getTime(),
-    );
+    const sorted = [...this.readings].sort(compareKeys); // stable: repeats stay in arrival order
+    return sorted.filter((row, i) => i === 0 || compareKeys(sorted[i - 1], row) !== 0);
   }
 
   /** The newest status per device, in device order (lock order again). */
   statuses(): StatusUpdate[] {
     return [...this.statusByDevice.values()].sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
   }
+}
+
+function compareKeys(a: ReadingRow, b: ReadingRow): number {
+  return (
+    (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0) ||
+    (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0) ||
+    a.time.getTime() - b.time.getTime()
+  );
 }
 
 /** Wait before retry number `attempt` (0-based) of a failed write: 100 ms doubling to 5 s. */
