@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { MqttClient } from 'mqtt';
 import { topicFor } from '../../server/src/domain/protocol.js';
-import { connectDevice, countReadings, provisionDevices, publish, sql, type TestDevice } from '../support/devices.js';
+import { connectDevice, countReadings, metric, provisionDevices, publish, sql, type TestDevice } from '../support/devices.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { TEST_REDIS_URL } from '../support/redis.js';
 
@@ -31,6 +31,9 @@ describe('ingest into the embedded PGlite with TimescaleDB', () => {
     expect(await countReadings(platform, device.id)).toBe(1000);
     await publish(client, topicFor(device.id, 'readings'), backfill);
     expect(await countReadings(platform, device.id)).toBe(1000);
+    // Never COPY into PGlite: COPY FROM STDIN through its socket server aborts it.
+    expect(await metric(platform.baseUrl, 'vigil_ingest_write_batches_total', { path: 'insert' })).toBeGreaterThanOrEqual(2);
+    expect(await metric(platform.baseUrl, 'vigil_ingest_write_batches_total', { path: 'copy' })).toBe(0);
   });
 
   it('includes out-of-order samples in the continuous aggregates after a refresh', async () => {

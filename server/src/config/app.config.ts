@@ -83,6 +83,7 @@ const envSchema = z.object({
   VIGIL_INGEST_BATCH_MS: positiveInt(20, 'milliseconds'),
   VIGIL_INGEST_WRITERS: positiveInt(2, 'writers'),
   VIGIL_INGEST_MAX_IN_FLIGHT: positiveInt(10_000, 'messages').pipe(z.number().max(65_535, 'expected at most 65535 messages')),
+  VIGIL_INGEST_COPY: flag(true),
   VIGIL_DEVICE_CACHE_SECONDS: positiveInt(60, 'seconds'),
   VIGIL_MQTT_CLIENT_ID: z
     .string()
@@ -138,6 +139,8 @@ export interface AppConfig {
     writers: number;
     /** Messages held unacknowledged at most (MQTT 5 Receive Maximum towards an external broker). */
     maxInFlight: number;
+    /** Write readings by an optimistic COPY on an external database (off: INSERT … ON CONFLICT only). */
+    copy: boolean;
     /** How long a device's credentials and patient link are cached (changes also invalidate at once). */
     deviceCacheSeconds: number;
   };
@@ -193,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
       batchMs: e.VIGIL_INGEST_BATCH_MS,
       writers: e.VIGIL_INGEST_WRITERS,
       maxInFlight: e.VIGIL_INGEST_MAX_IN_FLIGHT,
+      copy: e.VIGIL_INGEST_COPY,
       deviceCacheSeconds: e.VIGIL_DEVICE_CACHE_SECONDS,
     },
     retentionDays: e.VIGIL_RETENTION_DAYS,

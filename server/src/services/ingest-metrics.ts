@@ -13,6 +13,7 @@ export class IngestMetrics {
   readonly batchRows: Histogram;
   readonly commitSeconds: Histogram;
   readonly writeFailures: Counter;
+  readonly writePaths: Counter<'path'>;
   readonly inFlight: Gauge;
 
   constructor(metrics: MetricsRepository) {
@@ -28,6 +29,11 @@ export class IngestMetrics {
       [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     );
     this.writeFailures = metrics.counter('vigil_ingest_write_failures_total', 'Batch writes that failed and will be retried');
+    this.writePaths = metrics.counter(
+      'vigil_ingest_write_batches_total',
+      'Committed batches with readings, by how they were written: copy (COPY, no duplicate), fallback (COPY met a duplicate; INSERT … ON CONFLICT), insert (INSERT … ON CONFLICT only: embedded PGlite or VIGIL_INGEST_COPY=off)',
+      ['path'],
+    );
     this.inFlight = metrics.gauge('vigil_ingest_in_flight_messages', 'Messages received and not yet acknowledged (waiting for their commit)');
   }
 }

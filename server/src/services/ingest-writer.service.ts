@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
 import { type BatchLimits, type BatchWork, type ReadingRow, retryDelayMs, WriteBatch } from '../domain/ingest-batch.js';
-import { DatabaseRepository, type Queryable } from '../repositories/database.repository.js';
+import { DatabaseRepository, type Transaction } from '../repositories/database.repository.js';
 import { DeadLetterRepository } from '../repositories/dead-letter.repository.js';
 import { DeviceEventRepository } from '../repositories/device-event.repository.js';
 import { DeviceRepository } from '../repositories/device.repository.js';
 import { EventRepository } from '../repositories/event.repository.js';
-import { ReadingRepository } from '../repositories/reading.repository.js';
+import { type CopyPath, ReadingRepository } from '../repositories/reading.repository.js';
 import { IngestMetrics } from './ingest-metrics.js';
 
 /**
@@ -16,6 +16,9 @@ import { IngestMetrics } from './ingest-metrics.js';
  */
 export type Ack = (error?: Error) => void;
 
+/** How a batch's readings were written (the vigil_ingest_write_batches_total label). */
+type WritePath = CopyPath | 'insert';
+
 export class IngestStoppedError extends Error {
   constructor() {
     super('ingest is stopping; the message was not stored and will be sent again');
@@ -23,10 +26,11 @@ export class IngestStoppedError extends Error {
 }
 
 /**
- * Batches the rows of many messages and writes each batch in one transaction (readings in
- * one UNNEST statement), then acknowledges its messages. A failed write is retried with
- * backoff for as long as it takes: nothing is acknowledged meanwhile, so the transports stop
- * taking new messages once VIGIL_INGEST_MAX_IN_FLIGHT are waiting, and memory stays bounded.
+ * Batches the rows of many messages and writes each batch in one transaction (readings by an
+ * optimistic COPY on an external database, else one UNNEST statement), then acknowledges its
+ * messages. A failed write is retried with backoff for as long as it takes: nothing is
+ * acknowledged meanwhile, so the transports stop taking new messages once
+ * VIGIL_INGEST_MAX_IN_FLIGHT are waiting, and memory stays bounded.
  *
  * A batch is written when full, or when it is due (VIGIL_INGEST_BATCH_MS) and a writer is
  * free; while all writers are busy the current batch keeps filling, so batches grow with load.
@@ -36,6 +40,7 @@ export class IngestWriterService {
   private readonly logger = new Logger('IngestWriterService');
   private readonly limits: BatchLimits;
   private readonly writers: number;
+  private readonly copy: boolean;
   private current?: WriteBatch<Ack>;
   private readonly sealed: Array<WriteBatch<Ack>> = [];
   private timer?: NodeJS.Timeout;
@@ -61,6 +66,8 @@ export class IngestWriterService {
     this.limits = { maxRows: config.ingest.batchRows, maxAgeMs: config.ingest.batchMs };
     // The embedded PGlite is one backend: a second writer would only queue behind the first.
     this.writers = config.database.url ? config.ingest.writers : 1;
+    // Not on the embedded PGlite: COPY FROM STDIN through its socket server aborts it (see ReadingRepository).
+    this.copy = Boolean(config.database.url) && config.ingest.copy;
   }
 
   /** Messages received and not yet acknowledged or refused. */
@@ -142,11 +149,12 @@ export class IngestWriterService {
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
       try {
-        const inserted = await this.store(batch);
+        const { inserted, path } = await this.store(batch);
         this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
         this.recovered();
         this.settle(batch);
         this.metrics.batchRows.observe(batch.rows);
+        if (batch.readings.length) this.metrics.writePaths.inc({ path });
         this.metrics.points.inc(inserted.length);
         this.metrics.duplicatePoints.inc(batch.readings.length - inserted.length);
         this.metrics.deadLetters.inc(batch.deadLetters.length);
@@ -161,15 +169,21 @@ export class IngestWriterService {
     }
   }
 
-  /** One statement for readings alone (the common case), else one transaction for the whole batch. */
-  private async store(batch: WriteBatch<Ack>): Promise<ReadingRow[]> {
-    if (batch.readingsOnly) return this.readings.insertNew(batch.sortedReadings());
-    return this.db.transaction(async (tx: Queryable) => {
-      const inserted = await this.readings.insertNew(batch.sortedReadings(), tx);
+  /**
+   * One transaction for the whole batch (COPY needs one for its savepoint and the rollups);
+   * without COPY, readings alone (the common case) take one statement and no transaction.
+   */
+  private async store(batch: WriteBatch<Ack>): Promise<{ inserted: ReadingRow[]; path: WritePath }> {
+    const readings = batch.sortedReadings();
+    if (batch.readingsOnly && !this.copy) return { inserted: await this.readings.insertNew(readings), path: 'insert' };
+    return this.db.transaction(async (tx: Transaction) => {
+      const stored = this.copy
+        ? await this.readings.insertNewByCopy(readings, tx)
+        : { inserted: await this.readings.insertNew(readings, tx), path: 'insert' as const };
       await this.deviceEvents.insert(batch.events, tx);
       await this.devices.applyStatuses(batch.statuses(), tx);
       await this.deadLetters.insert(batch.deadLetters, tx);
-      return inserted;
+      return stored;
     });
   }
 
