@@ -3,12 +3,17 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
+import { WriteBatch } from '../../server/dist/domain/ingest-batch.js';
+import { DatabaseRepository } from '../../server/dist/repositories/database.repository.js';
+import { COPY_READINGS, copyReadings } from '../../server/dist/repositories/pg-binary.js';
+import { ReadingRepository } from '../../server/dist/repositories/reading.repository.js';
 
 /**
  * What the ingest path is judged against, on the same database and table: the raw COPY rate of
- * the same rows, the batched UNNEST statement the writer uses (write path alone), COPY into a
- * staging table then INSERT … ON CONFLICT (the alternative to UNNEST), and a naive
- * one-INSERT-per-message loop.
+ * the same rows (text and binary), the batched UNNEST statement the writer falls back to and
+ * the optimistic COPY it tries first (write path alone), COPY into a staging table then
+ * INSERT … ON CONFLICT (the alternative to UNNEST), the server's two write paths as the writer
+ * calls them (rollups included on plain PostgreSQL), and a naive one-INSERT-per-message loop.
  */
 
 const METRICS = ['hr', 'spo2', 'rr', 'temp', 'sbp', 'dbp', 'weight', 'glucose', 'o2', 'acvpu'];
@@ -42,8 +47,43 @@ async function timed(client, label, total, work) {
   await work();
   const seconds = (performance.now() - started) / 1000;
   const { rows: [{ n }] } = await client.query('SELECT count(*)::int AS n FROM readings');
-  await client.query('TRUNCATE readings');
+  await truncate(client);
   return { label, rows: total, seconds, rowsPerSecond: total / seconds, stored: n };
+}
+
+/** Empties readings and, on plain PostgreSQL, the app-kept rollups the server's write paths fill. */
+async function truncate(client) {
+  const { rows: [{ rollups }] } = await client.query(`SELECT to_regclass('readings_1m_rollup') IS NOT NULL AS rollups`);
+  await client.query(`TRUNCATE readings${rollups ? ', readings_1m_rollup, readings_1h_rollup' : ''}`);
+}
+
+/** Calls `write` with consecutive batches of `batchRows` rows. */
+async function inBatches(rowsPerRun, batchRows, metrics, write) {
+  let batch = [];
+  for (const r of rows(rowsPerRun, { metrics })) {
+    batch.push(r);
+    if (batch.length === batchRows) {
+      await write(batch);
+      batch = [];
+    }
+  }
+  if (batch.length) await write(batch);
+}
+
+/** The optimistic COPY alone, as ReadingRepository issues it, without the fallback (no row is a duplicate here). */
+async function optimisticCopy(client, batch) {
+  await client.query('BEGIN');
+  await client.query('SAVEPOINT readings_copy');
+  await pipeline(Readable.from([copyReadings(batch)]), client.query(copyStreams.from(COPY_READINGS)));
+  await client.query('RELEASE SAVEPOINT readings_copy');
+  await client.query('COMMIT');
+}
+
+/** A batch in the writer's order (sorted by the unique key, repeats removed). */
+function sorted(batch) {
+  const writeBatch = new WriteBatch();
+  writeBatch.add({ readings: batch }, undefined);
+  return writeBatch.sortedReadings();
 }
 
 export async function measureCeilings(url, { rowsPerRun = 500_000, batchRows = 5000, naiveSeconds = 10, metrics = 5, log = console.log } = {}) {
@@ -51,27 +91,31 @@ export async function measureCeilings(url, { rowsPerRun = 500_000, batchRows = 5
   await client.connect();
   const results = [];
   try {
-    await client.query('TRUNCATE readings');
-    log(`  COPY ${rowsPerRun} rows in one stream …`);
+    await truncate(client);
+    log(`  COPY ${rowsPerRun} rows in one stream, text …`);
     results.push(
-      await timed(client, 'raw COPY (one stream)', rowsPerRun, async () => {
+      await timed(client, 'raw COPY (one stream, text)', rowsPerRun, async () => {
         const source = Readable.from((function* () { for (const r of rows(rowsPerRun, { metrics })) yield tsv(r); })());
         await pipeline(source, client.query(copyStreams.from('COPY readings (time, patient_id, device_id, metric, value) FROM STDIN')));
       }),
     );
+    log(`  COPY ${rowsPerRun} rows in one stream, binary …`);
+    results.push(
+      await timed(client, 'raw COPY (one stream, binary)', rowsPerRun, async () => {
+        await pipeline(Readable.from([copyReadings([...rows(rowsPerRun, { metrics })])]), client.query(copyStreams.from(COPY_READINGS)));
+      }),
+    );
     log(`  UNNEST in batches of ${batchRows} …`);
     results.push(
-      await timed(client, `UNNEST + ON CONFLICT, ${batchRows}-row batches`, rowsPerRun, async () => {
-        let batch = [];
-        for (const r of rows(rowsPerRun, { metrics })) {
-          batch.push(r);
-          if (batch.length === batchRows) {
-            await client.query(UNNEST, columns(batch));
-            batch = [];
-          }
-        }
-        if (batch.length) await client.query(UNNEST, columns(batch));
-      }),
+      await timed(client, `UNNEST + ON CONFLICT, ${batchRows}-row batches`, rowsPerRun, () =>
+        inBatches(rowsPerRun, batchRows, metrics, (batch) => client.query(UNNEST, columns(batch))),
+      ),
+    );
+    log(`  optimistic COPY (savepoint, binary COPY) in batches of ${batchRows} …`);
+    results.push(
+      await timed(client, `optimistic COPY (savepoint + binary COPY), ${batchRows}-row batches`, rowsPerRun, () =>
+        inBatches(rowsPerRun, batchRows, metrics, (batch) => optimisticCopy(client, batch)),
+      ),
     );
     log(`  COPY to staging + INSERT … ON CONFLICT in batches of ${batchRows} …`);
     await client.query('CREATE TEMP TABLE staging (LIKE readings)');
@@ -93,6 +137,26 @@ export async function measureCeilings(url, { rowsPerRun = 500_000, batchRows = 5
         }
       }),
     );
+    const db = DatabaseRepository.connect(url, { max: 1 });
+    try {
+      const { dialect } = await db.detectDialect();
+      const readings = new ReadingRepository(db);
+      const withRollups = dialect === 'postgresql' ? ', rollups included' : '';
+      log(`  the server's INSERT path (ReadingRepository.insertNew) in batches of ${batchRows} …`);
+      results.push(
+        await timed(client, `server INSERT path: UNNEST + ON CONFLICT + RETURNING${withRollups}, ${batchRows}-row batches`, rowsPerRun, () =>
+          inBatches(rowsPerRun, batchRows, metrics, (batch) => readings.insertNew(sorted(batch))),
+        ),
+      );
+      log(`  the server's COPY path (ReadingRepository.insertNewByCopy) in batches of ${batchRows} …`);
+      results.push(
+        await timed(client, `server COPY path: optimistic COPY${withRollups ? ' + rollup statement' : ''}, ${batchRows}-row batches`, rowsPerRun, () =>
+          inBatches(rowsPerRun, batchRows, metrics, (batch) => db.transaction((tx) => readings.insertNewByCopy(sorted(batch), tx))),
+        ),
+      );
+    } finally {
+      await db.close();
+    }
     log(`  naive: one INSERT per message (${metrics} rows) for ${naiveSeconds} s …`);
     let naiveRows = 0;
     results.push(
@@ -112,7 +176,7 @@ export async function measureCeilings(url, { rowsPerRun = 500_000, batchRows = 5
         }
         const seconds = (performance.now() - started) / 1000;
         const { rows: [{ n }] } = await client.query('SELECT count(*)::int AS n FROM readings');
-        await client.query('TRUNCATE readings');
+        await truncate(client);
         return { label: `naive: one INSERT per message (${metrics} rows)`, rows: naiveRows, seconds, rowsPerSecond: naiveRows / seconds, stored: n };
       })(),
     );
