@@ -76,6 +76,13 @@ describe('ReadingRepository.insertNewByCopy on PostgreSQL', () => {
     expect(await readings.insertNew([c])).toEqual([]);
   });
 
+  it('returns a new row of a fallback batch whose device id came in upper case', async () => {
+    const [stored, fresh] = samples(2, 40_000_000_000);
+    expect(await readings.insertNew([stored])).toHaveLength(1);
+    const upper = { ...fresh, deviceId: fresh.deviceId.toUpperCase() };
+    expect(await byCopy([stored, upper])).toEqual({ inserted: [upper], path: 'fallback' });
+  });
+
   it('falls back cleanly when COPY fails on its first row while the batch is still being sent', async () => {
     for (let round = 0; round < 3; round++) {
       const before = await count();

@@ -73,7 +73,8 @@ const ROLLUPS_POSTGRES = `WITH inserted AS (
 
 const UNIQUE_VIOLATION = '23505';
 
-const keyOf = (deviceId: string, metric: string, ms: number) => `${deviceId}|${metric}|${ms}`;
+// PostgreSQL returns UUIDs in lower case; a device id may arrive in upper case (DEVICE_ID allows it).
+const keyOf = (deviceId: string, metric: string, ms: number) => `${deviceId.toLowerCase()}|${metric}|${ms}`;
 
 @Injectable()
 export class ReadingRepository {
