@@ -64,7 +64,7 @@ const INSERT_POSTGRES = `WITH inserted AS (
 
 /**
  * After a COPY every row of the batch was inserted, so the rollups take the batch itself. As
- * binary arrays: as text they cost the COPY path about a fifth of its rate (docs/benchmarks.md).
+ * binary arrays: as text they made the COPY path 17 % slower (docs/benchmarks.md).
  */
 const ROLLUPS_POSTGRES = `WITH inserted AS (
     SELECT * FROM unnest($1::timestamptz[], $2::uuid[], $3::text[], $4::float8[]) AS u(time, patient_id, metric, value)
