@@ -145,3 +145,23 @@ describe('statement timeout on an external database', () => {
     }
   });
 });
+
+describe('a connection lost while checked out', () => {
+  it('fails the transaction (or the lock holder) without an unhandled error, and the pool goes on', async () => {
+    const { createTestDatabase } = await import('../support/postgres.js');
+    const { DatabaseRepository } = await import('../../server/src/repositories/database.repository.js');
+    const database = await createTestDatabase();
+    const db = DatabaseRepository.connect(database.url, { max: 2 });
+    const killOwnBackend = (session: { query(text: string): Promise<unknown> }) =>
+      session.query('SELECT pg_terminate_backend(pg_backend_pid())');
+    try {
+      await expect(db.transaction(async (tx) => killOwnBackend(tx))).rejects.toThrow(/terminat/);
+      await expect(db.withAdvisoryLock(43, killOwnBackend)).rejects.toThrow(/terminat/);
+      const { rows } = await db.query<{ ok: number }>('SELECT 1 AS ok');
+      expect(rows).toEqual([{ ok: 1 }]);
+    } finally {
+      await db.close();
+      await database.drop();
+    }
+  });
+});

@@ -58,29 +58,27 @@ export class DatabaseRepository implements Queryable {
   }
 
   /** Runs `work` in one transaction on one connection; rolls back if it throws. */
-  async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    const tx: Transaction = {
-      query: (text, values) => client.query(text, values),
-      copyFrom: (sql, data) => pipeline(Readable.from([data]), client.query(copyStreams.from(sql))),
-    };
-    try {
-      await client.query('BEGIN');
-      const result = await work(tx);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.withClient(async (client) => {
+      const tx: Transaction = {
+        query: (text, values) => client.query(text, values),
+        copyFrom: (sql, data) => pipeline(Readable.from([data]), client.query(copyStreams.from(sql))),
+      };
+      try {
+        await client.query('BEGIN');
+        const result = await work(tx);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
   }
 
   /** Holds a session-level advisory lock on one connection while `work` runs (e.g. migrations). */
-  async withAdvisoryLock<T>(key: number, work: (session: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
+  withAdvisoryLock<T>(key: number, work: (session: Queryable) => Promise<T>): Promise<T> {
+    return this.withClient(async (client) => {
       // Lock holders (migrations) may run long: no statement timeout while the lock is held.
       await client.query('SET statement_timeout = 0');
       await client.query('SELECT pg_advisory_lock($1)', [key]);
@@ -90,8 +88,24 @@ export class DatabaseRepository implements Queryable {
         await client.query('SELECT pg_advisory_unlock($1)', [key]);
         await client.query('RESET statement_timeout');
       }
+    });
+  }
+
+  /**
+   * One connection of the pool for `work`. While checked out a client has no pool listener
+   * for 'error', and an unhandled one (the connection lost mid-transaction) would end the
+   * process: here it only fails `work`'s queries, and the broken client leaves the pool.
+   */
+  private async withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let lost: Error | undefined;
+    const onError = (error: Error) => (lost = error);
+    client.on('error', onError);
+    try {
+      return await work(client);
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(lost);
     }
   }
 
