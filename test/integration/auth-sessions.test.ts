@@ -69,6 +69,44 @@ describe('sessions: refresh rotation, reuse detection, revocation, and the socke
     expect((await refresh(api, session.refreshCookie)).status).toBe(401);
   });
 
+  it('logout with the refresh cookie ends the session also when the access token has expired (an idle tab)', async () => {
+    const user = await createUser(platform, 'care_staff', teamId);
+    const api = new ApiClient(platform.baseUrl);
+    const session = await api.signIn(user);
+    const { sid } = JSON.parse(Buffer.from(session.accessToken.split('.')[1], 'base64url').toString()) as { sid: string };
+    const expired = await new SignJWT({ sid })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(user.id)
+      .setIssuer('vigil')
+      .setAudience('vigil-api')
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 1000)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 10)
+      .sign(new TextEncoder().encode(SECRET));
+    expect((await api.get('/api/auth/me', expired)).status).toBe(401);
+
+    const out = await api.request('POST', '/api/auth/logout', { token: expired, cookie: session.refreshCookie });
+    expect(out.status).toBe(204);
+    expect(out.headers.get('set-cookie')).toMatch(/vigil_refresh=;.*Expires=Thu, 01 Jan 1970/);
+    expect((await refresh(api, session.refreshCookie)).status).toBe(401);
+    expect((await api.get('/api/auth/me', session.accessToken)).status).toBe(401);
+    const [audit] = await sql<{ action: string; ip: string; target_id: string }>(
+      platform,
+      `SELECT action, ip, target_id FROM audit_log WHERE actor_id = $1 AND action = 'auth.logout'`,
+      [user.id],
+    );
+    expect(audit).toEqual({ action: 'auth.logout', ip: api.ip, target_id: sid });
+
+    // The cookie alone does too; without either (or once ended) the answer is still 204 and a cleared cookie.
+    const other = await api.signIn(user);
+    expect((await api.request('POST', '/api/auth/logout', { cookie: other.refreshCookie })).status).toBe(204);
+    expect((await refresh(api, other.refreshCookie)).status).toBe(401);
+    const again = await api.request('POST', '/api/auth/logout', { cookie: other.refreshCookie });
+    expect(again.status).toBe(204);
+    expect(again.headers.get('set-cookie')).toMatch(/vigil_refresh=;/);
+    expect((await api.post('/api/auth/logout')).status).toBe(204);
+    expect(await sql(platform, `SELECT 1 FROM audit_log WHERE actor_id = $1 AND action = 'auth.logout'`, [user.id])).toHaveLength(2);
+  });
+
   it('a password change ends every session of the user and needs the current password', async () => {
     const user = await createUser(platform, 'clinician', teamId);
     const api = new ApiClient(platform.baseUrl);

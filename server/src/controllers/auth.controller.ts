@@ -19,7 +19,7 @@ import {
   recoveryCodesResponse,
   sessionResponse,
 } from '../dtos/auth.dto.js';
-import { Authenticated, Client, CurrentActor } from '../middleware/auth.guard.js';
+import { Authenticated, BearerToken, Client, CurrentActor } from '../middleware/auth.guard.js';
 import { RateLimited } from '../middleware/rate-limit.guard.js';
 import { EndsSession, IssuesSession, RefreshCookie } from '../middleware/session-cookie.js';
 import { ZodBody, ZodResponse } from '../middleware/zod.js';
@@ -98,11 +98,16 @@ export class AuthController {
 
   @Post('logout')
   @HttpCode(204)
-  @Authenticated()
   @EndsSession()
-  @ApiOperation({ summary: 'Ends this session: its access and refresh tokens stop working at once' })
-  logout(@CurrentActor() actor: Actor) {
-    return this.sessions.logout(actor);
+  @ApiCookieAuth(REFRESH_COOKIE_SCHEME)
+  @ApiOperation({
+    summary: 'Ends this session: its access and refresh tokens stop working at once',
+    description:
+      'The refresh cookie names the session, so an expired access token does not stop a sign-out; an access token, when sent, ends its session too. Always clears the cookie.',
+  })
+  @ApiResponse({ status: 204, description: 'Signed out (also when the session had already ended)' })
+  logout(@RefreshCookie() refreshToken: string | undefined, @BearerToken() accessToken: string | undefined, @Client() client: ClientInfo) {
+    return this.sessions.logout({ refreshToken, accessToken }, client);
   }
 
   @Post('password')

@@ -77,6 +77,22 @@ export class SessionRepository {
     return known.rows[0] ? { state: 'reused', sessionId: known.rows[0].sessionId } : { state: 'unknown' };
   }
 
+  /**
+   * Ends the session a refresh token belongs to without using the token up (signing out with
+   * the cookie alone, as an idle tab whose access token has expired does); the session's user
+   * when it was live until now.
+   */
+  async revokeByRefreshToken(tokenHash: string, reason: string): Promise<{ sessionId: string; userId: string; email: string } | undefined> {
+    const { rows } = await this.db.query<{ sessionId: string; userId: string; email: string }>(
+      `UPDATE auth_sessions s SET revoked_at = now(), revoked_reason = $2
+         FROM refresh_tokens t, users u
+        WHERE t.token_hash = $1 AND s.id = t.session_id AND u.id = s.user_id AND s.revoked_at IS NULL AND s.expires_at > now()
+        RETURNING s.id AS "sessionId", s.user_id AS "userId", u.email`,
+      [tokenHash, reason],
+    );
+    return rows[0];
+  }
+
   /** True when the session was live until now. */
   async revoke(sessionId: string, reason: string): Promise<boolean> {
     const { rowCount } = await this.db.query(

@@ -18,6 +18,11 @@ export interface IssuedSession {
 
 const SESSION_ENDED = 'the session has ended; sign in again';
 
+const ignoreUnauthorized = (error: unknown): undefined => {
+  if (error instanceof UnauthorizedError) return undefined;
+  throw error;
+};
+
 /**
  * Sessions: a short-lived access token (JWT) plus a rotating refresh token. Each refresh
  * token works once; presenting a used one again means it was copied, and ends the whole
@@ -60,8 +65,18 @@ export class SessionService {
     return this.issue(session.id, session.userId, session.expiresAt);
   }
 
-  async logout(actor: Actor): Promise<void> {
-    if (actor.sessionId && (await this.sessions.revoke(actor.sessionId, 'signed out'))) {
+  /**
+   * Ends the session of the refresh cookie and of the access token, whichever came. Either may
+   * be missing or stale: an idle tab's access token has expired, and signing out must still
+   * end its session (the cookie names it) rather than leave it live on a shared ward PC.
+   */
+  async logout(tokens: { refreshToken?: string; accessToken?: string }, client: ClientInfo): Promise<void> {
+    const actor = tokens.accessToken ? await this.verifyAccessToken(tokens.accessToken, client).catch(ignoreUnauthorized) : undefined;
+    const ended = tokens.refreshToken ? await this.sessions.revokeByRefreshToken(this.crypto.hashSecret(tokens.refreshToken), 'signed out') : undefined;
+    if (ended) {
+      await this.audit.recordAnonymous('auth.logout', { label: ended.email, ip: client.ip, userId: ended.userId }, { targetType: 'session', targetId: ended.sessionId });
+    }
+    if (actor?.sessionId && actor.sessionId !== ended?.sessionId && (await this.sessions.revoke(actor.sessionId, 'signed out'))) {
       await this.audit.record(actor, 'auth.logout', { targetType: 'session', targetId: actor.sessionId });
     }
   }
