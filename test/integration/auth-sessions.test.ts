@@ -130,6 +130,34 @@ describe('sessions: refresh rotation, reuse detection, revocation, and the socke
     expect((await api.login({ ...user, password: newPassword })).status).toBe(200);
   });
 
+  it('counts wrong current passwords towards the lock (400, then 423), and audits each', async () => {
+    const user = await createUser(platform, 'clinician', teamId);
+    const api = new ApiClient(platform.baseUrl);
+    const { accessToken } = await api.signIn(user);
+    const newPassword = 'a-brand-new-Passphrase-8';
+    const statuses = [];
+    for (let i = 0; i < 5; i++) {
+      statuses.push((await api.post('/api/auth/password', { currentPassword: `guess-number-${i}`, newPassword }, accessToken)).status);
+    }
+    expect(statuses).toEqual([400, 400, 400, 400, 423]);
+    // Locked: the right current password is refused too, and the session itself goes on.
+    const right = await api.post('/api/auth/password', { currentPassword: user.password, newPassword }, accessToken);
+    expect(right.status).toBe(423);
+    expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await api.get('/api/auth/me', accessToken)).status).toBe(200);
+    expect((await api.login(user)).status).toBe(423);
+    const actions = (await sql<{ action: string; ip: string }>(platform, 'SELECT action, ip FROM audit_log WHERE actor_id = $1 ORDER BY id', [user.id])).filter(
+      (row) => row.action !== 'auth.login',
+    );
+    expect(actions.map((row) => row.action)).toEqual([
+      ...Array(5).fill('auth.password_change_failed'),
+      'auth.lockout',
+      'auth.login_locked',
+      'auth.login_locked',
+    ]);
+    expect(new Set(actions.map((row) => row.ip))).toEqual(new Set([api.ip]));
+  });
+
   it('refuses forged, tampered and expired access tokens', async () => {
     const user = await createUser(platform, 'clinician', teamId);
     const api = new ApiClient(platform.baseUrl);

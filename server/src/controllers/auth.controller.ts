@@ -115,8 +115,10 @@ export class AuthController {
   @Authenticated()
   @EndsSession()
   @ApiOperation({ summary: 'Changes the password (the current one is needed) and ends every session of the user' })
-  changePassword(@CurrentActor() actor: Actor, @ZodBody(passwordBody) body: PasswordBody) {
-    return this.auth.changePassword(actor, body);
+  @ApiResponse({ status: 400, description: 'The current password is wrong (counted towards the lock), or the new one too weak' })
+  @ApiResponse(LOCKED)
+  changePassword(@CurrentActor() actor: Actor, @ZodBody(passwordBody) body: PasswordBody, @Client() client: ClientInfo) {
+    return this.auth.changePassword(actor, body, client);
   }
 
   @Post('recovery-codes')

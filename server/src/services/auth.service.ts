@@ -110,12 +110,19 @@ export class AuthService {
     return 'recovery';
   }
 
-  /** Needs the current password; ends every session of the user, this one included. */
-  async changePassword(actor: Actor, input: { currentPassword: string; newPassword: string }): Promise<void> {
+  /**
+   * Needs the current password; ends every session of the user, this one included. A wrong
+   * current password counts towards the account's lock like a wrong sign-in (else a stolen
+   * access token could guess it without limit), but is answered 400, not 401: a client reads
+   * 401 as "the session has ended".
+   */
+  async changePassword(actor: Actor, input: { currentPassword: string; newPassword: string }, client: ClientInfo): Promise<void> {
     const user = actor.userId ? await this.users.findCredentials({ id: actor.userId }) : undefined;
     if (!user) throw new UnauthorizedError('sign in first');
+    await this.lockout.assertNotLocked(user, client);
     if (!(await this.crypto.verifyPassword(user.passwordHash, input.currentPassword))) {
-      throw new InvalidInputError('the current password is wrong', [{ field: 'currentPassword', message: 'wrong password' }]);
+      const wrong = new InvalidInputError('the current password is wrong', [{ field: 'currentPassword', message: 'wrong password' }]);
+      return this.lockout.fail('auth.password_change_failed', { user, label: user.email }, client, wrong);
     }
     const problem = passwordProblem(input.newPassword, user.email);
     if (problem) throw new InvalidInputError(problem, [{ field: 'newPassword', message: problem }]);

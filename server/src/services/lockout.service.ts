@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
 import { ADDRESS_FAILURE_LIMIT, ADDRESS_FAILURE_WINDOW_SECONDS, MAX_FAILED_ATTEMPTS, minutes } from '../domain/auth-policy.js';
-import { LockedError, TooManyRequestsError, UnauthorizedError } from '../domain/errors.js';
+import { type DomainError, LockedError, TooManyRequestsError, UnauthorizedError } from '../domain/errors.js';
 import { RateLimitRepository } from '../repositories/rate-limit.repository.js';
 import { UserRepository } from '../repositories/user.repository.js';
 import { AuditService } from './audit.service.js';
@@ -52,14 +52,15 @@ export class LockoutService {
   }
 
   /**
-   * Records a failed attempt and throws what the caller answers: 401, or 423 when this
-   * attempt locked the account. `user` is undefined for an unknown e-mail.
+   * Records a failed attempt and throws what the caller answers: `refusal` (a message for a
+   * 401, or the error itself), or 423 when this attempt locked the account. `user` is
+   * undefined for an unknown e-mail.
    */
   async fail(
-    action: 'auth.login_failed' | 'auth.mfa_failed',
+    action: 'auth.login_failed' | 'auth.mfa_failed' | 'auth.password_change_failed',
     who: { user?: { id: string; email: string }; label: string },
     client: ClientInfo,
-    message: string,
+    refusal: string | DomainError,
   ): Promise<never> {
     if (client.ip) await this.limits.hit(failureKey(client.ip), ADDRESS_FAILURE_WINDOW_SECONDS);
     await this.audit.recordAnonymous(action, { label: who.label, ip: client.ip, userId: who.user?.id });
@@ -74,7 +75,7 @@ export class LockoutService {
         throw this.locked(lockedForSeconds);
       }
     }
-    throw new UnauthorizedError(message);
+    throw typeof refusal === 'string' ? new UnauthorizedError(refusal) : refusal;
   }
 
   /** A complete sign-in starts the count again. */
