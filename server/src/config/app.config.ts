@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { redactUrl } from '../domain/urls.js';
 
 /**
  * The one place that reads the environment. `loadConfig(process.env)` runs once at boot;
@@ -101,6 +102,20 @@ const envSchema = z.object({
 
 const SECRET_VARIABLES = new Set(['VIGIL_SECRET', 'VIGIL_BROKER_AUTH_TOKEN']);
 
+/**
+ * A bad value as the start-up error shows it, with no secret in it: anything that parses as a
+ * URL without its password (a database or broker URL with the wrong scheme still carries one);
+ * a named secret, and what a URL variable holds that does not parse, by its length only.
+ * Without a host a URL cannot be told apart from credentials: `user:password@host` (the
+ * scheme forgotten) parses with `user` as its scheme.
+ */
+function shown(name: string, value: string): string {
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (!SECRET_VARIABLES.has(name) && url?.host) return JSON.stringify(redactUrl(value));
+  if (SECRET_VARIABLES.has(name) || url || name.endsWith('_URL')) return `${value.length} characters`;
+  return JSON.stringify(value);
+}
+
 export type LogLevel = z.infer<typeof envSchema>['LOG_LEVEL'];
 
 export interface AppConfig {
@@ -168,9 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0]);
-      // A secret's value never reaches the output, not even a wrong one.
-      const got = SECRET_VARIABLES.has(name) ? `${String(env[name]).length} characters` : JSON.stringify(env[name]);
-      return `${name}: ${issue.message} (got ${got})`;
+      return `${name}: ${issue.message} (got ${shown(name, String(env[name]))})`;
     });
     throw new ConfigError(problems);
   }

@@ -37,6 +37,28 @@ describe('security settings in the environment', () => {
   });
 
   it.each([
+    ['DATABASE_URL', 'mysql://vigil:db-s3cret@db:3306/vigil', '"mysql://vigil:***@db:3306/vigil"'],
+    ['REDIS_URL', 'http://:redis-s3cret@cache:6379', '"http://:***@cache:6379/"'],
+    ['MQTT_URL', 'http://vigil:mqtt-s3cret@broker', '"http://vigil:***@broker/"'],
+    ['VIGIL_PUBLIC_URL', 'ftp://me:web-s3cret@vigil.example.org', '"ftp://me:***@vigil.example.org/"'],
+  ])('prints a bad URL in %s without its password', (name, value, got) => {
+    const [problem] = problems({ [name]: value });
+    expect(problem).toMatch(new RegExp(`^${name}: expected a URL like .* \\(got ${got.replace(/[.*/]/g, '\\$&')}\\)$`));
+    expect(problem).not.toContain('s3cret');
+  });
+
+  it('prints an unparseable value of a URL variable by its length only', () => {
+    expect(problems({ DATABASE_URL: 'postgres//vigil:db-s3cret@db/vigil' })).toEqual([
+      expect.stringMatching(/^DATABASE_URL: expected a URL like .*\(got 34 characters\)$/),
+    ]);
+    expect(problems({ MQTT_URL: 'vigil:mqtt-s3cret@broker:1883' })).toEqual([expect.stringMatching(/^MQTT_URL: .*\(got 29 characters\)$/)]);
+  });
+
+  it('still prints a bad value that is neither a secret nor a URL', () => {
+    expect(problems({ VIGIL_TRUST_PROXY: 'sometimes' })).toEqual([expect.stringMatching(/ \(got "sometimes"\)$/)]);
+  });
+
+  it.each([
     [{ VIGIL_SECRET: 'change-me-to-a-random-value-of-at-least-32-characters' }, 'VIGIL_SECRET'],
     [{ VIGIL_CORS_ORIGINS: 'dashboard.example.org' }, 'VIGIL_CORS_ORIGINS'],
     [{ VIGIL_CORS_ORIGINS: 'ftp://x.example.org' }, 'VIGIL_CORS_ORIGINS'],
