@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { CLI_ACTOR } from '../../server/src/domain/actor.js';
+import { CryptoRepository } from '../../server/src/repositories/crypto.repository.js';
 import { UserAdminService } from '../../server/src/services/user-admin.service.js';
 import { ApiClient, createTeam, createUser, freshCode, sql, startSecurityPlatform, type TestUser, wrongCode } from '../support/auth.js';
 import type { TestPlatform } from '../support/platform.js';
@@ -90,6 +91,50 @@ describe('two-factor sign-in, lockout, recovery codes and enrolment (real Postgr
     for (let i = 0; i < 5; i++) statuses.push((await api.login({ email: user.email, password: `wrong-password-${i}` })).status);
     expect(statuses).toEqual([401, 401, 401, 401, 423]);
     expect((await api.login(user)).status).toBe(423);
+  });
+
+  it('locks an e-mail without an account like a real one: the same 401s, then the same 423', async () => {
+    const user = await createUser(platform, 'clinician', teamId);
+    const unknownEmail = `Nobody-${Date.now()}@test.example`;
+    // Two addresses, so that neither meets the route's rate limit.
+    const api = new ApiClient(platform.baseUrl);
+    const other = new ApiClient(platform.baseUrl);
+    const real = [];
+    const unknown = [];
+    for (let i = 0; i < 6; i++) {
+      real.push(await other.login({ email: user.email, password: `wrong-password-${i}` }));
+      unknown.push(await api.login({ email: i % 2 ? unknownEmail : unknownEmail.toLowerCase(), password: `wrong-password-${i}` }));
+    }
+    expect(real.map((r) => r.status)).toEqual([401, 401, 401, 401, 423, 423]);
+    expect(unknown.map((r) => r.status)).toEqual([401, 401, 401, 401, 423, 423]);
+    expect(unknown.map((r) => r.body)).toEqual(real.map((r) => r.body));
+    unknown.forEach((response, i) => {
+      expect(response.headers.get('retry-after') === null).toBe(real[i].headers.get('retry-after') === null);
+      expect(Math.abs(Number(response.headers.get('retry-after')) - Number(real[i].headers.get('retry-after')))).toBeLessThanOrEqual(1);
+    });
+    const audited = await sql<{ action: string; target_id: string | null }>(
+      platform,
+      `SELECT action, target_id FROM audit_log WHERE lower(actor_label) = lower($1) ORDER BY id`,
+      [unknownEmail],
+    );
+    expect(audited.map((row) => row.action)).toEqual([...Array(5).fill('auth.login_failed'), 'auth.lockout', 'auth.login_locked']);
+    expect(audited.every((row) => row.target_id === null)).toBe(true);
+
+    // Locked or not, known or not, a password check's cost is spent before the verdict, so the time taken tells nothing either.
+    const passwordChecks = jest.spyOn(platform.app.get(CryptoRepository), 'verifyPassword');
+    try {
+      expect((await other.login(user)).status).toBe(423);
+      expect(passwordChecks).toHaveBeenCalledTimes(1);
+      expect((await api.login({ email: unknownEmail, password: 'wrong-password-6' })).status).toBe(423);
+      expect(passwordChecks).toHaveBeenCalledTimes(2);
+    } finally {
+      passwordChecks.mockRestore();
+    }
+
+    // When the lock ends, the count starts again, as for an account.
+    await new Promise((r) => setTimeout(r, LOCKOUT_SECONDS * 1000 + 200));
+    expect((await api.login({ email: unknownEmail, password: 'wrong-password-again' })).status).toBe(401);
+    expect((await other.login(user)).status).toBe(200);
   });
 
   it('accepts a TOTP code once: a replayed code is refused', async () => {

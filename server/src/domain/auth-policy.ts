@@ -5,6 +5,8 @@
 
 /** Failed password or code attempts on one account, counted until a complete sign-in, that lock it. */
 export const MAX_FAILED_ATTEMPTS = 5;
+/** An e-mail without an account is locked alike, but its count is kept only this long (it is not anyone's account). */
+export const UNKNOWN_EMAIL_FAILURE_WINDOW_SECONDS = 24 * 60 * 60;
 /** Failed attempts from one client address, on any accounts, within the window below, before it is refused. */
 export const ADDRESS_FAILURE_LIMIT = 20;
 export const ADDRESS_FAILURE_WINDOW_SECONDS = 15 * 60;

@@ -27,6 +27,11 @@ export class RateLimitRepository {
     return { count, retryAfterSeconds: seconds(ttl) };
   }
 
+  /** Ends the window: the next hit counts from one again. */
+  async clear(name: string): Promise<void> {
+    await this.redis.client.del(key(name));
+  }
+
   /** The count in the current window, without counting. */
   async peek(name: string): Promise<WindowCount> {
     const k = key(name);

@@ -44,15 +44,16 @@ export class AuthService {
 
   async login(input: { email: string; password: string }, client: ClientInfo): Promise<{ mfaToken: string; enrolmentRequired: boolean }> {
     await this.lockout.assertAddressAllowed(client);
-    const user = await this.users.findCredentials({ email: input.email });
-    if (!user || user.disabled) {
-      await this.crypto.spendPasswordCheck(input.password);
-      return this.lockout.fail('auth.login_failed', { label: input.email }, client, WRONG_PASSWORD);
-    }
-    await this.lockout.assertNotLocked(user, client);
-    if (!(await this.crypto.verifyPassword(user.passwordHash, input.password))) {
-      return this.lockout.fail('auth.login_failed', { user, label: user.email }, client, WRONG_PASSWORD);
-    }
+    const found = await this.users.findCredentials({ email: input.email });
+    const user = found && !found.disabled ? found : undefined;
+    // The password check costs the same for every e-mail, with an account or not, locked or
+    // not, and comes before the verdict: neither the answer nor its time says which e-mails exist.
+    const passwordRight = user
+      ? await this.crypto.verifyPassword(user.passwordHash, input.password)
+      : await this.crypto.spendPasswordCheck(input.password).then(() => false);
+    const who = { user, label: user?.email ?? input.email };
+    await this.lockout.assertNotLocked(who, client);
+    if (!user || !passwordRight) return this.lockout.fail('auth.login_failed', who, client, WRONG_PASSWORD);
     const mfaToken = this.crypto.randomSecret();
     await this.challenges.save(this.crypto.hashSecret(mfaToken), { userId: user.id }, MFA_CHALLENGE_SECONDS);
     return { mfaToken, enrolmentRequired: user.totpSecret === null };
@@ -77,7 +78,7 @@ export class AuthService {
     const challenge = await this.challenges.get(tokenHash);
     const user = challenge ? await this.users.findCredentials({ id: challenge.userId }) : undefined;
     if (!challenge || !user || user.disabled) throw new UnauthorizedError(CHALLENGE_ENDED);
-    await this.lockout.assertNotLocked(user, client);
+    await this.lockout.assertNotLocked({ user, label: user.email }, client);
     return { tokenHash, challenge, user };
   }
 
@@ -119,7 +120,7 @@ export class AuthService {
   async changePassword(actor: Actor, input: { currentPassword: string; newPassword: string }, client: ClientInfo): Promise<void> {
     const user = actor.userId ? await this.users.findCredentials({ id: actor.userId }) : undefined;
     if (!user) throw new UnauthorizedError('sign in first');
-    await this.lockout.assertNotLocked(user, client);
+    await this.lockout.assertNotLocked({ user, label: user.email }, client);
     if (!(await this.crypto.verifyPassword(user.passwordHash, input.currentPassword))) {
       const wrong = new InvalidInputError('the current password is wrong', [{ field: 'currentPassword', message: 'wrong password' }]);
       return this.lockout.fail('auth.password_change_failed', { user, label: user.email }, client, wrong);

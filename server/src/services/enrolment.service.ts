@@ -69,7 +69,7 @@ export class EnrolmentService {
   async regenerateRecoveryCodes(actor: Actor, input: { code: string }, client: ClientInfo): Promise<{ recoveryCodes: string[] }> {
     const user = actor.userId ? await this.users.findCredentials({ id: actor.userId }) : undefined;
     if (!user?.totpSecret) throw new UnauthorizedError('sign in first');
-    await this.lockout.assertNotLocked(user, client);
+    await this.lockout.assertNotLocked({ user, label: user.email }, client);
     if (!isTotpCode(input.code) || (await this.auth.verifySecondFactor(user, input.code, client)) !== 'totp') {
       return this.lockout.fail('auth.mfa_failed', { user, label: user.email }, client, 'wrong or already used code');
     }
