@@ -1,9 +1,6 @@
 import { z } from 'zod';
-import { DEVICE_KIND_CODES } from '../domain/device-kinds.js';
-import { ROLES } from '../repositories/user.repository.js';
-import { displayName, spo2Scale, uuid } from './common.dto.js';
+import { deviceKind, displayName, email, role, spo2Scale, uuid } from './common.dto.js';
 
-const role = z.enum(ROLES, { error: `expected one of ${ROLES.join(', ')}` });
 const atLeastOne = (value: object) => Object.values(value).some((v) => v !== undefined);
 const NOTHING_TO_CHANGE = { error: 'name at least one field to change' };
 
@@ -27,7 +24,7 @@ export const userAccountSchema = z.object({
   teamIds: z.array(z.string()),
 });
 export const createUserBody = z.object({
-  email: z.email('expected an e-mail address').max(254),
+  email,
   name: displayName,
   role,
   teamId: uuid('team').optional(),
@@ -68,7 +65,7 @@ export const deviceListQuery = z.object({ patientId: uuid('patient').optional() 
 export type DeviceListQuery = z.infer<typeof deviceListQuery>;
 export const createDeviceBody = z.object({
   patientId: uuid('patient'),
-  kind: z.enum(DEVICE_KIND_CODES, { error: `expected one of ${DEVICE_KIND_CODES.join(', ')}` }),
+  kind: deviceKind,
 });
 export type CreateDeviceBody = z.infer<typeof createDeviceBody>;
 export const deviceSecretResponse = z.object({

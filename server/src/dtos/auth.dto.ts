@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { ROLES } from '../repositories/user.repository.js';
-import { uuid } from './common.dto.js';
+import { email, role, uuid } from './common.dto.js';
 
 const password = z.string().min(1, 'must not be empty').max(1024, 'at most 1024 characters');
 const mfaToken = z.string().min(16, 'expected the mfaToken from POST /api/auth/login').max(200);
 
-export const loginBody = z.object({ email: z.email('expected an e-mail address').max(254), password });
+export const loginBody = z.object({ email, password });
 export type LoginBody = z.infer<typeof loginBody>;
 
 export const loginResponse = z.object({
@@ -47,6 +46,6 @@ export const meResponse = z.object({
   id: uuid('user'),
   email: z.string(),
   name: z.string(),
-  role: z.enum(ROLES),
+  role,
   teams: z.array(z.object({ id: z.string(), name: z.string() })),
 });

@@ -1,8 +1,13 @@
 import { z } from 'zod';
+import { DEVICE_KIND_CODES } from '../domain/device-kinds.js';
+import { ROLES } from '../repositories/user.repository.js';
 
-/** Schemas shared by the HTTP DTOs. */
+/** Schemas shared by the HTTP DTOs and the operator commands. */
 export const uuid = (what: string) => z.uuid(`expected a ${what} id (a UUID)`);
 export const displayName = z.string().trim().min(1, 'must not be empty').max(200, 'at most 200 characters');
+export const email = z.email('expected an e-mail address').max(254);
+export const role = z.enum(ROLES, { error: `expected one of ${ROLES.join(', ')}` });
+export const deviceKind = z.enum(DEVICE_KIND_CODES, { error: `expected one of ${DEVICE_KIND_CODES.join(', ')}` });
 export const spo2Scale = z.union([z.literal(1), z.literal(2)], { error: 'expected 1 or 2 (NEWS2 SpO2 scale)' });
 /** A timestamp in a query string: ISO 8601 with an offset. */
 export const isoTime = z.iso.datetime({ offset: true, error: 'expected an ISO 8601 time like 2026-11-30T08:00:00Z' }).transform((t) => new Date(t));

@@ -52,7 +52,7 @@ export class OperatorService {
       case 'user create': {
         const input = args as OperatorArgs<'user create'>;
         // The operator contract: the user is enrolled with the TOTP secret printed here.
-        const created = await this.userAdmin.createUser(actor, { ...input, role: input.role as never, enrolNow: true });
+        const created = await this.userAdmin.createUser(actor, { ...input, enrolNow: true });
         return {
           id: created.user.id,
           totpSecret: created.totpSecret,
