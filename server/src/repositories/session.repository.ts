@@ -27,8 +27,6 @@ export class SessionRepository {
   constructor(private readonly db: DatabaseRepository) {}
 
   async create(session: { userId: string; lifetimeSeconds: number; ip?: string; userAgent?: string }): Promise<Session> {
-    // Sessions ended long ago serve nothing (the audit log keeps the history): prune them as new ones start.
-    await this.db.query(`DELETE FROM auth_sessions WHERE expires_at < now() - INTERVAL '30 days'`);
     const { rows } = await this.db.query<Session>(
       `INSERT INTO auth_sessions (user_id, expires_at, ip, user_agent) VALUES ($1, now() + make_interval(secs => $2), $3, $4)
        RETURNING id, user_id AS "userId", expires_at AS "expiresAt", true AS live`,
@@ -100,6 +98,16 @@ export class SessionRepository {
       [sessionId, reason],
     );
     return rowCount === 1;
+  }
+
+  /**
+   * Deletes the sessions (and their refresh tokens) that ended over 30 days ago: they serve
+   * nothing, the audit log keeps the history. Returns how many. A revoked session's expiry is
+   * at most a shift after its revocation, so expiry alone decides.
+   */
+  async pruneEnded(): Promise<number> {
+    const { rowCount } = await this.db.query(`DELETE FROM auth_sessions WHERE expires_at < now() - INTERVAL '30 days'`);
+    return rowCount ?? 0;
   }
 
   /** Ends every session of the user; returns how many were live. */
