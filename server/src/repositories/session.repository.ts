@@ -7,8 +7,6 @@ export interface Session {
   id: string;
   userId: string;
   expiresAt: Date;
-  /** Not revoked and not expired. */
-  live: boolean;
 }
 
 /** The user behind a live session, as an access-token check needs it (role read fresh, not from the token). */
@@ -17,6 +15,8 @@ export interface SessionUser {
   userId: string;
   email: string;
   role: Role;
+  /** When the session ends (a refresh hands out a cookie that expires with it). */
+  expiresAt: Date;
 }
 
 export type ConsumedToken = { state: 'fresh'; sessionId: string } | { state: 'reused'; sessionId: string } | { state: 'unknown' };
@@ -29,28 +29,22 @@ export class SessionRepository {
   async create(session: { userId: string; lifetimeSeconds: number; ip?: string; userAgent?: string }): Promise<Session> {
     const { rows } = await this.db.query<Session>(
       `INSERT INTO auth_sessions (user_id, expires_at, ip, user_agent) VALUES ($1, now() + make_interval(secs => $2), $3, $4)
-       RETURNING id, user_id AS "userId", expires_at AS "expiresAt", true AS live`,
+       RETURNING id, user_id AS "userId", expires_at AS "expiresAt"`,
       [session.userId, session.lifetimeSeconds, session.ip ?? null, session.userAgent?.slice(0, 300) ?? null],
     );
     return rows[0];
   }
 
-  async get(id: string): Promise<Session | undefined> {
-    const { rows } = await this.db.query<Session>(
-      `SELECT id, user_id AS "userId", expires_at AS "expiresAt", (revoked_at IS NULL AND expires_at > now()) AS live
-         FROM auth_sessions WHERE id = $1`,
-      [id],
-    );
-    return rows[0];
-  }
-
-  /** The session's user when the session is live and the user not disabled. */
-  async liveUser(sessionId: string, userId: string): Promise<SessionUser | undefined> {
+  /**
+   * The session's user when the session is live and the user not disabled; given `userId`
+   * (an access token's claim), only when the session is that user's.
+   */
+  async liveUser(sessionId: string, userId?: string): Promise<SessionUser | undefined> {
     const { rows } = await this.db.query<SessionUser>(
-      `SELECT s.id AS "sessionId", u.id AS "userId", u.email, u.role
+      `SELECT s.id AS "sessionId", u.id AS "userId", u.email, u.role, s.expires_at AS "expiresAt"
          FROM auth_sessions s JOIN users u ON u.id = s.user_id
-        WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > now() AND u.disabled_at IS NULL`,
-      [sessionId, userId],
+        WHERE s.id = $1 AND ($2::uuid IS NULL OR s.user_id = $2) AND s.revoked_at IS NULL AND s.expires_at > now() AND u.disabled_at IS NULL`,
+      [sessionId, userId ?? null],
     );
     return rows[0];
   }
@@ -91,13 +85,13 @@ export class SessionRepository {
     return rows[0];
   }
 
-  /** True when the session was live until now. */
-  async revoke(sessionId: string, reason: string): Promise<boolean> {
-    const { rowCount } = await this.db.query(
-      'UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL',
+  /** The session's user id when the session was live until now; undefined when it had ended already. */
+  async revoke(sessionId: string, reason: string): Promise<string | undefined> {
+    const { rows } = await this.db.query<{ userId: string }>(
+      'UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING user_id AS "userId"',
       [sessionId, reason],
     );
-    return rowCount === 1;
+    return rows[0]?.userId;
   }
 
   /**

@@ -50,19 +50,16 @@ export class SessionService {
     if (!refreshToken) throw new UnauthorizedError('no session cookie; sign in');
     const consumed = await this.sessions.consumeRefreshToken(this.crypto.hashSecret(refreshToken));
     if (consumed.state === 'unknown') throw new UnauthorizedError(SESSION_ENDED);
-    const session = await this.sessions.get(consumed.sessionId);
     if (consumed.state === 'reused') {
-      if (await this.sessions.revoke(consumed.sessionId, 'refresh token reused')) {
-        await this.audit.recordAnonymous(
-          'auth.refresh_reuse',
-          { label: 'refresh token', ip: client.ip, userId: session?.userId },
-          { targetType: 'session', targetId: consumed.sessionId },
-        );
+      const userId = await this.sessions.revoke(consumed.sessionId, 'refresh token reused');
+      if (userId) {
+        await this.audit.recordAnonymous('auth.refresh_reuse', { label: 'refresh token', ip: client.ip, userId }, { targetType: 'session', targetId: consumed.sessionId });
       }
       throw new UnauthorizedError(SESSION_ENDED);
     }
-    if (!session?.live || !(await this.sessions.liveUser(session.id, session.userId))) throw new UnauthorizedError(SESSION_ENDED);
-    return this.issue(session.id, session.userId, session.expiresAt);
+    const session = await this.sessions.liveUser(consumed.sessionId);
+    if (!session) throw new UnauthorizedError(SESSION_ENDED);
+    return this.issue(session.sessionId, session.userId, session.expiresAt);
   }
 
   /**
