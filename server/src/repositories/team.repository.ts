@@ -52,11 +52,6 @@ export class TeamRepository {
     return rowCount === 1;
   }
 
-  async memberIds(teamId: string): Promise<string[]> {
-    const { rows } = await this.db.query<{ userId: string }>('SELECT user_id AS "userId" FROM team_members WHERE team_id = $1', [teamId]);
-    return rows.map((row) => row.userId);
-  }
-
   /** The teams a user is a member of, by name. */
   async listForMember(userId: string): Promise<Team[]> {
     const { rows } = await this.db.query<Team>(

@@ -25,7 +25,6 @@ export interface NewUser {
 export interface UserCredentials extends User {
   passwordHash: string;
   totpSecret: string | null;
-  totpLastStep: number | null;
   disabled: boolean;
   /** Seconds until the lock ends; 0 when not locked. */
   lockedForSeconds: number;
@@ -83,7 +82,7 @@ export class UserRepository {
     const { rows } = await this.db.query<UserCredentials>(
       `SELECT ${COLUMNS}, password_hash AS "passwordHash",
               CASE WHEN totp_enrolled_at IS NULL THEN NULL ELSE totp_secret END AS "totpSecret",
-              totp_last_step AS "totpLastStep", disabled_at IS NOT NULL AS disabled,
+              disabled_at IS NOT NULL AS disabled,
               GREATEST(0, ceil(extract(epoch FROM locked_until - now())))::int AS "lockedForSeconds"
          FROM users WHERE ${where}`,
       [value],

@@ -78,7 +78,10 @@ export class SessionService {
     }
   }
 
-  /** Ends every session of a user (password change, two-factor reset, disabling). */
+  /**
+   * Ends every session of a user; returns how many were live. Used by a password change (an
+   * admin's disabling and two-factor reset revoke through SessionRepository directly).
+   */
   async endAll(userId: string, reason: string): Promise<number> {
     return this.sessions.revokeAllForUser(userId, reason);
   }
