@@ -100,15 +100,18 @@ export class AuthService {
    * user; the method that matched, or undefined.
    */
   async verifySecondFactor(user: UserCredentials, code: string, client: ClientInfo): Promise<'totp' | 'recovery' | undefined> {
-    if (isTotpCode(code)) {
-      if (!user.totpSecret) return undefined;
-      const result = await this.crypto.verifyTotp(user.totpSecret, code);
-      return result.valid && (await this.users.claimTotpStep(user.id, result.step)) ? 'totp' : undefined;
-    }
+    if (isTotpCode(code)) return (await this.verifyTotp(user, code)) ? 'totp' : undefined;
     if (!(await this.recoveryCodes.consume(user.id, this.crypto.hashSecret(normaliseRecoveryCode(code))))) return undefined;
     const remaining = await this.recoveryCodes.remaining(user.id);
     await this.audit.recordAnonymous('auth.recovery_code_used', { label: user.email, ip: client.ip, userId: user.id }, { details: { remaining } });
     return 'recovery';
+  }
+
+  /** A valid TOTP code of the user's (current step ± 1) whose time step was not used before; claims the step. */
+  async verifyTotp(user: UserCredentials, code: string): Promise<boolean> {
+    if (!user.totpSecret || !isTotpCode(code)) return false;
+    const result = await this.crypto.verifyTotp(user.totpSecret, code);
+    return result.valid && (await this.users.claimTotpStep(user.id, result.step));
   }
 
   /**

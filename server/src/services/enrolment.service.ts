@@ -70,7 +70,7 @@ export class EnrolmentService {
     const user = actor.userId ? await this.users.findCredentials({ id: actor.userId }) : undefined;
     if (!user?.totpSecret) throw new UnauthorizedError('sign in first');
     await this.lockout.assertNotLocked({ user, label: user.email }, client);
-    if (!isTotpCode(input.code) || (await this.auth.verifySecondFactor(user, input.code, client)) !== 'totp') {
+    if (!(await this.auth.verifyTotp(user, input.code))) {
       return this.lockout.fail('auth.mfa_failed', { user, label: user.email }, client, 'wrong or already used code');
     }
     return { recoveryCodes: await this.issueRecoveryCodes(actor) };
