@@ -22,21 +22,16 @@ export class ConflictError extends DomainError {}
 export class UnauthorizedError extends DomainError {}
 /** Signed in, but the role does not allow this (e.g. admin routes for a clinician). */
 export class ForbiddenError extends DomainError {}
+/** Refused for now: trying again after `retryAfterSeconds`, when known, may succeed (HTTP: Retry-After). */
+export class RetryLaterError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
 /** The account is locked after repeated failed attempts; says until when, never whether the password was right. */
-export class LockedError extends DomainError {
-  constructor(
-    message: string,
-    readonly retryAfterSeconds: number,
-  ) {
-    super(message);
-  }
-}
+export class LockedError extends RetryLaterError {}
 /** Too many attempts from one address; retry after the given number of seconds. */
-export class TooManyRequestsError extends DomainError {
-  constructor(
-    message: string,
-    readonly retryAfterSeconds: number,
-  ) {
-    super(message);
-  }
-}
+export class TooManyRequestsError extends RetryLaterError {}

@@ -7,6 +7,7 @@ import {
   InvalidInputError,
   LockedError,
   NotFoundError,
+  RetryLaterError,
   TooManyRequestsError,
   UnauthorizedError,
 } from '../domain/errors.js';
@@ -37,7 +38,7 @@ export class ErrorFilter implements ExceptionFilter {
 
     if (exception instanceof DomainError) {
       const status = [...STATUS].find(([type]) => exception instanceof type)?.[1] ?? HttpStatus.BAD_REQUEST;
-      if (exception instanceof LockedError || exception instanceof TooManyRequestsError) {
+      if (exception instanceof RetryLaterError && exception.retryAfterSeconds !== undefined) {
         response.setHeader('Retry-After', String(exception.retryAfterSeconds));
       }
       response.status(status).json({ message: exception.message, ...(exception.errors ? { errors: exception.errors } : {}) });
