@@ -2,10 +2,21 @@
  * Errors services throw for known conditions. The HTTP layer maps them to status codes with
  * one body shape `{message, errors?}`; the CLI prints the message and exits non-zero.
  */
+/** One bad field of an input, as the API's `errors` list names it. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** A failed parse's issues (zod's) as FieldErrors: `field` is the issue's path, dotted, after `prefix` when given. */
+export function fieldErrors(issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string }>, prefix?: string): FieldError[] {
+  return issues.map((issue) => ({ field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.'), message: issue.message }));
+}
+
 export class DomainError extends Error {
   constructor(
     message: string,
-    readonly errors?: Array<{ field: string; message: string }>,
+    readonly errors?: FieldError[],
   ) {
     super(message);
     this.name = new.target.name;

@@ -14,7 +14,7 @@ import { Reflector } from '@nestjs/core';
 import { ApiBody, ApiParam, ApiQuery, ApiResponse, type SchemaObject } from '@nestjs/swagger';
 import { map, type Observable } from 'rxjs';
 import { z } from 'zod';
-import { InvalidInputError } from '../domain/errors.js';
+import { fieldErrors, InvalidInputError } from '../domain/errors.js';
 
 /**
  * zod at the HTTP boundary: one schema per body, query, path parameter and response,
@@ -57,9 +57,9 @@ export class ZodPipe implements PipeTransform {
   transform(value: unknown): unknown {
     const parsed = this.schema.safeParse(value);
     if (parsed.success) return parsed.data;
-    const errors = parsed.error.issues.map((issue) => ({
-      field: [this.name, ...issue.path.map(String)].filter(Boolean).join('.') || this.location,
-      message: value === undefined && this.location === 'body' ? 'expected a JSON body (Content-Type: application/json)' : issue.message,
+    const errors = fieldErrors(parsed.error.issues, this.name).map(({ field, message }) => ({
+      field: field || this.location,
+      message: value === undefined && this.location === 'body' ? 'expected a JSON body (Content-Type: application/json)' : message,
     }));
     throw new InvalidInputError(`invalid ${this.location === 'path' ? 'path parameter' : this.location}: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, errors);
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type Actor, CLI_ACTOR } from '../domain/actor.js';
-import { InvalidInputError } from '../domain/errors.js';
+import { fieldErrors, InvalidInputError } from '../domain/errors.js';
 import { type OperatorArgs, type OperatorCommand, operatorCommands } from '../dtos/operator.dto.js';
 import { DatabaseRepository } from '../repositories/database.repository.js';
 import { AdminService } from './admin.service.js';
@@ -35,7 +35,7 @@ export class OperatorService {
     if (!this.isCommand(command)) throw new InvalidInputError(`unknown command "${command}"`);
     const parsed = operatorCommands[command].safeParse(rawArgs ?? {});
     if (!parsed.success) {
-      const errors = parsed.error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message }));
+      const errors = fieldErrors(parsed.error.issues);
       throw new InvalidInputError(errors.map((e) => `--${kebab(e.field)}: ${e.message}`).join('; '), errors);
     }
     return this.run(command, parsed.data as never, actor);
