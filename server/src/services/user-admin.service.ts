@@ -55,7 +55,7 @@ export class UserAdminService {
     const password = input.password ?? generatedPassword!;
     const problem = passwordProblem(password, input.email);
     if (problem) throw new InvalidInputError(problem, [{ field: 'password', message: problem }]);
-    if (input.team && !(await this.teams.get(input.team))) throw new NotFoundError(`team ${input.team} not found`);
+    if (input.team) await this.requireTeam(input.team);
     if (await this.users.findByEmail(input.email)) throw new ConflictError(`a user with e-mail ${input.email} already exists`);
 
     const totpSecret = input.enrolNow ? this.crypto.totpSecret() : undefined;
@@ -108,7 +108,7 @@ export class UserAdminService {
 
   async addTeamMember(actor: Actor, teamId: string, userId: string): Promise<void> {
     this.access.requireAdmin(actor);
-    if (!(await this.teams.get(teamId))) throw new NotFoundError(`team ${teamId} not found`);
+    await this.requireTeam(teamId);
     await this.requireUser(userId);
     await this.teams.addMember(teamId, userId);
     await this.audit.record(actor, 'team.member_add', { targetType: 'team', targetId: teamId, details: { userId } });
@@ -122,5 +122,9 @@ export class UserAdminService {
 
   private async requireUser(id: string): Promise<void> {
     if (!(await this.users.get(id))) throw new NotFoundError(`user ${id} not found`);
+  }
+
+  private async requireTeam(id: string): Promise<void> {
+    if (!(await this.teams.get(id))) throw new NotFoundError(`team ${id} not found`);
   }
 }
