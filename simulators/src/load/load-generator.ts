@@ -1,6 +1,6 @@
 import { topicFor } from '@vigil/server/domain/protocol.js';
 import mqtt, { type MqttClient } from 'mqtt';
-import { LatencyHistogram } from './latency-histogram.js';
+import { LatencyHistogram } from '../status/latency-histogram.js';
 import { loadMetrics, loadSamples, samplesDue } from './load-messages.js';
 
 export interface LoadOptions {

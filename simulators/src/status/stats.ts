@@ -1,3 +1,5 @@
+import { LatencyHistogram } from './latency-histogram.js';
+
 /** Counters the status line and the final summary read; devices write them. */
 export class WardStats {
   devices = 0;
@@ -13,7 +15,7 @@ export class WardStats {
   reconnects = 0;
   /** Devices powered off for good (battery-drain). */
   off = 0;
-  private latencies: number[] = [];
+  private latencies = new LatencyHistogram();
   private readonly refusals = new Map<string, string>();
   private readonly buffers = new Set<{ readonly size: number }>();
 
@@ -39,7 +41,7 @@ export class WardStats {
 
   recordAck(samples: number, latencyMs: number): void {
     this.acked += samples;
-    this.latencies.push(latencyMs);
+    this.latencies.record(latencyMs);
   }
 
   recordRefusal(deviceId: string, reason: string | undefined): void {
@@ -48,15 +50,9 @@ export class WardStats {
   }
 
   /** Ack latencies (ms, one per message) since the last call. */
-  takeLatencies(): number[] {
+  takeLatencies(): LatencyHistogram {
     const taken = this.latencies;
-    this.latencies = [];
+    this.latencies = new LatencyHistogram();
     return taken;
   }
-}
-
-/** The p-th percentile (0–100) of ascending values, nearest rank; 0 for none. */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (!sorted.length) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }

@@ -1,4 +1,4 @@
-import { percentile, type WardStats } from './stats.js';
+import type { WardStats } from './stats.js';
 
 /** "devices 140/140 · sent 41/s · acked 41/s · ack p50 2 ms p99 9 ms · reconnects 0 · buffered 0 · sim 14:03 ×60" */
 export function wardStatusLine(stats: WardStats, simNow: () => number, speed: number): () => string {
@@ -9,12 +9,12 @@ export function wardStatusLine(stats: WardStats, simNow: () => number, speed: nu
     const sentRate = (stats.sent - last.sent) / seconds;
     const ackedRate = (stats.acked - last.acked) / seconds;
     last = { at: now, sent: stats.sent, acked: stats.acked };
-    const latencies = stats.takeLatencies().sort((a, b) => a - b);
+    const latencies = stats.takeLatencies(); // printed in whole ms, as they are measured
     const parts = [
       `devices ${stats.connected}/${stats.devices - stats.off} connected`,
       `sent ${rate(sentRate)}/s`,
       `acked ${rate(ackedRate)}/s`,
-      `ack p50 ${percentile(latencies, 50)} ms p99 ${percentile(latencies, 99)} ms`,
+      `ack p50 ${Math.round(latencies.percentile(50))} ms p99 ${Math.round(latencies.percentile(99))} ms`,
       `reconnects ${stats.reconnects}`,
       `buffered ${stats.buffered}`,
     ];

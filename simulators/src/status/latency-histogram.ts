@@ -1,6 +1,6 @@
 /**
  * Latencies in log-spaced buckets 1 % wide from 0.01 ms to ~10 min: exact counts, percentiles
- * within 1 %, constant memory however long a load test runs.
+ * within 1 %, constant memory however long a load test or a ward runs.
  */
 const MIN_MS = 0.01;
 const GROWTH = 1.01;
