@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { stopChild } from '../../server/src/embedded/child-process.js';
 import { freePort } from '../../server/src/embedded/net.js';
 import { tempDir } from './embedded.js';
 
@@ -49,12 +50,7 @@ export async function startMosquitto(extraConfig: string[] = []): Promise<TestMo
     }
   };
   const stop = async () => {
-    const running = child;
-    if (!running || running.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      running.once('exit', () => resolve());
-      running.kill('SIGTERM');
-    });
+    if (child) await stopChild(child);
   };
   await start();
   return {

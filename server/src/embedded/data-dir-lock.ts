@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { alive } from './child-process.js';
 
 /**
  * PGlite is a single backend on a data folder: two processes opening it would corrupt it.
@@ -16,15 +17,6 @@ export interface LockInfo {
 }
 
 export const lockFile = (dataDir: string) => path.join(dataDir, 'vigil.lock');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The current holder of the folder, or undefined when it is free (stale locks are ignored). */
 export function readLock(dataDir: string): LockInfo | undefined {

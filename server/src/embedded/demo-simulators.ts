@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopChild } from './child-process.js';
 
 /**
  * The demo's simulated homes: the simulators (simulators/dist/cli.js) as a child process that
@@ -17,7 +18,6 @@ export interface DemoSimulators {
 export class SimulatorsNotBuiltError extends Error {}
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../simulators/dist/cli.js');
-const STOP_WAIT_MS = 5_000;
 
 export function startDemoSimulators(options: {
   demoFile: string;
@@ -37,27 +37,13 @@ export function startDemoSimulators(options: {
   } finally {
     fs.closeSync(log); // the child has its own descriptor now
   }
-  let exited = false;
-  child.once('exit', (code, signal) => {
-    exited = true;
-    options.onExit(code, signal);
-  });
+  child.once('exit', (code, signal) => options.onExit(code, signal));
   child.unref();
   child.channel?.unref();
   return {
     pid: child.pid!,
     logFile: options.logFile,
-    stop: () =>
-      exited
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => {
-            const timer = setTimeout(() => child.kill('SIGKILL'), STOP_WAIT_MS);
-            child.once('exit', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            child.kill('SIGTERM'); // the devices say goodbye (retained offline status) first
-          }),
+    stop: () => stopChild(child), // on SIGTERM the devices say goodbye (retained offline status) first
   };
 }
 

@@ -1,7 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { alive, stopChild } from './child-process.js';
 import { freePort } from './net.js';
 
 /**
@@ -45,7 +46,7 @@ export async function startEmbeddedRedis(dataDir: string): Promise<EmbeddedRedis
   exited.catch(() => undefined);
   const url = `redis://127.0.0.1:${port}`;
   await Promise.race([exited, waitForRedis(url)]);
-  return { url, stop: () => stopChild(child) };
+  return { url, stop: () => stopChild(child) }; // redis fsyncs its append-only file on SIGTERM
 }
 
 async function waitForRedis(url: string): Promise<void> {
@@ -69,6 +70,8 @@ async function waitForRedis(url: string): Promise<void> {
 /**
  * A server that was killed outright (SIGKILL, power loss) leaves its redis-server running on
  * the same folder; two of them on one append-only file would corrupt it, so stop the old one.
+ * Only a process /proc shows to be redis-server is signalled: the pid file may be stale and
+ * its pid reused. Without /proc (not Linux) it cannot be told cheaply, so it is left alone.
  */
 async function stopLeftover(pidFile: string): Promise<void> {
   let pid: number;
@@ -79,17 +82,5 @@ async function stopLeftover(pidFile: string): Promise<void> {
   } catch {
     return; // no pid file, or that process is gone
   }
-  for (let i = 0; i < 100 && fs.existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 50));
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM'); // redis fsyncs its append-only file on SIGTERM
-  });
+  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
 }
