@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ConfigError, loadConfig } from '@vigil/server/config/app.config.js';
+import { loadOperatorConfig, UsageError } from '@vigil/server/config/operator-config.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from './clock.js';
 import { runLoadMode } from './run-load.js';
@@ -60,14 +60,7 @@ const program = new Command('simulate')
 async function main(): Promise<void> {
   program.parse(process.argv);
   const o = program.opts();
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    for (const problem of error.problems) process.stderr.write(`simulate: configuration error: ${problem}\n`);
-    process.exit(2);
-  }
+  const config = loadOperatorConfig(process.env);
   if (o.devices !== undefined) {
     if (o.rate === undefined) program.error('load mode (--devices) needs --rate');
     const report = await runLoadMode(
@@ -84,7 +77,6 @@ async function main(): Promise<void> {
         wardFile: o.wardFile,
       },
       config,
-      process.env,
       o.json ? process.stderr : process.stdout,
     );
     const summary = { devices: o.devices, ratePerDevice: o.rate, metricsPerSample: o.metrics, ...report };
@@ -109,7 +101,6 @@ async function main(): Promise<void> {
       statusEvery: o.statusEvery,
     },
     config,
-    process.env,
     process.stdout,
   );
 }
@@ -124,6 +115,10 @@ function humanSummary(s: Record<string, unknown> & { latencyMs: Record<string, n
 main().then(
   () => process.exit(0),
   (error: unknown) => {
+    if (error instanceof UsageError) {
+      for (const problem of error.message.split('\n')) process.stderr.write(`simulate: configuration error: ${problem}\n`);
+      process.exit(2);
+    }
     process.stderr.write(`simulate: ${(error as Error).message}\n`);
     process.exit(1);
   },

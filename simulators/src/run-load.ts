@@ -24,10 +24,10 @@ export interface LoadModeOptions {
 const DEFAULT_DURATION = 60_000;
 
 /** Load mode: provision N devices, drive them at the given rate, report what was offered and acknowledged. */
-export async function runLoadMode(options: LoadModeOptions, config: AppConfig, env: NodeJS.ProcessEnv, out: StatusOutput): Promise<LoadReport> {
+export async function runLoadMode(options: LoadModeOptions, config: AppConfig, out: StatusOutput): Promise<LoadReport> {
   const say = (message: string) => process.stderr.write(`${message}\n`);
   const store = new WardStore(options.wardFile ?? path.join(config.dataDir, 'simulated-ward.json'));
-  const devices = await withOperator(config, env, (operator) => provisionLoadDevices(operator, store, options.devices, say));
+  const devices = await withOperator(config, (operator) => provisionLoadDevices(operator, store, options.devices, say));
 
   const broker = options.broker ?? defaultBroker(config).url;
   const bounded = options.duration === undefined && options.samples === undefined ? { durationMs: DEFAULT_DURATION } : {};

@@ -36,9 +36,9 @@ const DEFAULT_PATIENTS = 20;
 const HOUR = 3_600_000;
 
 /** Simulates a ward of homes until stopped (a signal, the parent process going, or --duration). */
-export async function runWard(options: WardModeOptions, config: AppConfig, env: NodeJS.ProcessEnv, out: StatusOutput): Promise<void> {
+export async function runWard(options: WardModeOptions, config: AppConfig, out: StatusOutput): Promise<void> {
   const say = (message: string) => process.stderr.write(`${message}\n`);
-  const { patients, scenarios } = await wardPatients(options, config, env, say);
+  const { patients, scenarios } = await wardPatients(options, config, say);
 
   const now = Date.now();
   const start = options.start ? parseStart(options.start, now) : options.speed > 1 ? now - playTime(scenarios, options) : now;
@@ -64,7 +64,6 @@ export async function runWard(options: WardModeOptions, config: AppConfig, env: 
 async function wardPatients(
   options: WardModeOptions,
   config: AppConfig,
-  env: NodeJS.ProcessEnv,
   say: (message: string) => void,
 ): Promise<{ patients: WardPatient[]; scenarios: ScenarioName[] }> {
   if (options.demoFile) {
@@ -82,7 +81,7 @@ async function wardPatients(
   const n = options.patients ?? DEFAULT_PATIENTS;
   const scenarios = options.scenario === 'mixed' ? mixedScenarios(n) : new Array<ScenarioName>(n).fill(options.scenario);
   const store = new WardStore(options.wardFile ?? path.join(config.dataDir, 'simulated-ward.json'));
-  return withOperator(config, env, async (operator) => {
+  return withOperator(config, async (operator) => {
     const { demoPatientName } = await import('@vigil/server/services/seed.service.js');
     return { patients: await provisionWard(operator, store, scenarios, demoPatientName, say), scenarios };
   });

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { UsageError } from '../config/operator-config.js';
 import { DEFAULT_SERVER_USER } from '../domain/mosquitto-files.js';
 import { urlCredentials } from '../domain/urls.js';
 import type { MosquittoExport, SkippedDevice } from '../services/mosquitto-export.service.js';
-import { UsageError } from './operator-session.js';
 
 /**
  * The CLI's half of `vigil mosquitto export`: where the server user's password comes from, and

@@ -1,11 +1,12 @@
 import 'reflect-metadata';
+import fs from 'node:fs';
 import { NestFactory } from '@nestjs/core';
-import { type AppConfig, ConfigError, loadConfig } from '../config/app.config.js';
+import type { AppConfig } from '../config/app.config.js';
 import { CoreModule } from '../core.module.js';
 import { DomainError, InvalidInputError } from '../domain/errors.js';
 import { sendCommand } from '../embedded/control-server.js';
 import { DataDirLock, readLock } from '../embedded/data-dir-lock.js';
-import { startEmbeddedDatabase } from '../embedded/embedded-database.js';
+import { embeddedDatabaseFolder, startEmbeddedDatabase } from '../embedded/embedded-database.js';
 import { DatabaseRepository } from '../repositories/database.repository.js';
 import { MigrationService } from '../services/migration.service.js';
 import { OperatorService } from '../services/operator.service.js';
@@ -21,21 +22,19 @@ export interface OperatorSession {
   close(): Promise<void>;
 }
 
-/** A configuration problem the user must fix (exit code 2 in the CLI). */
-export class UsageError extends Error {}
-
-/** The configuration the operator commands run with; a bad variable is the user's to fix. */
-export function loadOperatorConfig(env: NodeJS.ProcessEnv): AppConfig {
-  try {
-    return loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.problems.join('\n'));
-    throw error;
-  }
+export interface SessionOptions {
+  /** The database connection's application_name. */
+  applicationName: string;
+  /**
+   * With false, a stopped DATA_DIR that holds no database is refused instead of given a new
+   * one: a tool that only adds to a Vigil (the simulators provisioning devices) would create a
+   * database nobody serves, and what it created there would never reach the real one (e.g. in
+   * a container of its own).
+   */
+  createDatabase?: boolean;
 }
 
-export async function openOperatorSession(env: NodeJS.ProcessEnv, applicationName = 'vigil-cli'): Promise<OperatorSession> {
-  const config = loadOperatorConfig(env);
+export async function openOperatorSession(config: AppConfig, { applicationName, createDatabase = true }: SessionOptions): Promise<OperatorSession> {
   if (config.database.url) {
     const db = DatabaseRepository.connect(config.database.url, { max: 2, applicationName });
     return localSession(config, db, () => db.close());
@@ -44,6 +43,12 @@ export async function openOperatorSession(env: NodeJS.ProcessEnv, applicationNam
   if (holder?.role === 'server' && holder.control) {
     const control = holder.control;
     return { run: (command, args) => throughServer(control, command, args), close: async () => undefined };
+  }
+  if (!createDatabase && !fs.existsSync(embeddedDatabaseFolder(config.dataDir))) {
+    throw new Error(
+      `there is no Vigil to provision devices in: no server runs on DATA_DIR ${config.dataDir}, it holds no database, ` +
+        'and DATABASE_URL is not set. Start Vigil (npm start), set DATABASE_URL, or run a ward of seed demo with --demo-file.',
+    );
   }
   const lock = await DataDirLock.acquire(config.dataDir, 'cli', 15_000);
   try {

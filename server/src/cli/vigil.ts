@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { Command, Option } from 'commander';
+import { loadOperatorConfig, UsageError } from '../config/operator-config.js';
 import { DomainError, InvalidInputError } from '../domain/errors.js';
 import { describeError } from '../platform.js';
 import type { MosquittoExport } from '../services/mosquitto-export.service.js';
 import { formatHuman } from './format.js';
 import { type ExportOptions, serverCredentials, writeMosquittoFiles } from './mosquitto-export.js';
-import { loadOperatorConfig, openOperatorSession, UsageError } from './operator-session.js';
+import { openOperatorSession } from './operator-session.js';
 
 /**
  * The operator CLI: `npm run -s vigil -- <command>`, JSON with `--json`.
@@ -14,8 +15,8 @@ import { loadOperatorConfig, openOperatorSession, UsageError } from './operator-
  * server (which owns the PGlite folder); else on the stopped data folder, opened here.
  */
 
-async function execute(command: string, args: Record<string, unknown>): Promise<unknown> {
-  const session = await openOperatorSession(process.env);
+async function execute(command: string, args: Record<string, unknown>, config = loadOperatorConfig(process.env)): Promise<unknown> {
+  const session = await openOperatorSession(config, { applicationName: 'vigil-cli' });
   try {
     return await session.run(command, args);
   } finally {
@@ -94,8 +95,9 @@ program
   .option('--server-user <name>', "the Vigil server's MQTT user (default: the user in MQTT_URL, else vigil-server)")
   .option('--server-password-file <file>', "file holding that user's password, - for standard input (default: the password in MQTT_URL)")
   .action(async (options: ExportOptions) => {
-    const credentials = serverCredentials(options, loadOperatorConfig(process.env).mqtt.url);
-    const exported = (await execute('mosquitto export', credentials)) as MosquittoExport;
+    const config = loadOperatorConfig(process.env);
+    const credentials = serverCredentials(options, config.mqtt.url);
+    const exported = (await execute('mosquitto export', credentials, config)) as MosquittoExport;
     print('mosquitto export', writeMosquittoFiles(options.dir, exported));
   });
 

@@ -19,8 +19,11 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
+/** Where PGlite keeps the database of DATA_DIR. */
+export const embeddedDatabaseFolder = (dataDir: string) => path.join(dataDir, 'pglite');
+
 export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDatabase> {
-  const folder = path.join(dataDir, 'pglite');
+  const folder = embeddedDatabaseFolder(dataDir);
   fs.mkdirSync(folder, { recursive: true });
   const db = await PGlite.create({ dataDir: folder, extensions: { timescaledb } });
   // After reopening a folder the extension must be loaded before the first hypertable insert.
