@@ -1,8 +1,10 @@
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { CLI_ACTOR } from '../../server/src/domain/actor.js';
 import { DatabaseRepository } from '../../server/src/repositories/database.repository.js';
 import { AdminService } from '../../server/src/services/admin.service.js';
 import type { TestPlatform } from './platform.js';
+
+export { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
 
 export interface TestDevice {
   id: string;
@@ -25,37 +27,10 @@ export async function provisionDevices(platform: Pick<TestPlatform, 'app'>, coun
   return devices;
 }
 
-/** An MQTT.js device connection (rejects when the broker refuses it). */
-export async function connectDevice(url: string, device: { id: string; secret: string }, options: IClientOptions = {}): Promise<MqttClient> {
-  const client = mqtt.connect(url, {
-    username: device.id,
-    password: device.secret,
-    clientId: `dev-${device.id.slice(0, 8)}-${Math.random().toString(36).slice(2, 8)}`,
-    reconnectPeriod: 0,
-    connectTimeout: 5000,
-    ...options,
-  });
-  await new Promise<void>((resolve, reject) => {
-    const refused = (error: Error) => {
-      client.end(true);
-      reject(error);
-    };
-    client.once('error', refused);
-    client.once('connect', () => {
-      client.off('error', refused);
-      client.on('error', () => undefined); // later errors: MQTT.js reconnects when asked to
-      resolve();
-    });
-  });
-  return client;
-}
-
 /** Publishes at QoS 1 and resolves at the PUBACK. */
-export function publish(client: MqttClient, topic: string, payload: unknown, options: { retain?: boolean } = {}): Promise<void> {
+export async function publish(client: MqttClient, topic: string, payload: unknown, options: { retain?: boolean } = {}): Promise<void> {
   const body = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
-  return new Promise((resolve, reject) =>
-    client.publish(topic, body, { qos: 1, retain: options.retain ?? false }, (error) => (error ? reject(error) : resolve())),
-  );
+  await client.publishAsync(topic, body, { qos: 1, retain: options.retain ?? false });
 }
 
 export async function waitFor<T>(probe: () => Promise<T> | T, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {

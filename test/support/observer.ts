@@ -1,4 +1,4 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import { connectClient } from '../../simulators/src/devices/mqtt-link.js';
 
 /** A subscriber that records what arrives on the topics it watches, with the retain flag. */
 export interface Observer {
@@ -7,13 +7,9 @@ export interface Observer {
 }
 
 export async function observe(url: string, topics: string[]): Promise<Observer> {
-  const client: MqttClient = mqtt.connect(url, { clientId: `observer-${Math.random().toString(36).slice(2, 10)}`, clean: true, reconnectPeriod: 0 });
+  const client = await connectClient(url, { clientId: `observer-${Math.random().toString(36).slice(2, 10)}`, clean: true, reconnectPeriod: 0 });
   const messages: Observer['messages'] = [];
   client.on('message', (topic, payload, packet) => messages.push({ topic, payload: payload.toString(), retain: packet.retain }));
-  await new Promise<void>((resolve, reject) => {
-    client.once('connect', () => resolve());
-    client.once('error', reject);
-  });
   await client.subscribeAsync(topics, { qos: 1 });
   return { messages, close: () => client.endAsync() };
 }

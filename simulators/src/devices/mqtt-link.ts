@@ -1,4 +1,4 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 
 /**
  * One device's MQTT connection, the only place the simulators talk MQTT.js. The device's
@@ -64,11 +64,9 @@ export function mqttLink(options: LinkOptions): DeviceLink {
       if (!client) client = create();
       else client.reconnect();
     },
-    publish(topic, payload, retain = false) {
-      return new Promise((resolve, reject) => {
-        if (!client) return reject(new Error('not connected'));
-        client.publish(topic, payload, { qos: 1, retain }, (error) => (error ? reject(error) : resolve()));
-      });
+    async publish(topic, payload, retain = false) {
+      if (!client) throw new Error('not connected');
+      await client.publishAsync(topic, payload, { qos: 1, retain });
     },
     drop() {
       client?.end(true);
@@ -80,4 +78,27 @@ export function mqttLink(options: LinkOptions): DeviceLink {
       (handlers[event] as Array<typeof handler>).push(handler);
     },
   };
+}
+
+/**
+ * An MQTT.js client, connected: rejects when the broker refuses it or cannot be reached. Later
+ * errors are left to MQTT.js (it reconnects when `reconnectPeriod` asks it to; `close` and
+ * `reconnect` tell the caller).
+ */
+export async function connectClient(url: string, options: IClientOptions): Promise<MqttClient> {
+  const client = await mqtt.connectAsync(url, options);
+  client.on('error', () => undefined);
+  return client;
+}
+
+/** A device's own connection (username = device id, password = secret), for load tests and integration tests. */
+export function connectDevice(url: string, device: { id: string; secret: string }, overrides: IClientOptions = {}): Promise<MqttClient> {
+  return connectClient(url, {
+    username: device.id,
+    password: device.secret,
+    clientId: `dev-${device.id.slice(0, 8)}-${Math.random().toString(36).slice(2, 8)}`,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+    ...overrides,
+  });
 }

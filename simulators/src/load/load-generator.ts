@@ -1,5 +1,6 @@
 import { topicFor } from '@vigil/server/domain/protocol.js';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
+import { connectDevice } from '../devices/mqtt-link.js';
 import { LatencyHistogram } from '../status/latency-histogram.js';
 import { loadMetrics, loadSamples, samplesDue } from './load-messages.js';
 
@@ -173,26 +174,16 @@ export async function runLoad(options: LoadOptions, onProgress?: (snapshot: Load
   };
 }
 
-function connect(url: string, device: { id: string; secret: string }, onReconnect: () => void): Promise<MqttClient> {
-  const client = mqtt.connect(url, {
-    username: device.id,
-    password: device.secret,
+/** Reconnects automatically (counted); a refusal of the first connection fails the run, naming the device. */
+async function connect(url: string, device: { id: string; secret: string }, onReconnect: () => void): Promise<MqttClient> {
+  const client = await connectDevice(url, device, {
     clientId: `load-${device.id.slice(0, 18)}-${Math.random().toString(36).slice(2, 6)}`,
     clean: true,
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
+  }).catch((error: Error) => {
+    throw new Error(`device ${device.id}: ${error.message}`);
   });
   client.on('reconnect', onReconnect);
-  return new Promise((resolve, reject) => {
-    const refused = (error: Error) => {
-      client.end(true);
-      reject(new Error(`device ${device.id}: ${error.message}`));
-    };
-    client.once('error', refused);
-    client.once('connect', () => {
-      client.off('error', refused);
-      client.on('error', () => undefined); // MQTT.js reconnects; counted as reconnects
-      resolve(client);
-    });
-  });
+  return client;
 }
