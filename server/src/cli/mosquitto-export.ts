@@ -3,6 +3,7 @@ import path from 'node:path';
 import { UsageError } from '../config/operator-config.js';
 import { DEFAULT_SERVER_USER } from '../domain/mosquitto-files.js';
 import { urlCredentials } from '../domain/urls.js';
+import { replaceFile } from '../embedded/files.js';
 import type { MosquittoExport, SkippedDevice } from '../services/mosquitto-export.service.js';
 
 /**
@@ -62,21 +63,9 @@ function readPasswordFile(file: string): string {
 export function writeMosquittoFiles(dir: string, exported: MosquittoExport): ExportReport {
   const folder = path.resolve(dir);
   fs.mkdirSync(folder, { recursive: true, mode: 0o755 });
-  const passwd = replaceFile(path.join(folder, 'passwd'), exported.passwd, 0o600);
-  const acl = replaceFile(path.join(folder, 'acl'), exported.acl, 0o644);
+  const passwd = path.join(folder, 'passwd');
+  const acl = path.join(folder, 'acl');
+  replaceFile(passwd, exported.passwd, 0o600);
+  replaceFile(acl, exported.acl, 0o644); // the broker's user must read it
   return { passwd, acl, devices: exported.devices, skipped: exported.skipped };
-}
-
-function replaceFile(file: string, content: string, mode: number): string {
-  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    fs.rmSync(temporary, { force: true }); // left by a run that died here
-    fs.writeFileSync(temporary, content, { mode, flag: 'wx' });
-    fs.chmodSync(temporary, mode); // the umask may have narrowed it; the broker's user must read acl
-    fs.renameSync(temporary, file);
-  } catch (error) {
-    fs.rmSync(temporary, { force: true });
-    throw error;
-  }
-  return file;
 }

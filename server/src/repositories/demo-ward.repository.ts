@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { generateSync } from 'otplib';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
+import { replaceFile } from '../embedded/files.js';
 
 /** What the simulators and a newcomer need to use the demo ward: credentials shown once at seeding. */
 export interface DemoWard {
@@ -39,7 +40,7 @@ export class DemoWardRepository {
 
   write(ward: DemoWard): void {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    fs.writeFileSync(this.file, JSON.stringify(ward, null, 2), { mode: 0o600 });
+    replaceFile(this.file, JSON.stringify(ward, null, 2), 0o600);
   }
 
   /**

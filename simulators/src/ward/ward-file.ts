@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { replaceFile } from '@vigil/server/embedded/files.js';
 import type { WardPatient } from './plan.js';
 
 /**
@@ -31,8 +32,6 @@ export class WardStore {
   /** Written after every creation, so a failed run never loses a secret it was shown. */
   write(ward: WardFile): void {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const temporary = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(temporary, JSON.stringify(ward, null, 2), { mode: 0o600 });
-    fs.renameSync(temporary, this.file);
+    replaceFile(this.file, JSON.stringify(ward, null, 2), 0o600);
   }
 }
