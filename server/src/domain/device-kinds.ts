@@ -16,3 +16,6 @@ export const DEVICE_KINDS = {
 
 export type DeviceKind = keyof typeof DEVICE_KINDS;
 export const DEVICE_KIND_CODES = Object.keys(DEVICE_KINDS) as DeviceKind[];
+
+/** The telemedicine package every demo patient gets, before the welfare technology some have. */
+export const DEMO_BASE_KINDS: readonly DeviceKind[] = ['pulse_oximeter', 'bp_cuff', 'thermometer', 'wearable', 'scale'];

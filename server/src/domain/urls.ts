@@ -11,3 +11,11 @@ export function urlCredentials(url: string): { username: string; password: strin
   if (!parsed.username) return undefined;
   return { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) };
 }
+
+/** A broker URL without the server's credentials: devices sign in with their own. */
+export function deviceBrokerUrl(url: string): string {
+  const parsed = new URL(url);
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.toString().replace(/\/$/, '');
+}

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deviceBrokerUrl } from '../domain/urls.js';
 import { stopChild } from './child-process.js';
 
 /**
@@ -45,12 +46,4 @@ export function startDemoSimulators(options: {
     logFile: options.logFile,
     stop: () => stopChild(child), // on SIGTERM the devices say goodbye (retained offline status) first
   };
-}
-
-/** Devices sign in with their own credentials: never hand them the server's. */
-export function deviceBrokerUrl(url: string): string {
-  const parsed = new URL(url);
-  parsed.username = '';
-  parsed.password = '';
-  return parsed.toString().replace(/\/$/, '');
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CLI_ACTOR, type Actor } from '../domain/actor.js';
-import type { DeviceKind } from '../domain/device-kinds.js';
+import { DEMO_BASE_KINDS, type DeviceKind } from '../domain/device-kinds.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { CryptoRepository } from '../repositories/crypto.repository.js';
 import { type DemoWard, DemoWardRepository } from '../repositories/demo-ward.repository.js';
@@ -25,7 +25,7 @@ export const demoPatientName = (i: number) => `${FIRST[i % FIRST.length]} ${LAST
  */
 export function demoKit(i: number): { spo2Scale: 1 | 2; kinds: DeviceKind[] } {
   const copd = i % 6 === 5;
-  const kinds: DeviceKind[] = ['pulse_oximeter', 'bp_cuff', 'thermometer', 'wearable', 'scale'];
+  const kinds: DeviceKind[] = [...DEMO_BASE_KINDS];
   if (i % 2 === 1) kinds.push('glucometer');
   if (i % 3 === 0) kinds.push('fall_detector', 'alarm_button');
   if (i % 4 === 0) kinds.push('bed_sensor', 'door_sensor');

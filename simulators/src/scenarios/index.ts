@@ -1,4 +1,4 @@
-import type { DeviceKind } from '@vigil/server/domain/device-kinds.js';
+import { DEMO_BASE_KINDS, type DeviceKind } from '@vigil/server/domain/device-kinds.js';
 import { batteryDrain } from './battery-drain.js';
 import { copdExacerbation } from './copd-exacerbation.js';
 import { deteriorating } from './deteriorating.js';
@@ -29,22 +29,19 @@ export interface Kit {
   kinds: readonly DeviceKind[];
 }
 
-/** The telemedicine package everyone gets (as in `seed demo`), before a scenario's extras. */
-export const BASE_KINDS: readonly DeviceKind[] = ['pulse_oximeter', 'bp_cuff', 'thermometer', 'wearable', 'scale'];
-
 export function fits(scenario: Scenario, kit: Kit): boolean {
   const { kinds, spo2Scale } = scenario.requires;
   return (spo2Scale === undefined || spo2Scale === kit.spo2Scale) && kinds.every((kind) => kit.kinds.includes(kind));
 }
 
-/** The kit to provision for a patient who is to play `name`. */
+/** The kit to provision for a patient who is to play `name`: `seed demo`'s package with the scenario's extras. */
 export function kitFor(name: ScenarioName): Kit {
   const { kinds, spo2Scale } = SCENARIOS[name].requires;
-  const extras = kinds.filter((kind) => !BASE_KINDS.includes(kind));
+  const extras = kinds.filter((kind) => !DEMO_BASE_KINDS.includes(kind));
   // A wanderer's bed sensor shows the night-time exit before the door opens.
   if (name === 'wandering') extras.push('bed_sensor');
   if (name === 'fall') extras.push('alarm_button');
-  return { spo2Scale: spo2Scale ?? 1, kinds: [...BASE_KINDS, ...extras] };
+  return { spo2Scale: spo2Scale ?? 1, kinds: [...DEMO_BASE_KINDS, ...extras] };
 }
 
 /**

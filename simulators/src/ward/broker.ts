@@ -1,6 +1,6 @@
 import type { AppConfig } from '@vigil/server/config/app.config.js';
 import { readLock } from '@vigil/server/embedded/data-dir-lock.js';
-import { deviceBrokerUrl } from '@vigil/server/embedded/demo-simulators.js';
+import { deviceBrokerUrl } from '@vigil/server/domain/urls.js';
 
 /**
  * Where the devices connect when `--broker` is not given: the external broker of MQTT_URL

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import { DEVICE_KIND_CODES, type DeviceKind } from '@vigil/server/domain/device-kinds.js';
+import type { DemoWard } from '@vigil/server/repositories/demo-ward.repository.js';
 import type { WardPatient } from './plan.js';
 
 /** The patients of `seed demo`'s ward, from its DATA_DIR/demo.json (see DemoWardRepository). */
 export function readDemoFile(file: string): WardPatient[] {
-  let parsed: { patients?: Array<{ id: string; name: string; spo2Scale: 1 | 2; devices: Array<{ id: string; kind: string; secret: string }> }> };
+  let parsed: Partial<DemoWard>;
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (error) {
