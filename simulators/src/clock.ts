@@ -6,6 +6,11 @@
  * then runs in real time: Vigil rejects timestamps more than a few minutes in the future, so a
  * simulated clock that overtook the real one would only produce rejected readings.
  */
+export const SECOND = 1000;
+export const MINUTE = 60 * SECOND;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+
 export interface Clock {
   /** Simulated epoch milliseconds. */
   now(): number;
@@ -48,7 +53,7 @@ export class SimClock implements Clock {
   }
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNITS: Record<string, number> = { ms: 1, s: SECOND, m: MINUTE, min: MINUTE, h: HOUR, d: DAY };
 
 /** "90" (seconds), "90s", "15m", "6h", "3d", "250ms", or a sum like "1h30m". */
 export function parseDuration(text: string): number {
@@ -71,19 +76,19 @@ export function parseStart(text: string, now: number): number {
 }
 
 export function formatDuration(ms: number): string {
-  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  return `${Math.round(ms / 1000)}s`;
+  if (ms % DAY === 0) return `${ms / DAY}d`;
+  if (ms % HOUR === 0) return `${ms / HOUR}h`;
+  if (ms % MINUTE === 0) return `${ms / MINUTE}m`;
+  return `${Math.round(ms / SECOND)}s`;
 }
 
 /** Hour of the day (fractional) in a fixed UTC offset: the patient's local time. */
 export function localHour(t: number, utcOffsetMinutes: number): number {
-  return (t - localMidnight(t, utcOffsetMinutes)) / 3_600_000;
+  return (t - localMidnight(t, utcOffsetMinutes)) / HOUR;
 }
 
 /** Epoch ms of the local midnight starting the day that contains t. */
 export function localMidnight(t: number, utcOffsetMinutes: number): number {
-  const offset = utcOffsetMinutes * 60_000;
-  return Math.floor((t + offset) / 86_400_000) * 86_400_000 - offset;
+  const offset = utcOffsetMinutes * MINUTE;
+  return Math.floor((t + offset) / DAY) * DAY - offset;
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { AppConfig } from '@vigil/server/config/app.config.js';
-import { formatDuration, parseStart, SimClock } from './clock.js';
+import { formatDuration, HOUR, parseStart, SimClock } from './clock.js';
 import { assignScenarios, mixedScenarios, SCENARIOS, type ScenarioName } from './scenarios/index.js';
 import { StatusPrinter, type StatusOutput } from './status/status-printer.js';
 import { WardStats } from './status/stats.js';
@@ -33,7 +33,6 @@ export interface WardModeOptions {
 }
 
 const DEFAULT_PATIENTS = 20;
-const HOUR = 3_600_000;
 
 /** Simulates a ward of homes until stopped (a signal, the parent process going, or --duration). */
 export async function runWard(options: WardModeOptions, config: AppConfig, out: StatusOutput): Promise<void> {

@@ -1,4 +1,5 @@
 import type { DeviceKind } from '@vigil/server/domain/device-kinds.js';
+import { DAY } from '../clock.js';
 import { uniformAt } from '../random.js';
 
 /**
@@ -6,8 +7,6 @@ import { uniformAt } from '../random.js';
  * and are put on the charger at 20 %; coin-cell sensors last months; the oxygen concentrator
  * runs on mains. Each device starts somewhere between half and full.
  */
-const DAY = 86_400_000;
-
 const LIFETIME_DAYS: Record<DeviceKind, number> = {
   pulse_oximeter: 2,
   wearable: 5,

@@ -1,4 +1,5 @@
 import { DEVICE_KINDS, type DeviceKind } from '@vigil/server/domain/device-kinds.js';
+import { HOUR, MINUTE, SECOND } from '../clock.js';
 import { measure } from '../physiology/measurement.js';
 import type { Vitals } from '../physiology/vitals.js';
 import { uniformAt } from '../random.js';
@@ -17,9 +18,6 @@ import { changes, dailyTimes, gridTimes, merge, once } from './schedule.js';
  *   patient is not at home.
  * - oxygen concentrator: its o2 flag every 15 minutes, at the start and whenever it changes.
  */
-const SECOND = 1000;
-const MINUTE = 60_000;
-const HOUR = 3_600_000;
 const WEAR_SLOT = 30 * MINUTE;
 const FEBRILE = 37.8;
 const ROUTINE_HOURS: Partial<Record<DeviceKind, readonly number[]>> = {

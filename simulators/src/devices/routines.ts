@@ -1,9 +1,9 @@
-import { localHour } from '../clock.js';
+import { localHour, MINUTE } from '../clock.js';
 import { uniformAt } from '../random.js';
 import type { PatientWorld } from '../scenarios/world.js';
 import type { DeviceOutput, SimDevice } from './output.js';
 import { byTime } from './output.js';
-import { dailyTimes } from './schedule.js';
+import { dailyTimes, within } from './schedule.js';
 
 /**
  * The welfare-technology sensors' everyday life, while the patient is at home:
@@ -14,7 +14,6 @@ import { dailyTimes } from './schedule.js';
  *   missed after an hour.
  * Fall detectors and alarm buttons only speak when a scenario makes them.
  */
-const MINUTE = 60_000;
 const DOSES = [
   { hour: 8, name: 'morning' },
   { hour: 12, name: 'noon' },
@@ -54,8 +53,8 @@ function routineEvents(ctx: RoutineContext, from: number, to: number): DeviceOut
       for (const exit of daily([3], 60, 'toilet', 10 * MINUTE)) {
         if (uniformAt(seed, id, 'toilet-night', exit) >= 0.5) continue;
         const back = exit + Math.round((3 + 7 * uniformAt(seed, id, 'toilet-back', exit)) * MINUTE);
-        if (exit > from && exit <= to) out.push({ type: 'event', t: exit, event: 'bed_exit', data: { reason: 'night' } });
-        if (back > from && back <= to && ctx.world.whereabouts(exit) === 'home') out.push({ type: 'event', t: back, event: 'bed_return' });
+        if (within(exit, from, to)) out.push({ type: 'event', t: exit, event: 'bed_exit', data: { reason: 'night' } });
+        if (within(back, from, to) && ctx.world.whereabouts(exit) === 'home') out.push({ type: 'event', t: back, event: 'bed_return' });
       }
       return atHome(out);
     }
@@ -63,8 +62,8 @@ function routineEvents(ctx: RoutineContext, from: number, to: number): DeviceOut
       const out: DeviceOutput[] = [];
       for (const open of daily([9.5, 17], 20, 'visit', MINUTE)) {
         const close = open + Math.round((20 + 20 * uniformAt(seed, id, 'visit-close', open)) * 1000);
-        if (open > from && open <= to) out.push({ type: 'event', t: open, event: 'door_open', data: { door: 'front' } });
-        if (close > from && close <= to) out.push({ type: 'event', t: close, event: 'door_close', data: { door: 'front' } });
+        if (within(open, from, to)) out.push({ type: 'event', t: open, event: 'door_open', data: { door: 'front' } });
+        if (within(close, from, to)) out.push({ type: 'event', t: close, event: 'door_close', data: { door: 'front' } });
       }
       return atHome(out);
     }
@@ -76,7 +75,7 @@ function routineEvents(ctx: RoutineContext, from: number, to: number): DeviceOut
         const dose = DOSES.find((d) => Math.abs(localHour(due, utcOffsetMinutes) - d.hour) < 0.01)?.name ?? 'dose';
         const taken = ctx.world.takesDose(due);
         const t = taken ? due + Math.round((1 + 19 * uniformAt(seed, id, 'dose-delay', due)) * MINUTE) : due + MISSED_AFTER;
-        if (t > from && t <= to) out.push({ type: 'event', t, event: taken ? 'med_taken' : 'med_missed', data: { dose } });
+        if (within(t, from, to)) out.push({ type: 'event', t, event: taken ? 'med_taken' : 'med_missed', data: { dose } });
       }
       return out;
     }

@@ -1,10 +1,7 @@
-import { localMidnight } from '../clock.js';
+import { DAY, HOUR, localMidnight, MINUTE } from '../clock.js';
 import { uniformAt } from '../random.js';
 
 /** Pure helpers that say when a device acts; all return instants in (from, to], ascending. */
-
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
 
 /** origin + k·period for whole k ≥ 0. */
 export function gridTimes(origin: number, period: number, from: number, to: number): number[] {
@@ -29,16 +26,19 @@ export function dailyTimes(
   const times: number[] = [];
   for (let day = localMidnight(from, utcOffsetMinutes) - DAY; day <= to; day += DAY) {
     hours.forEach((hour, i) => {
-      const jitter = (uniformAt(...key, day, i) * 2 - 1) * jitterMinutes * 60_000;
+      const jitter = (uniformAt(...key, day, i) * 2 - 1) * jitterMinutes * MINUTE;
       const t = Math.round(day + hour * HOUR + jitter);
-      if (t > from && t <= to) times.push(t);
+      if (within(t, from, to)) times.push(t);
     });
   }
   return times.sort((a, b) => a - b);
 }
 
+/** Whether the instant `t` lies in (from, to]. */
+export const within = (t: number, from: number, to: number): boolean => t > from && t <= to;
+
 /** A one-off instant in (from, to], or nothing. */
-export const once = (t: number, from: number, to: number): number[] => (t > from && t <= to ? [t] : []);
+export const once = (t: number, from: number, to: number): number[] => (within(t, from, to) ? [t] : []);
 
 /** Sorted union without duplicates. */
 export function merge(...lists: number[][]): number[] {
@@ -53,18 +53,20 @@ export function merge(...lists: number[][]): number[] {
  */
 export function changes<T>(f: (t: number) => T, from: number, to: number): number[] {
   const times: number[] = [];
+  const last = f(to);
   let at = from;
-  while (f(to) !== f(at)) {
-    const before = f(at);
+  let value = f(at);
+  while (value !== last) {
     let lo = at;
     let hi = to;
     while (hi - lo > 1) {
       const mid = Math.floor((lo + hi) / 2);
-      if (f(mid) !== before) hi = mid;
+      if (f(mid) !== value) hi = mid;
       else lo = mid;
     }
     times.push(hi);
     at = hi;
+    value = f(at);
   }
   return times;
 }

@@ -1,3 +1,4 @@
+import { HOUR, MINUTE } from '../clock.js';
 import { smoothNoise } from '../random.js';
 import type { Baseline } from './baseline.js';
 import { circadian, isDaytime } from './circadian.js';
@@ -23,8 +24,8 @@ export const FEVER_HR_PER_DEGREE = 7.2;
 export const FEVER_RR_PER_DEGREE = 2;
 
 /** Slow drift (hours) and daytime activity (minutes), the amplitudes budgeted in baseline.ts. */
-const WANDER_MS = 2 * 3_600_000;
-const ACTIVITY_MS = 20 * 60_000;
+const WANDER_MS = 2 * HOUR;
+const ACTIVITY_MS = 20 * MINUTE;
 const WANDER = { hr: 3, rr: 0.5, spo2: 0.3, temp: 0.05, sbp: 3, dbp: 2, weight: 0.25, glucose: 0.6 };
 const ACTIVITY_HR = 8;
 

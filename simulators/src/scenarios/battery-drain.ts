@@ -1,4 +1,5 @@
-import { HOUR, type Scenario, progress } from './scenario.js';
+import { HOUR } from '../clock.js';
+import { type Scenario, progress } from './scenario.js';
 
 /**
  * A pulse oximeter whose battery runs down: from 40 % at `onset` to empty over `over`,

@@ -1,5 +1,6 @@
+import { HOUR, MINUTE } from '../clock.js';
 import type { Effect } from '../physiology/vitals.js';
-import { HOUR, MINUTE, type Scenario, progress } from './scenario.js';
+import { type Scenario, progress } from './scenario.js';
 
 /**
  * An exacerbation of COPD in a patient on NEWS2 SpO2 scale 2 (hypercapnic respiratory

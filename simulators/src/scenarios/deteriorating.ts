@@ -1,6 +1,8 @@
+import { HOUR, MINUTE } from '../clock.js';
+import { gridTimes } from '../devices/schedule.js';
 import type { Effect } from '../physiology/vitals.js';
 import { FEVER_HR_PER_DEGREE, FEVER_RR_PER_DEGREE } from '../physiology/vitals.js';
-import { HOUR, MINUTE, type Scenario, type ScenarioContext, progress } from './scenario.js';
+import { type Scenario, type ScenarioContext, progress } from './scenario.js';
 
 /**
  * Sepsis-like deterioration at home: temperature, pulse and respiration rise while blood
@@ -46,10 +48,8 @@ export const deteriorating: Scenario = {
   },
   extraMeasurements(ctx, kind, from, to) {
     if (kind !== 'bp_cuff') return [];
-    const times: number[] = [];
     const first = ctx.onset + ctx.over / 3; // about when the fever passes 38 °C
     const end = ctx.onset + ctx.over * 2; // and for a while after the deadline
-    for (let t = first; t <= Math.min(to, end); t += EXTRA_BP_EVERY) if (t > from) times.push(t);
-    return times;
+    return gridTimes(first, EXTRA_BP_EVERY, from, Math.min(to, end));
   },
 };

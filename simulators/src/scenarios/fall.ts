@@ -1,5 +1,7 @@
+import { MINUTE } from '../clock.js';
+import { gridTimes, within } from '../devices/schedule.js';
 import type { Effect } from '../physiology/vitals.js';
-import { MINUTE, type Scenario, type ScenarioEvent, progress, within } from './scenario.js';
+import { type Scenario, type ScenarioEvent, progress } from './scenario.js';
 
 /**
  * A fall at home and a "long lie": the fall detector reports the fall, the patient does not get
@@ -25,11 +27,8 @@ export const fall: Scenario = {
     if (within(ctx.onset, from, to)) events.push({ t: ctx.onset, kind: 'fall_detector', type: 'fall', data: { impactG: 3.1, confidence: 0.94 } });
     const button = ctx.onset + BUTTON_AFTER;
     if (ctx.kinds.includes('alarm_button') && within(button, from, to)) events.push({ t: button, kind: 'alarm_button', type: 'alarm_button' });
-    const first = ctx.onset + INACTIVITY_FIRST;
-    const k0 = Math.max(0, Math.floor((from - first) / INACTIVITY_EVERY));
-    for (let k = k0; first + k * INACTIVITY_EVERY <= to; k++) {
-      const t = first + k * INACTIVITY_EVERY;
-      if (t > from) events.push({ t, kind: 'fall_detector', type: 'inactivity', data: { minutes: (t - ctx.onset) / MINUTE } });
+    for (const t of gridTimes(ctx.onset + INACTIVITY_FIRST, INACTIVITY_EVERY, from, to)) {
+      events.push({ t, kind: 'fall_detector', type: 'inactivity', data: { minutes: (t - ctx.onset) / MINUTE } });
     }
     return events.sort((a, b) => a.t - b.t);
   },

@@ -1,5 +1,6 @@
+import { DAY, MINUTE } from '../clock.js';
 import type { Effect } from '../physiology/vitals.js';
-import { DAY, MINUTE, type Scenario, progress } from './scenario.js';
+import { type Scenario, progress } from './scenario.js';
 
 /**
  * Worsening heart failure: fluid retention shows on the morning scale before anything else.

@@ -1,5 +1,7 @@
+import { MINUTE } from '../clock.js';
+import { within } from '../devices/schedule.js';
 import type { Effect } from '../physiology/vitals.js';
-import { MINUTE, type Scenario, type ScenarioContext, progress } from './scenario.js';
+import { type Scenario, type ScenarioContext, progress } from './scenario.js';
 
 /**
  * A hypoglycaemic episode in treated diabetes: glucose falls over `over` to 2.7 mmol/L, below
@@ -28,6 +30,6 @@ export const hypoglycaemia: Scenario = {
   },
   extraMeasurements(ctx, kind, from, to) {
     if (kind !== 'glucometer') return [];
-    return RECHECKS.map((after) => treatedAt(ctx) + after).filter((t) => t > from && t <= to);
+    return RECHECKS.map((after) => treatedAt(ctx) + after).filter((t) => within(t, from, to));
   },
 };

@@ -1,4 +1,5 @@
-import { MINUTE, type Scenario } from './scenario.js';
+import { MINUTE } from '../clock.js';
+import type { Scenario } from './scenario.js';
 
 /** From `onset` on, the doses the dispenser offers are not taken: it reports each one missed. */
 export const missedDose: Scenario = {

@@ -77,10 +77,3 @@ export function progress(t: number, from: number, duration: number): number {
   if (duration <= 0) return t >= from ? 1 : 0;
   return Math.min(1, Math.max(0, (t - from) / duration));
 }
-
-/** Instants in (from, to] of a one-off event at `at`. */
-export const within = (at: number, from: number, to: number): boolean => at > from && at <= to;
-
-export const MINUTE = 60_000;
-export const HOUR = 3_600_000;
-export const DAY = 86_400_000;

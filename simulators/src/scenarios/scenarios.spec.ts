@@ -2,13 +2,12 @@ import { describe, expect, it } from '@jest/globals';
 import type { DeviceKind } from '@vigil/server/domain/device-kinds.js';
 import { type News2Result, scoreNews2 } from '@vigil/server/domain/news2.js';
 import { sampleSchema } from '@vigil/server/domain/protocol.js';
+import { DAY, HOUR } from '../clock.js';
 import type { DeviceOutput } from '../devices/output.js';
 import { type PlannedPatient, planWard, series } from '../ward/plan.js';
 import { kitFor } from './index.js';
 import type { ScenarioName } from './scenario.js';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 // 2026-11-30 00:00 UTC = 01:00 in Denmark (UTC+1 in winter).
 const START = Date.parse('2026-11-30T00:00:00Z');
 const SEEDS = [1, 2, 3, 4];

@@ -1,6 +1,7 @@
-import { localMidnight } from '../clock.js';
+import { DAY, HOUR, localMidnight, MINUTE } from '../clock.js';
+import { within } from '../devices/schedule.js';
 import { uniformAt } from '../random.js';
-import { HOUR, MINUTE, type Scenario, type ScenarioContext, type ScenarioEvent, within } from './scenario.js';
+import type { Scenario, ScenarioContext, ScenarioEvent } from './scenario.js';
 
 /**
  * Night-time wandering, as in dementia: in the first night after `onset` (between 02:00 and
@@ -17,7 +18,7 @@ export function leavesAt(ctx: ScenarioContext): number {
   for (;;) {
     const t = night + 2 * HOUR + Math.floor(uniformAt(seed, id, 'wander', night) * HOUR);
     if (t - BED_EXIT_BEFORE_DOOR >= ctx.onset) return t;
-    night += 24 * HOUR;
+    night += DAY;
   }
 }
 
