@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import type { AppConfig } from '../config/app.config.js';
 import { CoreModule } from '../core.module.js';
-import { DomainError, InvalidInputError } from '../domain/errors.js';
+import { ConflictError, DomainError, InvalidInputError, NotFoundError } from '../domain/errors.js';
 import { sendCommand } from '../embedded/control-server.js';
 import { DataDirLock, readLock } from '../embedded/data-dir-lock.js';
 import { embeddedDatabaseFolder, startEmbeddedDatabase } from '../embedded/embedded-database.js';
@@ -92,13 +92,17 @@ async function localSession(config: AppConfig, db: DatabaseRepository, release: 
   };
 }
 
+/** The server's answer as the error the command would have thrown here (describeError in reverse). */
 async function throughServer(control: { port: number; token: string }, command: string, args: unknown): Promise<unknown> {
   try {
     return await sendCommand(control, command, args);
   } catch (error) {
     const status = (error as { status?: number }).status;
-    if (status === 400) throw new InvalidInputError((error as Error).message);
-    if (status && status < 500) throw new DomainError((error as Error).message);
+    const message = (error as Error).message;
+    if (status === 400) throw new InvalidInputError(message);
+    if (status === 404) throw new NotFoundError(message);
+    if (status === 409) throw new ConflictError(message);
+    if (status && status < 500) throw new DomainError(message);
     throw error;
   }
 }

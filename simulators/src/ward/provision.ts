@@ -1,4 +1,5 @@
 import type { DeviceKind } from '@vigil/server/domain/device-kinds.js';
+import { ConflictError } from '@vigil/server/domain/errors.js';
 import { fits, kitFor, SCENARIOS } from '../scenarios/index.js';
 import type { ScenarioName } from '../scenarios/scenario.js';
 import type { WardPatient } from './plan.js';
@@ -51,7 +52,7 @@ async function ensureTeam(operator: Operator, store: WardStore, ward: WardFile):
       store.write(ward);
       return id;
     } catch (error) {
-      if (n >= 20 || !/exists|already/i.test((error as Error).message)) throw error;
+      if (n >= 20 || !(error instanceof ConflictError)) throw error; // the name is taken: try the next
     }
   }
 }
