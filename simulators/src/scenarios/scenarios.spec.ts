@@ -3,8 +3,9 @@ import type { DeviceKind } from '@vigil/server/domain/device-kinds.js';
 import { type News2Result, scoreNews2 } from '@vigil/server/domain/news2.js';
 import { sampleSchema } from '@vigil/server/domain/protocol.js';
 import { DAY, HOUR } from '../clock.js';
+import type { DeviceModel } from '../devices/model.js';
 import type { DeviceOutput } from '../devices/output.js';
-import { type PlannedPatient, planWard, series } from '../ward/plan.js';
+import { type PlannedPatient, planWard } from '../ward/plan.js';
 import { kitFor } from './index.js';
 import type { ScenarioName } from './scenario.js';
 
@@ -27,6 +28,13 @@ function simulate(
     ...overrides,
   });
   return planned;
+}
+
+/** Everything `model` does in (from, to], asked in windows of `step` as a running device would. */
+function series(model: DeviceModel, from: number, to: number, step = 60_000): DeviceOutput[] {
+  const out: DeviceOutput[] = [];
+  for (let t = from; t < to; t += step) out.push(...model.outputs(t, Math.min(to, t + step)));
+  return out;
 }
 
 function outputs(planned: PlannedPatient, kind: DeviceKind, from: number, to: number): DeviceOutput[] {

@@ -11,13 +11,20 @@ import type { Scenario, ScenarioContext, ScenarioEvent } from './scenario.js';
 const BED_EXIT_BEFORE_DOOR = 6 * MINUTE;
 const DOOR_OPEN_FOR = 15_000;
 
-/** When the door opens: the first 02:00–03:00 (keyed jitter) after onset. */
+const leaving = new WeakMap<ScenarioContext, number>();
+
+/** When the door opens: the first 02:00–03:00 (keyed jitter) after onset; asked at every instant, worked out once. */
 export function leavesAt(ctx: ScenarioContext): number {
+  const known = leaving.get(ctx);
+  if (known !== undefined) return known;
   const { utcOffsetMinutes, seed, id } = ctx.patient;
   let night = localMidnight(ctx.onset, utcOffsetMinutes);
   for (;;) {
     const t = night + 2 * HOUR + Math.floor(uniformAt(seed, id, 'wander', night) * HOUR);
-    if (t - BED_EXIT_BEFORE_DOOR >= ctx.onset) return t;
+    if (t - BED_EXIT_BEFORE_DOOR >= ctx.onset) {
+      leaving.set(ctx, t);
+      return t;
+    }
     night += DAY;
   }
 }

@@ -1,6 +1,5 @@
 import type { DeviceKind } from '@vigil/server/domain/device-kinds.js';
 import { DeviceModel } from '../devices/model.js';
-import type { DeviceOutput } from '../devices/output.js';
 import { createPatient } from '../physiology/patient.js';
 import type { ScenarioName } from '../scenarios/scenario.js';
 import { PatientWorld, timingFor } from '../scenarios/world.js';
@@ -48,11 +47,4 @@ export function planWard(patients: readonly WardPatient[], scenarios: readonly S
       devices: p.devices.map((d) => ({ model: new DeviceModel(world, { id: d.id, kind: d.kind }, options.start), secret: d.secret })),
     };
   });
-}
-
-/** Everything `model` does in (from, to], asked in windows of `step` as a running device would. */
-export function series(model: DeviceModel, from: number, to: number, step = 60_000): DeviceOutput[] {
-  const out: DeviceOutput[] = [];
-  for (let t = from; t < to; t += step) out.push(...model.outputs(t, Math.min(to, t + step)));
-  return out;
 }
