@@ -6,8 +6,8 @@ import { Server } from 'socket.io';
 import { io as connect } from 'socket.io-client';
 import { socketAuthMiddleware } from '../../server/src/middleware/socket-auth.js';
 import { SessionService } from '../../server/src/services/session.service.js';
-import { ApiClient, createTeam, createUser, sql, startSecurityPlatform } from '../support/auth.js';
-import type { TestPlatform } from '../support/platform.js';
+import { ApiClient, createUser, startSecurityPlatform } from '../support/auth.js';
+import { createTeam, sql, type TestPlatform } from '../support/platform.js';
 
 const SECRET = randomBytes(32).toString('base64url');
 

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { CLI_ACTOR } from '../../server/src/domain/actor.js';
 import { CryptoRepository } from '../../server/src/repositories/crypto.repository.js';
 import { UserAdminService } from '../../server/src/services/user-admin.service.js';
-import { ApiClient, createTeam, createUser, freshCode, sql, startSecurityPlatform, type TestUser, wrongCode } from '../support/auth.js';
-import type { TestPlatform } from '../support/platform.js';
+import { ApiClient, createUser, freshCode, startSecurityPlatform, type TestUser, wrongCode } from '../support/auth.js';
+import { createTeam, sql, type TestPlatform } from '../support/platform.js';
 
 const LOCKOUT_SECONDS = 3;
 

@@ -3,8 +3,8 @@ import type { BatchWork, ReadingRow } from '../../server/src/domain/ingest-batch
 import { EventRepository } from '../../server/src/repositories/event.repository.js';
 import { ReadingRepository } from '../../server/src/repositories/reading.repository.js';
 import { type Ack, IngestWriterService } from '../../server/src/services/ingest-writer.service.js';
-import { countReadings, metric, provisionDevices, sql, type TestDevice } from '../support/devices.js';
-import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { countReadings, metric, provisionDevices, type TestDevice } from '../support/devices.js';
+import { sql, startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { TEST_REDIS_URL } from '../support/redis.js';
 import { type MigratedDatabase, migratedDatabase } from '../support/storage.js';

@@ -2,10 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { MqttClient } from 'mqtt';
 import { topicFor } from '../../server/src/domain/protocol.js';
 import { EventRepository } from '../../server/src/repositories/event.repository.js';
-import { connectDevice, countReadings, metric, provisionDevices, publish, sql, type TestDevice, waitFor } from '../support/devices.js';
-import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
+import { countReadings, metric, provisionDevices, publish, type TestDevice } from '../support/devices.js';
+import { sql, startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { TEST_REDIS_URL } from '../support/redis.js';
+import { waitFor } from '../support/wait.js';
 
 /** The embedded aedes broker (hooked in directly) in front of the real PostgreSQL 15. */
 describe('ingest through the embedded broker', () => {

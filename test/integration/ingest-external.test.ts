@@ -4,11 +4,13 @@ import { topicFor } from '../../server/src/domain/protocol.js';
 import { EventRepository } from '../../server/src/repositories/event.repository.js';
 import { MqttConsumerRepository } from '../../server/src/repositories/mqtt-consumer.repository.js';
 import { DeviceDirectoryService } from '../../server/src/services/device-directory.service.js';
-import { connectDevice, countReadings, provisionDevices, publish, sql, type TestDevice, waitFor } from '../support/devices.js';
+import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
+import { countReadings, provisionDevices, publish, type TestDevice } from '../support/devices.js';
 import { startMosquitto, type TestMosquitto } from '../support/mosquitto.js';
-import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { sql, startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { startTestRedis } from '../support/redis.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * A real Mosquitto of the test's own between devices and the server (shared subscription,

@@ -3,12 +3,14 @@ import type { MqttClient } from 'mqtt';
 import { topicFor } from '../../server/src/domain/protocol.js';
 import { MqttConsumerRepository } from '../../server/src/repositories/mqtt-consumer.repository.js';
 import { IngestWriterService } from '../../server/src/services/ingest-writer.service.js';
-import { connectDevice, countReadings, provisionDevices, sql, type TestDevice, waitFor } from '../support/devices.js';
+import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
+import { countReadings, provisionDevices, type TestDevice } from '../support/devices.js';
 import { startMosquitto, type TestMosquitto } from '../support/mosquitto.js';
-import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { sql, startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { TEST_REDIS_URL } from '../support/redis.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { waitFor } from '../support/wait.js';
 
 jest.setTimeout(60_000);
 

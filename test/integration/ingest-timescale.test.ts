@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { MqttClient } from 'mqtt';
 import { topicFor } from '../../server/src/domain/protocol.js';
-import { connectDevice, countReadings, metric, provisionDevices, publish, sql, type TestDevice } from '../support/devices.js';
-import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
+import { countReadings, metric, provisionDevices, publish, type TestDevice } from '../support/devices.js';
+import { sql, startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { TEST_REDIS_URL } from '../support/redis.js';
 
 jest.setTimeout(60_000);

@@ -6,13 +6,15 @@ import { CLI_ACTOR } from '../../server/src/domain/actor.js';
 import { mosquittoAcl } from '../../server/src/domain/mosquitto-files.js';
 import { topicFor } from '../../server/src/domain/protocol.js';
 import { AdminService } from '../../server/src/services/admin.service.js';
-import { connectDevice, countReadings, provisionDevices, publish, sql, type TestDevice, waitFor } from '../support/devices.js';
+import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
+import { countReadings, provisionDevices, publish, type TestDevice } from '../support/devices.js';
 import { tempDir } from '../support/embedded.js';
 import { handToBroker, startMosquitto, type TestMosquitto } from '../support/mosquitto.js';
-import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { sql, startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { cliJson, runCli } from '../support/process.js';
 import { startTestRedis } from '../support/redis.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * `vigil mosquitto export` as the operator runs it, and a real Mosquitto 2.0 of the test's own

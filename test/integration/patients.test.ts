@@ -4,8 +4,8 @@ import { CLI_ACTOR } from '../../server/src/domain/actor.js';
 import { scoreNews2 } from '../../server/src/domain/news2.js';
 import { ReadingRepository } from '../../server/src/repositories/reading.repository.js';
 import { AdminService } from '../../server/src/services/admin.service.js';
-import { ApiClient, createPatient, createTeam, createUser, sql, startSecurityPlatform } from '../support/auth.js';
-import type { TestPlatform } from '../support/platform.js';
+import { ApiClient, createUser, startSecurityPlatform } from '../support/auth.js';
+import { createPatient, createTeam, sql, type TestPlatform } from '../support/platform.js';
 
 type OverviewBody = {
   patients: Array<{

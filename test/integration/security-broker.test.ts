@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ApiClient, createPatient, createTeam, createUser, startSecurityPlatform } from '../support/auth.js';
-import { connectDevice } from '../support/devices.js';
-import type { TestPlatform } from '../support/platform.js';
+import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
+import { ApiClient, createUser, startSecurityPlatform } from '../support/auth.js';
+import { createPatient, createTeam, type TestPlatform } from '../support/platform.js';
 
 /** Device credentials from the admin API, end to end through the embedded aedes broker. */
 describe('device credentials at the embedded broker', () => {

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CryptoRepository } from '../../server/src/repositories/crypto.repository.js';
 import type { AppEvents } from '../../server/src/repositories/event.repository.js';
 import { EventRepository } from '../../server/src/repositories/event.repository.js';
-import { ApiClient, createPatient, createTeam, createUser, freshCode, sql, startSecurityPlatform, type TestUser, wrongCode } from '../support/auth.js';
-import type { TestPlatform } from '../support/platform.js';
+import { ApiClient, createUser, freshCode, startSecurityPlatform, type TestUser, wrongCode } from '../support/auth.js';
+import { createPatient, createTeam, sql, type TestPlatform } from '../support/platform.js';
 
 const ALLOWED_ORIGIN = 'https://dashboard.example.org';
 

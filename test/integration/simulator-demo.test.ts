@@ -5,11 +5,12 @@ import { verify } from 'otplib';
 import { freePort } from '../../server/src/embedded/net.js';
 import { tempDir } from '../support/embedded.js';
 import { startMosquitto } from '../support/mosquitto.js';
-import { observe, until } from '../support/observer.js';
+import { observe } from '../support/observer.js';
 import { startTestPlatform } from '../support/platform.js';
 import { createTestDatabase } from '../support/postgres.js';
 import { cliJson, runCli, startServer } from '../support/process.js';
 import { TEST_REDIS_URL } from '../support/redis.js';
+import { waitFor } from '../support/wait.js';
 
 const alive = (pid: number) => fs.existsSync(`/proc/${pid}`);
 
@@ -30,7 +31,7 @@ describe('the demo of npm start', () => {
     const server = startServer(env);
     try {
       await server.waitForReady(`http://127.0.0.1:${port}`);
-      await until(() => server.output().includes('Vigil is running.'), 30_000, 'the banner'); // the demo starts after readiness
+      await waitFor(() => server.output().includes('Vigil is running.'), Boolean, 30_000, 'the banner'); // the demo starts after readiness
       const demo = JSON.parse(fs.readFileSync(path.join(dir.path, 'demo.json'), 'utf8')) as {
         users: Array<{ email: string; password: string; totpSecret: string; role: string }>;
         patients: unknown[];
@@ -52,7 +53,7 @@ describe('the demo of npm start', () => {
       const pid = simulatorsPid(server.output());
       expect(alive(pid)).toBe(true);
       const log = path.join(dir.path, 'demo-simulators.log');
-      await until(() => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('20 patients'), 10_000, 'the simulators log');
+      await waitFor(() => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('20 patients'), Boolean, 10_000, 'the simulators log');
 
       // Living data within a minute: the demo's devices sign in to the embedded broker and their readings are stored.
       let status = { readings: 0, lastReadingAt: null as string | null };
@@ -82,7 +83,7 @@ describe('the demo of npm start', () => {
     const again = startServer(env);
     try {
       await again.waitForReady(`http://127.0.0.1:${port}`);
-      await until(() => again.output().includes('Vigil is running.'), 30_000, 'the banner');
+      await waitFor(() => again.output().includes('Vigil is running.'), Boolean, 30_000, 'the banner');
       expect(again.output()).toContain('Demo         20 simulated homes;');
       expect(fs.readFileSync(path.join(dir.path, 'demo.json'), 'utf8')).toBe(before);
       expect(await cliJson(['status'], env)).toMatchObject({ patients: 20 });
@@ -94,7 +95,7 @@ describe('the demo of npm start', () => {
     const off = startServer({ ...env, VIGIL_DEMO: 'off' });
     try {
       await off.waitForReady(`http://127.0.0.1:${port}`);
-      await until(() => off.output().includes('Vigil is running.'), 30_000, 'the banner');
+      await waitFor(() => off.output().includes('Vigil is running.'), Boolean, 30_000, 'the banner');
       expect(off.output()).not.toContain('simulated homes');
       expect(off.output()).toContain('Sign in      create a user');
     } finally {
@@ -117,7 +118,7 @@ describe('the demo with external services', () => {
       try {
         expect(asked.demo).toMatchObject({ patients: 20, seeded: true });
         // Mosquitto here lets anyone in: the demo's devices come online on it.
-        await until(() => new Set(observer.messages.map((m) => m.topic)).size >= 100, 20_000, 'demo devices online');
+        await waitFor(() => new Set(observer.messages.map((m) => m.topic)).size >= 100, Boolean, 20_000, 'demo devices online');
       } finally {
         await asked.close();
         await observer.close();

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { provisionDevices, sql, type TestDevice } from '../support/devices.js';
+import { provisionDevices, type TestDevice } from '../support/devices.js';
 import { startMosquitto, type TestMosquitto } from '../support/mosquitto.js';
 import { measuredUpTo, playOutage } from '../support/outage.js';
-import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { sql, startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { startTestRedis } from '../support/redis.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';

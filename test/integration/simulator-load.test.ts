@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Sample } from '../../server/src/domain/protocol.js';
 import { tempDir } from '../support/embedded.js';
 import { startMosquitto, type TestMosquitto } from '../support/mosquitto.js';
-import { type Observer, observe, until } from '../support/observer.js';
+import { type Observer, observe } from '../support/observer.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { ROOT } from '../support/process.js';
+import { waitFor } from '../support/wait.js';
 
 describe('npm run simulate -- --devices N --rate R (load mode)', () => {
   let database: TestDatabase;
@@ -43,7 +44,7 @@ describe('npm run simulate -- --devices N --rate R (load mode)', () => {
 
     // What the broker delivered: exactly the samples reported, each once.
     const count = () => observer.messages.reduce((n, m) => n + ([] as Sample[]).concat(JSON.parse(m.payload)).length, 0);
-    await until(() => count() >= 400, 10_000, 'every sample at the subscriber');
+    await waitFor(() => count() >= 400, Boolean, 10_000, 'every sample at the subscriber');
     const samples = observer.messages.flatMap((m) => ([] as Sample[]).concat(JSON.parse(m.payload)).map((s) => `${m.topic} ${s.t}`));
     expect(samples).toHaveLength(summary.sent);
     expect(new Set(samples).size).toBe(summary.sent);

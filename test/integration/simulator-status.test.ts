@@ -4,7 +4,8 @@ import { WardStats } from '../../simulators/src/status/stats.js';
 import { planWard } from '../../simulators/src/ward/plan.js';
 import { WardRunner } from '../../simulators/src/ward/ward-runner.js';
 import { startMosquitto, type TestMosquitto } from '../support/mosquitto.js';
-import { observe, until } from '../support/observer.js';
+import { observe } from '../support/observer.js';
+import { waitFor } from '../support/wait.js';
 
 const status = (id: string) => `vigil/v1/devices/${id}/status`;
 
@@ -32,17 +33,17 @@ describe('simulated device status against the real Mosquitto', () => {
     const runner = new WardRunner(plan, { brokerUrl: mosquitto.url, clock, stats, seed: 2, tickMs: 50 });
     runner.start();
     try {
-      await until(() => stats.connected === 2, 10_000, 'both devices connected');
+      await waitFor(() => stats.connected === 2, Boolean, 10_000, 'both devices connected');
       // A subscriber that comes later is told at once that both are online (retained).
       const early = await observe(mosquitto.url, [status('+')]);
-      await until(() => early.messages.filter((m) => m.retain).length === 2, 5_000, 'retained statuses');
+      await waitFor(() => early.messages.filter((m) => m.retain).length === 2, Boolean, 5_000, 'retained statuses');
       for (const id of ['oximeter-a', 'oximeter-b']) {
         const retained = early.messages.find((m) => m.topic === status(id) && m.retain)!;
         expect(JSON.parse(retained.payload)).toMatchObject({ online: true, battery: expect.any(Number), rssi: expect.any(Number), fw: expect.any(String) });
       }
       // B reports its falling battery, then vanishes; the broker publishes its Last Will.
-      await until(() => stats.off === 1, 10_000, 'battery empty');
-      await until(() => early.messages.some((m) => m.topic === status('oximeter-b') && m.payload === '{"online":false}'), 5_000, 'the Last Will');
+      await waitFor(() => stats.off === 1, Boolean, 10_000, 'battery empty');
+      await waitFor(() => early.messages.some((m) => m.topic === status('oximeter-b') && m.payload === '{"online":false}'), Boolean, 5_000, 'the Last Will');
       const levels = early.messages
         .filter((m) => m.topic === status('oximeter-b') && !m.retain && JSON.parse(m.payload).online)
         .map((m) => JSON.parse(m.payload).battery as number);
@@ -54,7 +55,7 @@ describe('simulated device status against the real Mosquitto', () => {
       // A leaves cleanly (no Last Will) with a retained offline status of its own.
       await runner.stop();
       const late = await observe(mosquitto.url, [status('+')]);
-      await until(() => late.messages.length === 2, 5_000, 'retained statuses after the run');
+      await waitFor(() => late.messages.length === 2, Boolean, 5_000, 'retained statuses after the run');
       const final = Object.fromEntries(late.messages.map((m) => [m.topic, JSON.parse(m.payload)]));
       expect(final[status('oximeter-a')]).toEqual({ t: expect.any(String), online: false });
       expect(final[status('oximeter-b')]).toEqual({ online: false }); // the Will, retained

@@ -1,11 +1,9 @@
 import { generate } from 'otplib';
 import { CLI_ACTOR } from '../../server/src/domain/actor.js';
 import type { Role } from '../../server/src/repositories/user.repository.js';
-import { DatabaseRepository } from '../../server/src/repositories/database.repository.js';
-import { AdminService } from '../../server/src/services/admin.service.js';
 import { UserAdminService } from '../../server/src/services/user-admin.service.js';
 import type { DestinationStream } from 'pino';
-import { startTestPlatform, type TestPlatform } from './platform.js';
+import { startTestPlatform, type TestPlatform, unique } from './platform.js';
 import { createTestDatabase } from './postgres.js';
 import { startTestRedis } from './redis.js';
 
@@ -38,30 +36,12 @@ export async function startSecurityPlatform(env: Record<string, string> = {}, op
   }
 }
 
-let counter = 0;
-const unique = () => `${process.pid}-${++counter}-${Date.now().toString(36)}`;
-
 /** A user as the operator CLI creates one: enrolled with the TOTP secret returned. */
 export async function createUser(platform: Pick<TestPlatform, 'app'>, role: Role, teamId?: string): Promise<TestUser> {
   const email = `${role}-${unique()}@test.example`;
   const password = `pw-${unique()}-Correct-Horse`;
   const created = await platform.app.get(UserAdminService).createUser(CLI_ACTOR, { email, name: `Test ${role}`, role, team: teamId, password, enrolNow: true });
   return { id: created.user.id, email, password, totpSecret: created.totpSecret! };
-}
-
-export async function createTeam(platform: Pick<TestPlatform, 'app'>): Promise<string> {
-  return (await platform.app.get(AdminService).createTeam(CLI_ACTOR, `team ${unique()}`)).id;
-}
-
-export async function createPatient(platform: Pick<TestPlatform, 'app'>, teamId: string, name = `Patient ${unique()}`): Promise<string> {
-  return (await platform.app.get(AdminService).createPatient(CLI_ACTOR, { name, team: teamId, spo2Scale: 1 })).id;
-}
-
-export function sql<R extends Record<string, unknown>>(platform: Pick<TestPlatform, 'app'>, text: string, values?: unknown[]): Promise<R[]> {
-  return platform.app
-    .get(DatabaseRepository)
-    .query<R>(text, values)
-    .then((result) => result.rows);
 }
 
 const STEP_SECONDS = 30;

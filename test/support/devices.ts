@@ -1,10 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { CLI_ACTOR } from '../../server/src/domain/actor.js';
-import { DatabaseRepository } from '../../server/src/repositories/database.repository.js';
 import { AdminService } from '../../server/src/services/admin.service.js';
-import type { TestPlatform } from './platform.js';
-
-export { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
+import { createPatient, createTeam, sql, type TestPlatform } from './platform.js';
 
 export interface TestDevice {
   id: string;
@@ -12,17 +9,14 @@ export interface TestDevice {
   patientId: string;
 }
 
-let counter = 0;
-
 /** A team, a patient and `count` devices provisioned through the admin service. */
 export async function provisionDevices(platform: Pick<TestPlatform, 'app'>, count = 1): Promise<TestDevice[]> {
+  const patientId = await createPatient(platform, await createTeam(platform), 'Test Patient');
   const admin = platform.app.get(AdminService);
-  const team = await admin.createTeam(CLI_ACTOR, `team ${process.pid}-${++counter}-${Date.now()}`);
-  const patient = await admin.createPatient(CLI_ACTOR, { name: 'Test Patient', team: team.id, spo2Scale: 1 });
   const devices: TestDevice[] = [];
   for (let i = 0; i < count; i++) {
-    const { device, secret } = await admin.createDevice(CLI_ACTOR, { patient: patient.id, kind: 'pulse_oximeter' });
-    devices.push({ id: device.id, secret, patientId: patient.id });
+    const { device, secret } = await admin.createDevice(CLI_ACTOR, { patient: patientId, kind: 'pulse_oximeter' });
+    devices.push({ id: device.id, secret, patientId });
   }
   return devices;
 }
@@ -31,24 +25,6 @@ export async function provisionDevices(platform: Pick<TestPlatform, 'app'>, coun
 export async function publish(client: MqttClient, topic: string, payload: unknown, options: { retain?: boolean } = {}): Promise<void> {
   const body = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
   await client.publishAsync(topic, body, { qos: 1, retain: options.retain ?? false });
-}
-
-export async function waitFor<T>(probe: () => Promise<T> | T, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!accept(value)) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
-    value = await probe();
-  }
-  return value;
-}
-
-export function sql<R extends Record<string, unknown>>(platform: Pick<TestPlatform, 'app'>, text: string, values?: unknown[]): Promise<R[]> {
-  return platform.app
-    .get(DatabaseRepository)
-    .query<R>(text, values)
-    .then((result) => result.rows);
 }
 
 export async function countReadings(platform: Pick<TestPlatform, 'app'>, deviceId: string): Promise<number> {

@@ -1,9 +1,11 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { stopChild } from '../../server/src/embedded/child-process.js';
 import { freePort } from '../../server/src/embedded/net.js';
 import { tempDir } from './embedded.js';
+import { waitFor } from './wait.js';
 
 export interface TestMosquitto {
   url: string;
@@ -41,13 +43,12 @@ export async function startMosquitto(extraConfig: string[] = []): Promise<TestMo
   );
   let child: ReturnType<typeof spawn> | undefined;
   const start = async () => {
-    child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
-    const deadline = Date.now() + 10_000;
-    while (!(await listening(port))) {
-      if (child.exitCode !== null) throw new Error(`mosquitto exited with ${child.exitCode}`);
-      if (Date.now() > deadline) throw new Error('mosquitto did not start');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const started = (child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' }));
+    const up = async () => {
+      if (started.exitCode !== null) throw new Error(`mosquitto exited with ${started.exitCode}`);
+      return listening(port);
+    };
+    await waitFor(up, Boolean, 10_000, 'mosquitto listening');
   };
   const stop = async () => {
     if (child) await stopChild(child);
@@ -66,8 +67,7 @@ export async function startMosquitto(extraConfig: string[] = []): Promise<TestMo
   };
 }
 
-async function listening(port: number): Promise<boolean> {
-  const net = await import('node:net');
+function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     socket.once('connect', () => {

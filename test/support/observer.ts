@@ -13,13 +13,3 @@ export async function observe(url: string, topics: string[]): Promise<Observer> 
   await client.subscribeAsync(topics, { qos: 1 });
   return { messages, close: () => client.endAsync() };
 }
-
-export async function until(condition: () => boolean, timeoutMs = 15_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

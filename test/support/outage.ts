@@ -3,8 +3,8 @@ import type { DeviceModel } from '../../simulators/src/devices/model.js';
 import { WardStats } from '../../simulators/src/status/stats.js';
 import { planWard } from '../../simulators/src/ward/plan.js';
 import { WardRunner } from '../../simulators/src/ward/ward-runner.js';
-import { sleep, until } from './observer.js';
 import type { TcpProxy } from './tcp-proxy.js';
+import { sleep, waitFor } from './wait.js';
 
 const SPEED = 10;
 
@@ -39,7 +39,7 @@ export async function playOutage(device: { id: string; secret: string; patientId
   const runner = new WardRunner(plan, { brokerUrl: `mqtt://127.0.0.1:${proxy.port}`, clock, stats, seed: 5, tickMs: 50 });
   runner.start();
   try {
-    await until(() => stats.connected === 1, 10_000, 'first connection');
+    await waitFor(() => stats.connected === 1, Boolean, 10_000, 'first connection');
     await sleep(10_000 / SPEED);
     const inFlightAtCut = stats.inFlight;
     const cutAt = clock.now();
@@ -49,10 +49,10 @@ export async function playOutage(device: { id: string; secret: string; patientId
     const offlineDuringCut = !runner.devices[0].isOnline;
     const bufferedAtRestore = stats.buffered;
     proxy.restore();
-    await until(() => stats.connected === 1 && stats.buffered === 0, 20_000, 'reconnection and backfill');
+    await waitFor(() => stats.connected === 1 && stats.buffered === 0, Boolean, 20_000, 'reconnection and backfill');
     await sleep(5_000 / SPEED);
     await runner.stop();
-    await until(() => stats.acked + stats.failed === stats.sent, 10_000, 'every message acknowledged');
+    await waitFor(() => stats.acked + stats.failed === stats.sent, Boolean, 10_000, 'every message acknowledged');
     return { model: plan[0].devices[0].model, stats, cutAt, restoredAt, inFlightAtCut, bufferedAtRestore, offlineDuringCut };
   } finally {
     await runner.stop();
@@ -64,6 +64,5 @@ export function measuredUpTo(model: DeviceModel, last: number): number[] {
   return model
     .outputs(model.start, last)
     .filter((o) => o.type === 'sample')
-    .map((o) => o.t)
-    .sort((a, b) => a - b);
+    .map((o) => o.t); // outputs() is in time order
 }

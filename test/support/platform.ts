@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import { loadConfig } from '../../server/src/config/app.config.js';
+import { CLI_ACTOR } from '../../server/src/domain/actor.js';
 import { freePort } from '../../server/src/embedded/net.js';
 import { createLogger } from '../../server/src/logger.js';
 import { type Platform, startPlatform } from '../../server/src/platform.js';
+import { DatabaseRepository } from '../../server/src/repositories/database.repository.js';
+import { AdminService } from '../../server/src/services/admin.service.js';
 import { tempDir } from './embedded.js';
 
 export interface TestPlatform extends Platform {
@@ -44,4 +47,23 @@ export async function startTestPlatform(
       dir.remove();
     },
   });
+}
+
+let counter = 0;
+/** A name part no other test (or process) uses. */
+export const unique = () => `${process.pid}-${++counter}-${Date.now().toString(36)}`;
+
+export async function createTeam(platform: Pick<TestPlatform, 'app'>): Promise<string> {
+  return (await platform.app.get(AdminService).createTeam(CLI_ACTOR, `team ${unique()}`)).id;
+}
+
+export async function createPatient(platform: Pick<TestPlatform, 'app'>, teamId: string, name = `Patient ${unique()}`): Promise<string> {
+  return (await platform.app.get(AdminService).createPatient(CLI_ACTOR, { name, team: teamId, spo2Scale: 1 })).id;
+}
+
+export function sql<R extends Record<string, unknown>>(platform: Pick<TestPlatform, 'app'>, text: string, values?: unknown[]): Promise<R[]> {
+  return platform.app
+    .get(DatabaseRepository)
+    .query<R>(text, values)
+    .then((result) => result.rows);
 }
