@@ -45,8 +45,14 @@ export function parseTopic(topic: string): { deviceId: string; kind: MessageKind
   return match ? { deviceId: match[1], kind: match[2] as MessageKind } : undefined;
 }
 
-/** ISO 8601 with an offset ("2026-11-29T10:00:00.000Z") or epoch milliseconds. */
-export const timestampSchema = z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()]);
+/** The last instant a JavaScript Date can hold (8.64e15 ms after 1970, +275760-09-13): later times cannot be stored or shown. */
+export const MAX_TIMESTAMP_MS = 8.64e15;
+
+/** ISO 8601 with an offset ("2026-11-29T10:00:00.000Z") or epoch milliseconds, a date JavaScript can hold. */
+export const timestampSchema = z.union([
+  z.iso.datetime({ offset: true }).refine((t) => Math.abs(Date.parse(t)) <= MAX_TIMESTAMP_MS, 'not a date JavaScript can hold'),
+  z.number().int().nonnegative().max(MAX_TIMESTAMP_MS, `after the last date JavaScript can hold (${MAX_TIMESTAMP_MS} ms)`),
+]);
 
 export const sampleSchema = z.object({
   t: timestampSchema,
@@ -95,6 +101,7 @@ export const REJECT_REASONS = [
   'unknown_device',
   'device_revoked',
   'device_unlinked',
+  'processing_failed',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

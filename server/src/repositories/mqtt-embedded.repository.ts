@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthenticateError, Client } from 'aedes';
+import { once } from '../domain/once.js';
 import { BrokerRepository } from './broker.repository.js';
 
 export type AuthenticationResult = 'ok' | 'refused' | 'unavailable';
@@ -66,7 +67,14 @@ export class MqttEmbeddedRepository {
       // `client` is null for a Last Will aedes publishes after its client is long gone.
       const deviceId = client ? this.deviceOf.get(client) : undefined;
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      hooks.publish(deviceId, packet.topic, payload, (error) => done(error ?? null));
+      const answer = once((error?: Error) => done(error ?? null));
+      try {
+        hooks.publish(deviceId, packet.topic, payload, answer);
+      } catch (error) {
+        // Not into aedes's packet handling (that would end the process): the client is closed
+        // instead and its unacknowledged message comes again.
+        answer(error instanceof Error ? error : new Error(String(error)));
+      }
     };
     aedes.authorizeSubscribe = (client, subscription, done) => {
       // null refuses this one subscription (SUBACK 0x80) and keeps the connection.
