@@ -138,33 +138,43 @@ export class IngestWriterService {
       }
       if (!batch) return;
       this.active++;
-      void this.write(batch).finally(() => {
-        this.active--;
-        this.pump();
-      });
+      this.write(batch)
+        .catch((error: unknown) => this.logger.error({ err: error }, 'after writing a batch'))
+        .finally(() => {
+          this.active--;
+          this.pump();
+        });
     }
   }
 
+  /** Stores the batch (retrying), then acknowledges its messages: once, whatever an acknowledgement does. */
   private async write(batch: WriteBatch<Ack>): Promise<void> {
+    const stored = await this.storeUntilDone(batch);
+    if (!stored) return this.settle(batch, new IngestStoppedError());
+    const { inserted, path } = stored;
+    this.settle(batch);
+    this.metrics.batchRows.observe(batch.rows);
+    if (batch.readings.length) this.metrics.writePaths.inc({ path });
+    this.metrics.points.inc(inserted.length);
+    this.metrics.duplicatePoints.inc(batch.readings.length - inserted.length);
+    this.metrics.deadLetters.inc(batch.deadLetters.length);
+    if (inserted.length) this.events.emit('readings.stored', { rows: inserted });
+  }
+
+  /** The committed write, retried with backoff until it succeeds; undefined once stopping gives up on it. */
+  private async storeUntilDone(batch: WriteBatch<Ack>): Promise<{ inserted: ReadingRow[]; path: WritePath } | undefined> {
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
       try {
-        const { inserted, path } = await this.store(batch);
+        const stored = await this.store(batch);
         this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
         this.recovered();
-        this.settle(batch);
-        this.metrics.batchRows.observe(batch.rows);
-        if (batch.readings.length) this.metrics.writePaths.inc({ path });
-        this.metrics.points.inc(inserted.length);
-        this.metrics.duplicatePoints.inc(batch.readings.length - inserted.length);
-        this.metrics.deadLetters.inc(batch.deadLetters.length);
-        if (inserted.length) this.events.emit('readings.stored', { rows: inserted });
-        return;
+        return stored;
       } catch (error) {
         this.metrics.writeFailures.inc();
         this.failed(error, batch);
         if (!this.giveUp) await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt)));
-        if (this.giveUp) return this.settle(batch, new IngestStoppedError());
+        if (this.giveUp) return undefined;
       }
     }
   }
@@ -187,14 +197,23 @@ export class IngestWriterService {
     });
   }
 
+  /** Each acknowledgement and listener on its own: one that throws must not keep the others from running. */
   private settle(batch: WriteBatch<Ack>, error?: Error): void {
-    for (const ack of batch.acks) ack(error);
+    for (const ack of batch.acks) this.safely(() => ack(error), 'an acknowledgement');
     this.pending -= batch.messages;
     this.metrics.inFlight.dec(batch.messages);
-    for (const listener of this.settledListeners) listener();
+    for (const listener of this.settledListeners) this.safely(listener, 'a settled listener');
     if (this.pending === 0 && this.idle) {
       this.idle();
       this.idle = undefined;
+    }
+  }
+
+  private safely(call: () => void, what: string): void {
+    try {
+      call();
+    } catch (error) {
+      this.logger.error({ err: error }, `${what} threw after its batch was settled`);
     }
   }
 
