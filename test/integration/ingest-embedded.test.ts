@@ -1,9 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { MqttClient } from 'mqtt';
+import { CLI_ACTOR } from '../../server/src/domain/actor.js';
 import { topicFor } from '../../server/src/domain/protocol.js';
 import type { DeviceCredentials } from '../../server/src/repositories/device.repository.js';
 import { EventRepository } from '../../server/src/repositories/event.repository.js';
 import { DeviceDirectoryService } from '../../server/src/services/device-directory.service.js';
+import { AdminService } from '../../server/src/services/admin.service.js';
 import { IngestService } from '../../server/src/services/ingest.service.js';
 import { connectDevice, countReadings, metric, provisionDevices, publish, sql, type TestDevice, waitFor } from '../support/devices.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
@@ -190,13 +192,7 @@ describe('ingest through the embedded broker', () => {
   it.each([['cached'], ['looked up']])(
     'dead-letters a message the server fails on (%s device) as processing_failed, acknowledges it, and stores the next',
     async (path) => {
-      const directory = platform.app.get(DeviceDirectoryService);
-      if (path === 'cached') {
-        jest.spyOn(directory, 'peek').mockReturnValueOnce(broken);
-      } else {
-        jest.spyOn(directory, 'peek').mockReturnValueOnce(undefined);
-        jest.spyOn(directory, 'get').mockResolvedValueOnce(broken);
-      }
+      jest.spyOn(platform.app.get(DeviceDirectoryService), 'find').mockReturnValueOnce(path === 'cached' ? broken : Promise.resolve(broken));
       const before = await lettersOf();
       const stored = await countReadings(platform, device.id);
       const counted = await metric(platform.baseUrl, 'vigil_ingest_rejects_total', { reason: 'processing_failed' });
@@ -283,6 +279,28 @@ describe('ingest through the embedded broker', () => {
     await closed;
     live.end(true);
     await expect(connectDevice(platform.urls.broker, doomed)).rejects.toThrow(/Not authorized/i);
+  });
+
+  it('takes a device id in upper case as the same device: its connections close when revoked by the id in either case', async () => {
+    const [doomed] = await provisionDevices(platform, 1);
+    const upper = { ...doomed, id: doomed.id.toUpperCase() };
+    const asTyped = await connectDevice(platform.urls.broker, upper);
+    const asStored = await connectDevice(platform.urls.broker, doomed);
+    try {
+      await publish(asTyped, readings(upper.id), { t: now - 5000, m: { hr: 68 } });
+      await publish(asTyped, readings(doomed.id), { t: now - 4000, m: { hr: 69 } });
+      expect(await sql(platform, 'SELECT count(*)::int AS n FROM readings WHERE device_id = $1', [doomed.id])).toEqual([{ n: 2 }]);
+      const closed = (client: MqttClient) => new Promise<void>((resolve) => client.once('close', () => resolve()));
+      const bothClosed = Promise.all([closed(asTyped), closed(asStored)]);
+      await platform.app.get(AdminService).revokeDevice(CLI_ACTOR, upper.id); // as an admin may type it in the path
+      await Promise.race([bothClosed, new Promise((_, reject) => setTimeout(() => reject(new Error('still connected 2 s after the revocation')), 2000))]);
+      // Refused at once: the cached credentials were dropped, not left to expire.
+      await expect(connectDevice(platform.urls.broker, doomed)).rejects.toThrow(/Not authorized/i);
+      await expect(connectDevice(platform.urls.broker, upper)).rejects.toThrow(/Not authorized/i);
+    } finally {
+      asTyped.end(true);
+      asStored.end(true);
+    }
   });
 
   it('reports ingest metrics', async () => {

@@ -1,9 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { MqttClient } from 'mqtt';
+import { CLI_ACTOR } from '../../server/src/domain/actor.js';
 import { topicFor } from '../../server/src/domain/protocol.js';
 import type { DeviceCredentials } from '../../server/src/repositories/device.repository.js';
 import { EventRepository } from '../../server/src/repositories/event.repository.js';
 import { MqttConsumerRepository } from '../../server/src/repositories/mqtt-consumer.repository.js';
+import { AdminService } from '../../server/src/services/admin.service.js';
 import { DeviceDirectoryService } from '../../server/src/services/device-directory.service.js';
 import { IngestService } from '../../server/src/services/ingest.service.js';
 import { connectDevice, countReadings, provisionDevices, publish, sql, type TestDevice, waitFor } from '../support/devices.js';
@@ -141,10 +143,10 @@ describe('ingest through an external broker (Mosquitto)', () => {
           throw new RangeError('Invalid time value');
         },
       } as unknown as DeviceCredentials;
-      jest.spyOn(directory, 'get').mockResolvedValueOnce(broken);
+      jest.spyOn(directory, 'find').mockReturnValueOnce(Promise.resolve(broken));
       await publish(sender, topicFor(fresh.id, 'readings'), { t: now - 2000, m: { hr: 65 } });
       await lettersOf(fresh.id, 1);
-      jest.spyOn(directory, 'peek').mockReturnValueOnce(broken);
+      jest.spyOn(directory, 'find').mockReturnValueOnce(broken);
       await publish(sender, topicFor(fresh.id, 'readings'), { t: now - 2000, m: { hr: 65 } });
       expect(await lettersOf(fresh.id, 2)).toEqual([
         { reason: 'processing_failed', detail: 'RangeError: Invalid time value' },
@@ -258,6 +260,20 @@ describe('ingest through an external broker (Mosquitto)', () => {
       await sql(platform, 'UPDATE devices SET revoked_at = now() WHERE id = $1', [doomed.id]);
       platform.app.get(EventRepository).emit('device.changed', { deviceId: doomed.id, change: 'revoked' });
       await waitFor(() => result(doomed.id, doomed.secret), (r) => r === 'deny');
+    });
+
+    it('refuses a device at once when it is revoked by its id in upper case, and knows it by either case', async () => {
+      const result = async (username: string, password: string) => (await call('authenticate', { username, password })).body.result;
+      const authorized = async (username: string, topic: string) => (await call('authorize', { username, action: 'publish', topic })).body.result;
+      const [doomed] = await provisionDevices(platform, 1);
+      const upper = doomed.id.toUpperCase();
+      expect(await result(doomed.id, doomed.secret)).toBe('allow');
+      expect(await result(upper, doomed.secret)).toBe('allow');
+      expect(await authorized(upper, topicFor(doomed.id, 'readings'))).toBe('allow');
+      expect(await authorized(doomed.id, topicFor(upper, 'readings'))).toBe('allow');
+      await platform.app.get(AdminService).revokeDevice(CLI_ACTOR, upper);
+      expect(await result(doomed.id, doomed.secret)).toBe('deny');
+      expect(await result(upper, doomed.secret)).toBe('deny');
     });
 
     it('authorises topics by the device protocol rules', async () => {

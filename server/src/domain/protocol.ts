@@ -40,9 +40,19 @@ const TOPIC = /^vigil\/v1\/devices\/([^/+#]+)\/(readings|events|status)$/;
 /** Device ids are UUIDs (the devices table's key); anything else cannot be a device. */
 export const DEVICE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * The device id `text` names, in the one form the server keeps and compares ids in: lower
+ * case, as PostgreSQL returns UUIDs (caches, connections, batch keys and `device.changed` then
+ * agree however a device or an admin typed it). Undefined when `text` is no UUID.
+ */
+export function deviceIdOf(text: string): string | undefined {
+  return DEVICE_ID.test(text) ? text.toLowerCase() : undefined;
+}
+
+/** The topic's device id (in its canonical form when it is a UUID, else as sent) and message kind. */
 export function parseTopic(topic: string): { deviceId: string; kind: MessageKind } | undefined {
   const match = TOPIC.exec(topic);
-  return match ? { deviceId: match[1], kind: match[2] as MessageKind } : undefined;
+  return match ? { deviceId: deviceIdOf(match[1]) ?? match[1], kind: match[2] as MessageKind } : undefined;
 }
 
 /** The last instant a JavaScript Date can hold (8.64e15 ms after 1970, +275760-09-13): later times cannot be stored or shown. */

@@ -3,7 +3,8 @@ import type { AuthenticateError, Client } from 'aedes';
 import { once } from '../domain/once.js';
 import { BrokerRepository } from './broker.repository.js';
 
-export type AuthenticationResult = 'ok' | 'refused' | 'unavailable';
+/** The device a connection signs in as (its id as the server keeps it), or why it may not. */
+export type AuthenticationResult = { deviceId: string } | 'refused' | 'unavailable';
 
 /** What the server decides for the embedded broker; the repository turns it into aedes hooks. */
 export interface EmbeddedBrokerHooks {
@@ -47,8 +48,8 @@ export class MqttEmbeddedRepository {
     aedes.authenticate = (client, username, password, done) => {
       hooks.authenticate(username, password?.toString('utf8')).then(
         (result) => {
-          if (result === 'ok') {
-            this.deviceOf.set(client, username!);
+          if (typeof result === 'object') {
+            this.deviceOf.set(client, result.deviceId);
             return done(null, true);
           }
           const error = new Error(result === 'refused' ? 'not authorized' : 'server unavailable') as AuthenticateError;

@@ -73,8 +73,8 @@ const ROLLUPS_POSTGRES = `WITH inserted AS (
 
 const UNIQUE_VIOLATION = '23505';
 
-// PostgreSQL returns UUIDs in lower case; a device id may arrive in upper case (DEVICE_ID allows it).
-const keyOf = (deviceId: string, metric: string, ms: number) => `${deviceId.toLowerCase()}|${metric}|${ms}`;
+// Device ids come in lower case (deviceIdOf), as PostgreSQL returns UUIDs.
+const keyOf = (deviceId: string, metric: string, ms: number) => `${deviceId}|${metric}|${ms}`;
 
 @Injectable()
 export class ReadingRepository {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
-import { DEVICE_ID } from '../domain/protocol.js';
+import { deviceIdOf } from '../domain/protocol.js';
 import { deviceMay, serverMay } from '../domain/topic-rights.js';
 import { urlCredentials } from '../domain/urls.js';
 import type { BrokerDecision, brokerAuthenticateSchema, brokerAuthorizeSchema } from '../dtos/broker-auth.dto.js';
@@ -32,12 +32,12 @@ export class BrokerAuthService {
 
   async authenticate({ username, password }: z.output<typeof brokerAuthenticateSchema>): Promise<BrokerDecision> {
     if (this.server && username === this.server.username) return this.crypto.safeEqual(password, this.server.password) ? allow : deny;
-    if (!DEVICE_ID.test(username) || !password) return deny;
-    return (await this.directory.check(username, password)) === 'ok' ? allow : deny;
+    return (await this.directory.authenticate(username, password)) ? allow : deny;
   }
 
   authorize({ username, topic, action }: z.output<typeof brokerAuthorizeSchema>): BrokerDecision {
     if (this.server && username === this.server.username) return serverMay(action, topic, this.config.mqtt.shareGroup) ? allow : deny;
-    return DEVICE_ID.test(username) && deviceMay(username, action, topic) ? allow : deny;
+    const deviceId = deviceIdOf(username);
+    return deviceId && deviceMay(deviceId, action, topic) ? allow : deny;
   }
 }

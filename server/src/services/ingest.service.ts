@@ -3,7 +3,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
 import type { BatchWork, DeadLetter } from '../domain/ingest-batch.js';
 import { payloadExcerpt, type Rejection, validateMessage } from '../domain/ingest-validation.js';
 import { once } from '../domain/once.js';
-import { DEVICE_ID, type MessageKind, parseTopic, type RejectReason } from '../domain/protocol.js';
+import { type MessageKind, parseTopic, type RejectReason } from '../domain/protocol.js';
 import type { DeviceCredentials } from '../repositories/device.repository.js';
 import { DeviceDirectoryService } from './device-directory.service.js';
 import { IngestMetrics } from './ingest-metrics.js';
@@ -60,11 +60,9 @@ export class IngestService {
     if (message.authenticatedAs !== undefined && topic.deviceId !== message.authenticatedAs) {
       return this.refuse(message, message.authenticatedAs, 'topic_mismatch', `published by device ${message.authenticatedAs}`, ack);
     }
-    const cached = this.directory.peek(topic.deviceId);
-    if (cached !== undefined) return this.accept(message, topic.kind, topic.deviceId, cached, receivedAt, ack);
-    if (!DEVICE_ID.test(topic.deviceId)) return this.accept(message, topic.kind, topic.deviceId, null, receivedAt, ack);
-    this.directory
-      .get(topic.deviceId)
+    const found = this.directory.find(topic.deviceId);
+    if (!(found instanceof Promise)) return this.accept(message, topic.kind, topic.deviceId, found, receivedAt, ack);
+    found
       .then(
         (device) => this.accept(message, topic.kind, topic.deviceId, device, receivedAt, ack),
         (error: Error) => ack(error), // database down: not acknowledged, so it comes again
