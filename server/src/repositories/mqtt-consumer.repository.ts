@@ -39,12 +39,9 @@ export class MqttConsumerRepository {
   private inFlight = 0;
   private waiting?: () => void;
 
+  /** The ingest session is connected (readiness reports an external broker by it). */
   get connected(): boolean {
     return this.client?.connected ?? false;
-  }
-
-  get unacknowledged(): number {
-    return this.inFlight;
   }
 
   async start(options: ConsumerOptions): Promise<void> {

@@ -38,10 +38,6 @@ export class MqttEmbeddedRepository {
 
   constructor(private readonly broker: BrokerRepository) {}
 
-  get isEmbedded(): boolean {
-    return this.broker.embedded !== undefined;
-  }
-
   install(hooks: EmbeddedBrokerHooks): void {
     const aedes = this.broker.embedded;
     if (!aedes) throw new Error('there is no embedded broker');

@@ -31,10 +31,6 @@ export class EmbeddedIngestService {
     private readonly events: EventRepository,
   ) {}
 
-  get isEmbedded(): boolean {
-    return this.broker.isEmbedded;
-  }
-
   start(): void {
     this.broker.install({
       authenticate: (username, password) => this.authenticate(username, password),
