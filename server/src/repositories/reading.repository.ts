@@ -80,11 +80,6 @@ const keyOf = (deviceId: string, metric: string, ms: number) => `${deviceId}|${m
 export class ReadingRepository {
   constructor(private readonly db: DatabaseRepository) {}
 
-  /** Stores a batch in one statement; duplicates of (device, metric, time) are skipped. Returns rows inserted. */
-  async insert(rows: ReadingRow[], on: Queryable = this.db): Promise<number> {
-    return (await this.insertNew(rows, on)).length;
-  }
-
   /**
    * Stores a batch in one statement; duplicates of (device, metric, time), already stored or
    * twice in the batch, are skipped. Returns the rows actually inserted.

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '../config/app.config.js';
-import type { BatchWork, DeadLetter, ReadingRow } from '../domain/ingest-batch.js';
+import { type BatchWork, type DeadLetter, type ReadingRow, WriteBatch } from '../domain/ingest-batch.js';
 import type { DatabaseRepository, Transaction } from '../repositories/database.repository.js';
 import type { DeadLetterRepository } from '../repositories/dead-letter.repository.js';
 import type { DeviceEventRepository } from '../repositories/device-event.repository.js';
@@ -13,11 +13,13 @@ import { IngestMetrics } from './ingest-metrics.js';
 import { type Ack, IngestWriterService } from './ingest-writer.service.js';
 
 /** The writer over fake repositories that record what each write stores. */
-function writerWithFakes() {
+function writerWithFakes({ failures = 0 } = {}) {
   const written = { readings: [] as ReadingRow[][], deadLetters: [] as DeadLetter[][] };
+  let failing = failures;
   const db = { transaction: (work: (tx: Transaction) => Promise<unknown>) => work({} as Transaction) } as unknown as DatabaseRepository;
   const readings = {
     insertNew: async (rows: ReadingRow[]) => {
+      if (failing-- > 0) throw new Error('the database is down');
       if (rows.length) written.readings.push(rows);
       return rows;
     },
@@ -31,8 +33,9 @@ function writerWithFakes() {
   const devices = { applyStatuses: async () => undefined } as unknown as DeviceRepository;
   const events = { emit: () => undefined } as unknown as EventRepository;
   const config = loadConfig({ VIGIL_INGEST_BATCH_MS: '1' }, '/srv/vigil');
-  const writer = new IngestWriterService(config, db, readings, deviceEvents, devices, deadLetters, events, new IngestMetrics(new MetricsRepository()));
-  return { writer, written };
+  const metrics = new MetricsRepository();
+  const writer = new IngestWriterService(config, db, readings, deviceEvents, devices, deadLetters, events, new IngestMetrics(metrics));
+  return { writer, written, metrics };
 }
 
 const letter = (detail: string): DeadLetter => ({
@@ -93,5 +96,25 @@ describe('IngestWriterService: settling a committed batch', () => {
     expect(acks).toEqual([undefined]);
     expect(heard).toBe(1);
     expect(writer.inFlight).toBe(0);
+  });
+
+  it('reports what is in flight at each scrape', async () => {
+    const { writer, metrics } = writerWithFakes();
+    const inFlight = async () => (await metrics.registry.getSingleMetric('vigil_ingest_in_flight_messages')!.get()).values[0].value;
+    writer.submit({ readings: [reading] }, () => undefined);
+    writer.submit({ readings: [reading] }, () => undefined);
+    expect(await inFlight()).toBe(2);
+    await writer.drain(2000);
+    expect(await inFlight()).toBe(0);
+  });
+
+  it('sorts a batch once, however often its write is retried', async () => {
+    const { writer, written } = writerWithFakes({ failures: 2 });
+    const sorts = jest.spyOn(WriteBatch.prototype, 'sortedReadings');
+    writer.submit({ readings: [reading] }, () => undefined);
+    await writer.drain(5000);
+    expect(written.readings).toEqual([[reading]]);
+    expect(sorts).toHaveBeenCalledTimes(1);
+    sorts.mockRestore();
   });
 });

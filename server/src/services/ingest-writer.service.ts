@@ -68,6 +68,7 @@ export class IngestWriterService {
     this.writers = config.database.url ? config.ingest.writers : 1;
     // Not on the embedded PGlite: COPY FROM STDIN through its socket server aborts it (see ReadingRepository).
     this.copy = Boolean(config.database.url) && config.ingest.copy;
+    metrics.countInFlight(() => this.pending);
   }
 
   /** Messages received and not yet acknowledged or refused. */
@@ -83,7 +84,6 @@ export class IngestWriterService {
   submit(work: BatchWork, ack: Ack): void {
     if (this.giveUp) return ack(new IngestStoppedError());
     this.pending++;
-    this.metrics.inFlight.inc();
     const batch = (this.current ??= new WriteBatch<Ack>());
     batch.add(work, ack);
     if (batch.isFull(this.limits)) {
@@ -163,10 +163,11 @@ export class IngestWriterService {
 
   /** The committed write, retried with backoff until it succeeds; undefined once stopping gives up on it. */
   private async storeUntilDone(batch: WriteBatch<Ack>): Promise<{ inserted: ReadingRow[]; path: WritePath } | undefined> {
+    const readings = batch.sortedReadings(); // once, not at every retry
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
       try {
-        const stored = await this.store(batch);
+        const stored = await this.store(batch, readings);
         this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
         this.recovered();
         return stored;
@@ -183,8 +184,7 @@ export class IngestWriterService {
    * One transaction for the whole batch (COPY needs one for its savepoint and the rollups);
    * without COPY, readings alone (the common case) take one statement and no transaction.
    */
-  private async store(batch: WriteBatch<Ack>): Promise<{ inserted: ReadingRow[]; path: WritePath }> {
-    const readings = batch.sortedReadings();
+  private async store(batch: WriteBatch<Ack>, readings: ReadingRow[]): Promise<{ inserted: ReadingRow[]; path: WritePath }> {
     if (batch.readingsOnly && !this.copy) return { inserted: await this.readings.insertNew(readings), path: 'insert' };
     return this.db.transaction(async (tx: Transaction) => {
       const stored = this.copy
@@ -201,7 +201,6 @@ export class IngestWriterService {
   private settle(batch: WriteBatch<Ack>, error?: Error): void {
     for (const ack of batch.acks) this.safely(() => ack(error), 'an acknowledgement');
     this.pending -= batch.messages;
-    this.metrics.inFlight.dec(batch.messages);
     for (const listener of this.settledListeners) this.safely(listener, 'a settled listener');
     if (this.pending === 0 && this.idle) {
       this.idle();
