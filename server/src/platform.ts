@@ -103,7 +103,6 @@ export async function startPlatform(given: AppConfig, logger: Logger): Promise<P
     teardown.push(() => redis.close());
 
     const broker = new BrokerRepository(embeddedBroker?.url ?? config.mqtt.url!, embeddedBroker?.aedes);
-    teardown.push(() => broker.close());
 
     const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, logger, db, redis, broker }), {
       bufferLogs: true,
@@ -121,7 +120,6 @@ export async function startPlatform(given: AppConfig, logger: Logger): Promise<P
     // Broker hooks go in before the embedded broker opens its port; with an external broker, consuming starts here.
     await app.get(IngestPipelineService).start();
 
-    await broker.start();
     if (embeddedBroker) {
       await embeddedBroker.listen();
       if (embeddedBroker.movedFrom) {

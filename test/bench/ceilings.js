@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { WriteBatch } from '../../server/dist/domain/ingest-batch.js';
+import { METRIC_CODES } from '../../server/dist/domain/metric-catalogue.js';
 import { DatabaseRepository } from '../../server/dist/repositories/database.repository.js';
 import { COPY_READINGS, copyReadings } from '../../server/dist/repositories/pg-binary.js';
 import { ReadingRepository } from '../../server/dist/repositories/reading.repository.js';
@@ -16,15 +17,13 @@ import { ReadingRepository } from '../../server/dist/repositories/reading.reposi
  * calls them (rollups included on plain PostgreSQL), and a naive one-INSERT-per-message loop.
  */
 
-const METRICS = ['hr', 'spo2', 'rr', 'temp', 'sbp', 'dbp', 'weight', 'glucose', 'o2', 'acvpu'];
-
 /** Rows shaped like the load: `devices` devices, `metrics` metrics per sample, times 1 ms apart per device. */
 export function* rows(count, { devices = 100, metrics = 5, start = Date.now() - 6 * 3600_000 } = {}) {
   const ids = Array.from({ length: devices }, () => [randomUUID(), randomUUID()]);
   for (let i = 0; i < count; i++) {
     const sample = Math.floor(i / metrics);
     const [deviceId, patientId] = ids[sample % devices];
-    yield { time: new Date(start + Math.floor(sample / devices)), patientId, deviceId, metric: METRICS[i % metrics], value: 50 + (i % 40) };
+    yield { time: new Date(start + Math.floor(sample / devices)), patientId, deviceId, metric: METRIC_CODES[i % metrics], value: 50 + (i % 40) };
   }
 }
 

@@ -147,7 +147,7 @@ describe('the embedded platform: one command, persistent, stops cleanly', () => 
       metric: 'spo2',
       value: 90 + (i % 8),
     }));
-    expect(await new ReadingRepository(db).insert(rows)).toBe(250);
+    expect(await new ReadingRepository(db).insertNew(rows)).toHaveLength(250);
     await db.close();
     await database.stop();
 

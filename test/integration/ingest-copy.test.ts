@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { BatchWork, ReadingRow } from '../../server/src/domain/ingest-batch.js';
+import { topicFor } from '../../server/src/domain/protocol.js';
 import { EventRepository } from '../../server/src/repositories/event.repository.js';
 import { ReadingRepository } from '../../server/src/repositories/reading.repository.js';
 import { type Ack, IngestWriterService } from '../../server/src/services/ingest-writer.service.js';
-import { countReadings, metric, provisionDevices, type TestDevice } from '../support/devices.js';
+import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
+import { countReadings, metric, provisionDevices, publish, type TestDevice } from '../support/devices.js';
 import { sql, startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { TEST_REDIS_URL } from '../support/redis.js';
@@ -74,13 +76,6 @@ describe('ReadingRepository.insertNewByCopy on PostgreSQL', () => {
     const [c] = samples(1, 20_000_000_000);
     expect((await byCopy([c])).path).toBe('copy');
     expect(await readings.insertNew([c])).toEqual([]);
-  });
-
-  it('returns a new row of a fallback batch whose device id came in upper case', async () => {
-    const [stored, fresh] = samples(2, 40_000_000_000);
-    expect(await readings.insertNew([stored])).toHaveLength(1);
-    const upper = { ...fresh, deviceId: fresh.deviceId.toUpperCase() };
-    expect(await byCopy([stored, upper])).toEqual({ inserted: [upper], path: 'fallback' });
   });
 
   it('falls back cleanly when COPY fails on its first row while the batch is still being sent', async () => {
@@ -207,6 +202,26 @@ describe('the ingest writer on PostgreSQL: COPY, fallback and what it announces'
     expect(await sql(platform, 'SELECT value FROM readings WHERE device_id = $1 AND time = $2', [device.id, sample.time])).toEqual([{ value: 73 }]);
     expect(await announced(1)).toEqual([keys([sample])]);
     expect(await paths()).toEqual({ ...before, copy: before.copy + 1 });
+  });
+
+  it('stores and announces the new rows of a fallback batch sent under the device id in upper case', async () => {
+    const upper = { id: device.id.toUpperCase(), secret: device.secret };
+    const client = await connectDevice(platform.urls.broker, upper);
+    try {
+      const before = await paths();
+      // The first SpO2 reading was stored by the first test: COPY meets it, the batch falls back.
+      await publish(client, topicFor(upper.id, 'readings'), [
+        { t: now, m: { spo2: 97 } },
+        { t: now + 4000, m: { spo2: 96 } },
+      ]);
+      expect(await announced(1)).toEqual([keys([reading(now + 4000, 96, 'spo2')])]);
+      expect(await paths()).toEqual({ ...before, fallback: before.fallback + 1 });
+      expect(await sql(platform, `SELECT value FROM readings WHERE device_id = $1 AND metric = 'spo2' AND time = $2`, [device.id, new Date(now + 4000)])).toEqual([
+        { value: 96 },
+      ]);
+    } finally {
+      client.end(true);
+    }
   });
 
   it('adds what COPY stored to the rollups', async () => {

@@ -1,7 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { MqttClient } from 'mqtt';
+import { CLI_ACTOR } from '../../server/src/domain/actor.js';
 import { topicFor } from '../../server/src/domain/protocol.js';
+import type { DeviceCredentials } from '../../server/src/repositories/device.repository.js';
 import { EventRepository } from '../../server/src/repositories/event.repository.js';
+import { DeviceDirectoryService } from '../../server/src/services/device-directory.service.js';
+import { AdminService } from '../../server/src/services/admin.service.js';
+import { IngestService } from '../../server/src/services/ingest.service.js';
 import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
 import { countReadings, metric, provisionDevices, publish, type TestDevice } from '../support/devices.js';
 import { sql, startTestPlatform, type TestPlatform } from '../support/platform.js';
@@ -28,6 +33,9 @@ describe('ingest through the embedded broker', () => {
     client?.end(true);
     await platform?.close();
     await database?.drop();
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
   });
 
   const readings = (id = device.id) => topicFor(id, 'readings');
@@ -140,6 +148,81 @@ describe('ingest through the embedded broker', () => {
     expect(await countReadings(platform, device.id)).toBe(before + 1);
   });
 
+  /** The newest dead letter of the device, once it has more than `before`. */
+  const newestLetter = async (before: number, id = device.id) => {
+    const letters = await waitFor(
+      () => sql<{ reason: string; detail: string }>(platform, 'SELECT reason, detail FROM dead_letters WHERE device_id = $1 ORDER BY id DESC', [id]),
+      (rows) => rows.length > before,
+    );
+    return letters[0];
+  };
+  const lettersOf = async (id = device.id) => (await sql(platform, 'SELECT id FROM dead_letters WHERE device_id = $1', [id])).length;
+
+  const PAST_JS_DATES = 't: after the last date JavaScript can hold (8640000000000000 ms)';
+  const pastTheLastDate: Array<[string, unknown, boolean, string]> = [
+    ['epoch 9e15, device looked up', 9e15, false, PAST_JS_DATES],
+    ['epoch 9e15, device cached', 9e15, true, PAST_JS_DATES],
+    ['epoch 8.64e15 + 1, device cached', 8.64e15 + 1, true, PAST_JS_DATES],
+    ['ISO 275760-09-14T00:00:00.001Z, device looked up', '275760-09-14T00:00:00.001Z', false, 't: Invalid ISO datetime'],
+  ];
+  it.each(pastTheLastDate)('dead-letters a time past the last JavaScript date (%s) as bad_shape; the server stays up', async (_name, t, cached, detail) => {
+    if (!cached) platform.app.get(DeviceDirectoryService).forget(device.id);
+    const before = await lettersOf();
+    const stored = await countReadings(platform, device.id);
+    await publish(client, readings(), { t, m: { hr: 70 } });
+    expect(await newestLetter(before)).toEqual({ reason: 'bad_shape', detail });
+    await publish(client, topicFor(device.id, 'events'), { t, type: 'fall' });
+    expect((await newestLetter(before + 1)).reason).toBe('bad_shape');
+    await publish(client, readings(), { t: now - 2_000_000 - stored, m: { hr: 61 } });
+    expect(await countReadings(platform, device.id)).toBe(stored + 1);
+  });
+
+  it('rates the last JavaScript date (8.64e15) as in the future and says when it is', async () => {
+    const before = await lettersOf();
+    await publish(client, readings(), { t: 8.64e15, m: { hr: 70 } });
+    expect(await newestLetter(before)).toEqual({ reason: 'timestamp_in_future', detail: 't=+275760-09-13T00:00:00.000Z' });
+  });
+
+  /** A device row whose use throws, as a bug on the way through ingest would. */
+  const broken = {
+    id: '',
+    get revokedAt(): never {
+      throw new RangeError('Invalid time value');
+    },
+  } as unknown as DeviceCredentials;
+
+  it.each([['cached'], ['looked up']])(
+    'dead-letters a message the server fails on (%s device) as processing_failed, acknowledges it, and stores the next',
+    async (path) => {
+      jest.spyOn(platform.app.get(DeviceDirectoryService), 'find').mockReturnValueOnce(path === 'cached' ? broken : Promise.resolve(broken));
+      const before = await lettersOf();
+      const stored = await countReadings(platform, device.id);
+      const counted = await metric(platform.baseUrl, 'vigil_ingest_rejects_total', { reason: 'processing_failed' });
+      await publish(client, readings(), { t: now - 3_000_000 - stored, m: { hr: 62 } });
+      expect(await newestLetter(before)).toEqual({ reason: 'processing_failed', detail: 'RangeError: Invalid time value' });
+      expect(await metric(platform.baseUrl, 'vigil_ingest_rejects_total', { reason: 'processing_failed' })).toBe(counted + 1);
+      await publish(client, readings(), { t: now - 3_000_000 - stored, m: { hr: 62 } });
+      expect(await countReadings(platform, device.id)).toBe(stored + 1);
+    },
+  );
+
+  it('closes the connection of a message whose handling throws past ingest, rather than end the process; the device sends it again', async () => {
+    const [flaky] = await provisionDevices(platform, 1);
+    const flakyClient = await connectDevice(platform.urls.broker, flaky, { reconnectPeriod: 100 });
+    try {
+      jest.spyOn(platform.app.get(IngestService), 'ingest').mockImplementationOnce(() => {
+        throw new Error('a bug before ingest could answer');
+      });
+      const closed = new Promise<void>((resolve) => flakyClient.once('close', () => resolve()));
+      const sent = publish(flakyClient, readings(flaky.id), { t: now - 1000, m: { hr: 63 } });
+      await closed;
+      await sent; // acknowledged once stored after the reconnect
+      expect(await countReadings(platform, flaky.id)).toBe(1);
+    } finally {
+      flakyClient.end(true);
+    }
+  });
+
   it('rejects a device not linked to a patient as device_unlinked', async () => {
     const [loose] = await provisionDevices(platform, 1);
     const looseClient = await connectDevice(platform.urls.broker, loose);
@@ -198,6 +281,28 @@ describe('ingest through the embedded broker', () => {
     await closed;
     live.end(true);
     await expect(connectDevice(platform.urls.broker, doomed)).rejects.toThrow(/Not authorized/i);
+  });
+
+  it('takes a device id in upper case as the same device: its connections close when revoked by the id in either case', async () => {
+    const [doomed] = await provisionDevices(platform, 1);
+    const upper = { ...doomed, id: doomed.id.toUpperCase() };
+    const asTyped = await connectDevice(platform.urls.broker, upper);
+    const asStored = await connectDevice(platform.urls.broker, doomed);
+    try {
+      await publish(asTyped, readings(upper.id), { t: now - 5000, m: { hr: 68 } });
+      await publish(asTyped, readings(doomed.id), { t: now - 4000, m: { hr: 69 } });
+      expect(await sql(platform, 'SELECT count(*)::int AS n FROM readings WHERE device_id = $1', [doomed.id])).toEqual([{ n: 2 }]);
+      const closed = (client: MqttClient) => new Promise<void>((resolve) => client.once('close', () => resolve()));
+      const bothClosed = Promise.all([closed(asTyped), closed(asStored)]);
+      await platform.app.get(AdminService).revokeDevice(CLI_ACTOR, upper.id); // as an admin may type it in the path
+      await Promise.race([bothClosed, new Promise((_, reject) => setTimeout(() => reject(new Error('still connected 2 s after the revocation')), 2000))]);
+      // Refused at once: the cached credentials were dropped, not left to expire.
+      await expect(connectDevice(platform.urls.broker, doomed)).rejects.toThrow(/Not authorized/i);
+      await expect(connectDevice(platform.urls.broker, upper)).rejects.toThrow(/Not authorized/i);
+    } finally {
+      asTyped.end(true);
+      asStored.end(true);
+    }
   });
 
   it('reports ingest metrics', async () => {

@@ -1,9 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { MqttClient } from 'mqtt';
+import { CLI_ACTOR } from '../../server/src/domain/actor.js';
 import { topicFor } from '../../server/src/domain/protocol.js';
+import type { DeviceCredentials } from '../../server/src/repositories/device.repository.js';
 import { EventRepository } from '../../server/src/repositories/event.repository.js';
 import { MqttConsumerRepository } from '../../server/src/repositories/mqtt-consumer.repository.js';
+import { AdminService } from '../../server/src/services/admin.service.js';
 import { DeviceDirectoryService } from '../../server/src/services/device-directory.service.js';
+import { IngestService } from '../../server/src/services/ingest.service.js';
 import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
 import { countReadings, provisionDevices, publish, type TestDevice } from '../support/devices.js';
 import { startMosquitto, type TestMosquitto } from '../support/mosquitto.js';
@@ -52,6 +56,9 @@ describe('ingest through an external broker (Mosquitto)', () => {
     await platform?.close();
     await Promise.all([database?.drop(), mosquitto?.remove(), redis?.stop()]);
   });
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
 
   it('stores each sample once, a re-sent one only once, and a backfill of 500 whole', async () => {
     await publish(client, readings(), { t: now - 60_000, m: { hr: 72, spo2: 97 } });
@@ -94,6 +101,74 @@ describe('ingest through an external broker (Mosquitto)', () => {
     );
     expect(await countReadings(platform, revoked.id)).toBe(0);
   });
+
+  /** The reasons and details of a device's dead letters, oldest first, once there are `n`. */
+  const lettersOf = (id: string, n: number) =>
+    waitFor(
+      () => sql<{ reason: string; detail: string }>(platform, 'SELECT reason, detail FROM dead_letters WHERE device_id = $1 ORDER BY id', [id]),
+      (rows) => rows.length >= n,
+    );
+
+  /** Runs `test` with a new device and its own connection to Mosquitto. */
+  const withNewDevice = async (test: (fresh: TestDevice, sender: MqttClient) => Promise<void>) => {
+    const [fresh] = await provisionDevices(platform, 1);
+    const sender = await connectDevice(mosquitto.url, fresh);
+    try {
+      await test(fresh, sender);
+    } finally {
+      sender.end(true);
+    }
+  };
+
+  it('dead-letters times past the last JavaScript date as bad_shape, from a device looked up or cached, and stays up', () =>
+    withNewDevice(async (fresh, sender) => {
+      await publish(sender, topicFor(fresh.id, 'readings'), { t: 9e15, m: { hr: 70 } }); // the first message: looked up
+      await publish(sender, topicFor(fresh.id, 'readings'), { t: '275760-09-14T00:00:00.001Z', m: { hr: 70 } }); // cached by now
+      await publish(sender, topicFor(fresh.id, 'events'), { t: 9e15, type: 'fall' });
+      await publish(sender, topicFor(fresh.id, 'readings'), { t: 8.64e15, m: { hr: 70 } });
+      await publish(sender, topicFor(fresh.id, 'readings'), { t: now - 1000, m: { hr: 64 } });
+      await waitFor(() => countReadings(platform, fresh.id), (n) => n === 1);
+      const pastJsDates = 't: after the last date JavaScript can hold (8640000000000000 ms)';
+      expect(await lettersOf(fresh.id, 4)).toEqual([
+        { reason: 'bad_shape', detail: pastJsDates },
+        { reason: 'bad_shape', detail: 't: Invalid ISO datetime' },
+        { reason: 'bad_shape', detail: pastJsDates },
+        { reason: 'timestamp_in_future', detail: 't=+275760-09-13T00:00:00.000Z' },
+      ]);
+    }));
+
+  it('dead-letters a message the server fails on as processing_failed, from a device looked up or cached, and stores the next', () =>
+    withNewDevice(async (fresh, sender) => {
+      const directory = platform.app.get(DeviceDirectoryService);
+      const broken = {
+        get revokedAt(): never {
+          throw new RangeError('Invalid time value');
+        },
+      } as unknown as DeviceCredentials;
+      jest.spyOn(directory, 'find').mockReturnValueOnce(Promise.resolve(broken));
+      await publish(sender, topicFor(fresh.id, 'readings'), { t: now - 2000, m: { hr: 65 } });
+      await lettersOf(fresh.id, 1);
+      jest.spyOn(directory, 'find').mockReturnValueOnce(broken);
+      await publish(sender, topicFor(fresh.id, 'readings'), { t: now - 2000, m: { hr: 65 } });
+      expect(await lettersOf(fresh.id, 2)).toEqual([
+        { reason: 'processing_failed', detail: 'RangeError: Invalid time value' },
+        { reason: 'processing_failed', detail: 'RangeError: Invalid time value' },
+      ]);
+      await publish(sender, topicFor(fresh.id, 'readings'), { t: now - 2000, m: { hr: 65 } });
+      await waitFor(() => countReadings(platform, fresh.id), (n) => n === 1);
+    }));
+
+  it('leaves a message whose handling throws past ingest unacknowledged, and keeps consuming', () =>
+    withNewDevice(async (fresh, sender) => {
+      const calls = jest.spyOn(platform.app.get(IngestService), 'ingest').mockImplementationOnce(() => {
+        throw new Error('a bug before ingest could answer');
+      });
+      await publish(sender, topicFor(fresh.id, 'readings'), { t: now - 3000, m: { hr: 66 } });
+      await waitFor(() => calls.mock.calls.length, (n) => n === 1);
+      await publish(sender, topicFor(fresh.id, 'readings'), { t: now - 4000, m: { hr: 67 } });
+      await waitFor(() => countReadings(platform, fresh.id), (n) => n === 1);
+      expect(platform.app.get(MqttConsumerRepository).connected).toBe(true);
+    }));
 
   it('receives what was published while the server was down (persistent session)', async () => {
     const before = await countReadings(platform, device.id);
@@ -187,6 +262,20 @@ describe('ingest through an external broker (Mosquitto)', () => {
       await sql(platform, 'UPDATE devices SET revoked_at = now() WHERE id = $1', [doomed.id]);
       platform.app.get(EventRepository).emit('device.changed', { deviceId: doomed.id, change: 'revoked' });
       await waitFor(() => result(doomed.id, doomed.secret), (r) => r === 'deny');
+    });
+
+    it('refuses a device at once when it is revoked by its id in upper case, and knows it by either case', async () => {
+      const result = async (username: string, password: string) => (await call('authenticate', { username, password })).body.result;
+      const authorized = async (username: string, topic: string) => (await call('authorize', { username, action: 'publish', topic })).body.result;
+      const [doomed] = await provisionDevices(platform, 1);
+      const upper = doomed.id.toUpperCase();
+      expect(await result(doomed.id, doomed.secret)).toBe('allow');
+      expect(await result(upper, doomed.secret)).toBe('allow');
+      expect(await authorized(upper, topicFor(doomed.id, 'readings'))).toBe('allow');
+      expect(await authorized(doomed.id, topicFor(upper, 'readings'))).toBe('allow');
+      await platform.app.get(AdminService).revokeDevice(CLI_ACTOR, upper);
+      expect(await result(doomed.id, doomed.secret)).toBe('deny');
+      expect(await result(upper, doomed.secret)).toBe('deny');
     });
 
     it('authorises topics by the device protocol rules', async () => {

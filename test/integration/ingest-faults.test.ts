@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { MqttClient } from 'mqtt';
 import { topicFor } from '../../server/src/domain/protocol.js';
-import { MqttConsumerRepository } from '../../server/src/repositories/mqtt-consumer.repository.js';
 import { IngestWriterService } from '../../server/src/services/ingest-writer.service.js';
 import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
 import { countReadings, provisionDevices, type TestDevice } from '../support/devices.js';
@@ -130,14 +129,15 @@ describe('ingest faults on the real PostgreSQL', () => {
     const [device] = await provisionDevices(platform, 1);
     const client = await connectDevice(mosquitto.url, device);
     cleanup.push(() => client.end(true));
-    const consumer = platform.app.get(MqttConsumerRepository);
+    // Every message the consumer holds unacknowledged waits in the writer: the same count.
+    const writer = platform.app.get(IngestWriterService);
     const publisher = steadyPublisher(client, device, 5);
     cleanup.push(() => publisher.stop());
     await new Promise((r) => setTimeout(r, 1000));
 
     proxy.cut();
     let held = 0;
-    const sampler = setInterval(() => (held = Math.max(held, consumer.unacknowledged)), 10);
+    const sampler = setInterval(() => (held = Math.max(held, writer.inFlight)), 10);
     await new Promise((r) => setTimeout(r, 5000));
     clearInterval(sampler);
     const sentDuringOutage = publisher.state.sent;

@@ -26,7 +26,7 @@ describe('care-team queries on TimescaleDB', () => {
   it('finds the newest value per metric within the lookback, across chunks, flagging fresh ones', async () => {
     const device = randomUUID();
     const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
-    await new ReadingRepository(store.db).insert(
+    await new ReadingRepository(store.db).insertNew(
       [
         [90, 'hr', 60],
         [50, 'hr', 72], // newest hr, in another daily chunk than the first

@@ -51,7 +51,7 @@ describe('care-team scoping of patient data (real PostgreSQL and Redis)', () => 
     await sql(platform, 'UPDATE devices SET online = true, battery = 81, last_seen = now() WHERE id = $1', [deviceId]);
     const at = (minutesAgo: number) => new Date(now - minutesAgo * 60_000);
     const reading = (metric: string, value: number, minutesAgo: number) => ({ time: at(minutesAgo), patientId: patients.a1, deviceId, metric, value });
-    await platform.app.get(ReadingRepository).insert([
+    await platform.app.get(ReadingRepository).insertNew([
       reading('hr', 70, 30),
       reading('hr', 118, 5), // latest hr: 2 points
       reading('spo2', 93, 5), // 2 points on scale 1
@@ -61,7 +61,7 @@ describe('care-team scoping of patient data (real PostgreSQL and Redis)', () => 
       reading('weight', 81.5, 3 * 24 * 60), // not NEWS2; three days old
       reading('acvpu', 1, 2 * 24 * 60), // 3 points, but two days old: stale, so missing
     ]);
-    await platform.app.get(ReadingRepository).insert([
+    await platform.app.get(ReadingRepository).insertNew([
       { time: at(1), patientId: patients.b1, deviceId: randomUUID(), metric: 'hr', value: 140 },
     ]);
   });

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { MqttConsumerRepository } from '../../server/src/repositories/mqtt-consumer.repository.js';
+import { waitFor } from '../support/wait.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { startMosquitto, type TestMosquitto } from '../support/mosquitto.js';
 import { TEST_REDIS_URL } from '../support/redis.js';
@@ -64,5 +66,13 @@ describe('platform on the real PostgreSQL 15, Redis and Mosquitto', () => {
     expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     const kept = await fetch(`${platform.baseUrl}/api/health`, { headers: { 'x-request-id': 'trace-42' } });
     expect(kept.headers.get('x-request-id')).toBe('trace-42');
+  });
+
+  // Last: it ends this platform's ingest session.
+  it('reports not ready when its ingest session is gone, though the broker is up', async () => {
+    const ready = async () => (await fetch(`${platform.baseUrl}/api/ready`)).status;
+    await waitFor(ready, (status) => status === 200); // back after the broker's restart above
+    await platform.app.get(MqttConsumerRepository).stop();
+    expect(await ready()).toBe(503);
   });
 });

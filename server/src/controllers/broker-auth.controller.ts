@@ -1,6 +1,9 @@
-import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
+import { Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { BrokerDecision } from '../dtos/broker-auth.dto.js';
+import type { z } from 'zod';
+import { type BrokerDecision, brokerAuthenticateSchema, brokerAuthorizeSchema } from '../dtos/broker-auth.dto.js';
+import { BrokerAuthenticated } from '../middleware/broker-token.guard.js';
+import { ZodBody } from '../middleware/zod.js';
 import { BrokerAuthService } from '../services/broker-auth.service.js';
 
 /**
@@ -9,20 +12,21 @@ import { BrokerAuthService } from '../services/broker-auth.service.js';
  */
 @ApiTags('broker')
 @Controller('api/broker')
+@BrokerAuthenticated()
 export class BrokerAuthController {
   constructor(private readonly brokerAuth: BrokerAuthService) {}
 
   @Post('authenticate')
   @HttpCode(200)
   @ApiOperation({ summary: 'EMQX HTTP authentication: may this device (or the Vigil server) connect?' })
-  authenticate(@Headers('authorization') authorization: string | undefined, @Body() body: unknown): Promise<BrokerDecision> {
-    return this.brokerAuth.authenticate(authorization, body);
+  authenticate(@ZodBody(brokerAuthenticateSchema) body: z.output<typeof brokerAuthenticateSchema>): Promise<BrokerDecision> {
+    return this.brokerAuth.authenticate(body);
   }
 
   @Post('authorize')
   @HttpCode(200)
   @ApiOperation({ summary: 'EMQX HTTP authorisation: may this client publish or subscribe to this topic?' })
-  authorize(@Headers('authorization') authorization: string | undefined, @Body() body: unknown): BrokerDecision {
-    return this.brokerAuth.authorize(authorization, body);
+  authorize(@ZodBody(brokerAuthorizeSchema) body: z.output<typeof brokerAuthorizeSchema>): BrokerDecision {
+    return this.brokerAuth.authorize(body);
   }
 }

@@ -49,6 +49,10 @@ describe('validateMessage: readings', () => {
     ['a value below its range', JSON.stringify({ t: NOW, m: { hr: 19.9 } }), 'implausible_value', 0],
     ['a time 5 min + 1 ms ahead', JSON.stringify({ t: NOW + 300_001, m: { hr: 70 } }), 'timestamp_in_future', 0],
     ['a time older than retention', JSON.stringify({ t: NOW - 731 * DAY, m: { hr: 70 } }), 'timestamp_too_old', 0],
+    ['an epoch after the last date JavaScript can hold', JSON.stringify({ t: 9e15, m: { hr: 70 } }), 'bad_shape', 0],
+    ['an epoch 1 ms after the last date JavaScript can hold', JSON.stringify({ t: 8.64e15 + 1, m: { hr: 70 } }), 'bad_shape', 0],
+    ['an ISO time after the last date JavaScript can hold', JSON.stringify({ t: '275760-09-14T00:00:00.001Z', m: { hr: 70 } }), 'bad_shape', 0],
+    ['an ISO time with an expanded year', JSON.stringify({ t: '+275760-09-13T00:00:00.001Z', m: { hr: 70 } }), 'bad_shape', 0],
     ['a payload over 64 KiB', JSON.stringify({ t: NOW, m: { hr: 70 }, pad: 'x'.repeat(65536) }), 'payload_too_large', 0],
     ['1,001 samples', JSON.stringify(Array.from({ length: 1001 }, (_, i) => ({ t: NOW - i, m: { hr: 70 } }))), 'too_many_samples', 0],
   ];
@@ -72,6 +76,20 @@ describe('validateMessage: readings', () => {
       { reason: 'unknown_metric', detail: '[0].m.pulse: "pulse" is not in the metric catalogue' },
       { reason: 'timestamp_in_future', detail: `[2].t=${iso(NOW + DAY)}` },
     ]);
+  });
+
+  it('says why a time past the last JavaScript date is no date, and rates the last one as in the future', () => {
+    const body = [
+      { t: 9e15, m: { hr: 70 } },
+      { t: 8.64e15, m: { hr: 70 } },
+      { t: NOW, m: { hr: 70 } },
+    ];
+    const result = validateMessage('readings', JSON.stringify(body), context);
+    expect(result.rejections).toEqual([
+      { reason: 'bad_shape', detail: '[0].t: after the last date JavaScript can hold (8640000000000000 ms)' },
+      { reason: 'timestamp_in_future', detail: '[1].t=+275760-09-13T00:00:00.000Z' },
+    ]);
+    expect(result.points).toEqual([{ time: NOW, metric: 'hr', value: 70 }]);
   });
 
   it('accepts a sample exactly 5 min ahead (the clock window is inclusive)', () => {
@@ -98,10 +116,14 @@ describe('validateMessage: events and status', () => {
     ['events', { type: 'fall' }, 'bad_shape'],
     ['events', { t: NOW + DAY, type: 'fall' }, 'timestamp_in_future'],
     ['events', { t: NOW - 800 * DAY, type: 'fall' }, 'timestamp_too_old'],
+    ['events', { t: 9e15, type: 'fall' }, 'bad_shape'],
+    ['events', { t: '275760-09-14T00:00:00.001Z', type: 'fall' }, 'bad_shape'],
+    ['events', { t: 8.64e15, type: 'fall' }, 'timestamp_in_future'],
     ['status', { online: false }, null],
     ['status', { t: NOW, online: true, battery: 80, rssi: -60, fw: '1.2.3' }, null],
     ['status', { online: 'yes' }, 'bad_shape'],
     ['status', { online: true, battery: 101 }, 'bad_shape'],
+    ['status', { t: 9e15, online: true }, 'bad_shape'],
   ];
   it.each(cases)('%s %j → %s', (kind, body, reason) => {
     const result = validateMessage(kind, JSON.stringify(body), context);

@@ -91,11 +91,15 @@ function firstIssue(error: { issues: Array<{ path: PropertyKey[]; message: strin
   return where ? `${where}: ${issue.message}` : issue.message;
 }
 
-/** Out-of-window reason for a timestamp, or undefined when it is acceptable. */
-function timeProblem(time: number, context: ValidationContext): RejectReason | undefined {
-  if (time > context.now + MAX_CLOCK_AHEAD_MS) return 'timestamp_in_future';
-  if (time < context.now - context.retentionMs) return 'timestamp_too_old';
-  return undefined;
+/**
+ * The epoch ms of a timestamp the shape check has passed (so a date JavaScript can hold), or
+ * its rejection when it lies outside the clock window. `at` says where it is ("[2]." or "").
+ */
+function checkTime(t: string | number, at: string, context: ValidationContext): number | Rejection {
+  const time = timestampMs(t);
+  const reason: RejectReason | undefined =
+    time > context.now + MAX_CLOCK_AHEAD_MS ? 'timestamp_in_future' : time < context.now - context.retentionMs ? 'timestamp_too_old' : undefined;
+  return reason ? { reason, detail: `${at}t=${new Date(time).toISOString()}` } : time;
 }
 
 /** Parses the payload as JSON; the byte limit is checked first so a huge payload is never parsed. */
@@ -120,23 +124,22 @@ function validateReadings(body: unknown, context: ValidationContext): ValidatedM
   const points: Point[] = [];
   samples.forEach((sample: unknown, index) => {
     const where = Array.isArray(body) ? `[${index}]` : '';
+    const at = where && `${where}.`;
     const parsed = sampleSchema.safeParse(sample);
     if (!parsed.success) return log.add('bad_shape', firstIssue(parsed.error, where));
-    const time = timestampMs(parsed.data.t);
-    if (Number.isNaN(time)) return log.add('bad_shape', `${where ? where + '.' : ''}t: ${JSON.stringify(parsed.data.t)} is not a date`);
-    const late = timeProblem(time, context);
-    if (late) return log.add(late, `${where ? where + '.' : ''}t=${new Date(time).toISOString()}`);
+    const time = checkTime(parsed.data.t, at, context);
+    if (typeof time !== 'number') return log.add(time.reason, time.detail);
     const entries = Object.entries(parsed.data.m);
-    if (entries.length === 0) return log.add('bad_shape', `${where ? where + '.' : ''}m: no metrics`);
+    if (entries.length === 0) return log.add('bad_shape', `${at}m: no metrics`);
     for (const [code, value] of entries) {
-      const at = `${where ? where + '.' : ''}m.${code}`;
+      const field = `${at}m.${code}`;
       if (!isMetricCode(code)) {
-        log.add('unknown_metric', `${at}: "${code}" is not in the metric catalogue`);
+        log.add('unknown_metric', `${field}: "${code}" is not in the metric catalogue`);
       } else if (typeof value !== 'number' || !Number.isFinite(value)) {
-        log.add('non_numeric_value', `${at}=${JSON.stringify(value) ?? String(value)}`);
+        log.add('non_numeric_value', `${field}=${JSON.stringify(value) ?? String(value)}`);
       } else {
         const [min, max] = METRICS[code].range;
-        if (value < min || value > max) log.add('implausible_value', `${at}=${value} outside ${min}–${max}`);
+        if (value < min || value > max) log.add('implausible_value', `${field}=${value} outside ${min}–${max}`);
         else points.push({ time, metric: code, value });
       }
     }
@@ -147,10 +150,8 @@ function validateReadings(body: unknown, context: ValidationContext): ValidatedM
 function validateEvent(body: unknown, context: ValidationContext): ValidatedMessage {
   const parsed = eventSchema.safeParse(body);
   if (!parsed.success) return whole('bad_shape', firstIssue(parsed.error));
-  const time = timestampMs(parsed.data.t);
-  if (Number.isNaN(time)) return whole('bad_shape', `t: ${JSON.stringify(parsed.data.t)} is not a date`);
-  const late = timeProblem(time, context);
-  if (late) return whole(late, `t=${new Date(time).toISOString()}`);
+  const time = checkTime(parsed.data.t, '', context);
+  if (typeof time !== 'number') return whole(time.reason, time.detail);
   return { points: [], event: { time, type: parsed.data.type, data: parsed.data.data ?? {} }, rejections: [] };
 }
 

@@ -40,13 +40,29 @@ const TOPIC = /^vigil\/v1\/devices\/([^/+#]+)\/(readings|events|status)$/;
 /** Device ids are UUIDs (the devices table's key); anything else cannot be a device. */
 export const DEVICE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function parseTopic(topic: string): { deviceId: string; kind: MessageKind } | undefined {
-  const match = TOPIC.exec(topic);
-  return match ? { deviceId: match[1], kind: match[2] as MessageKind } : undefined;
+/**
+ * The device id `text` names, in the one form the server keeps and compares ids in: lower
+ * case, as PostgreSQL returns UUIDs (caches, connections, batch keys and `device.changed` then
+ * agree however a device or an admin typed it). Undefined when `text` is no UUID.
+ */
+export function deviceIdOf(text: string): string | undefined {
+  return DEVICE_ID.test(text) ? text.toLowerCase() : undefined;
 }
 
-/** ISO 8601 with an offset ("2026-11-29T10:00:00.000Z") or epoch milliseconds. */
-export const timestampSchema = z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()]);
+/** The topic's device id (in its canonical form when it is a UUID, else as sent) and message kind. */
+export function parseTopic(topic: string): { deviceId: string; kind: MessageKind } | undefined {
+  const match = TOPIC.exec(topic);
+  return match ? { deviceId: deviceIdOf(match[1]) ?? match[1], kind: match[2] as MessageKind } : undefined;
+}
+
+/** The last instant a JavaScript Date can hold (8.64e15 ms after 1970, +275760-09-13): later times cannot be stored or shown. */
+export const MAX_TIMESTAMP_MS = 8.64e15;
+
+/** ISO 8601 with an offset ("2026-11-29T10:00:00.000Z") or epoch milliseconds, a date JavaScript can hold. */
+export const timestampSchema = z.union([
+  z.iso.datetime({ offset: true }).refine((t) => Math.abs(Date.parse(t)) <= MAX_TIMESTAMP_MS, 'not a date JavaScript can hold'),
+  z.number().int().nonnegative().max(MAX_TIMESTAMP_MS, `after the last date JavaScript can hold (${MAX_TIMESTAMP_MS} ms)`),
+]);
 
 export const sampleSchema = z.object({
   t: timestampSchema,
@@ -95,6 +111,7 @@ export const REJECT_REASONS = [
   'unknown_device',
   'device_revoked',
   'device_unlinked',
+  'processing_failed',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

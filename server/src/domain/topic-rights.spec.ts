@@ -9,6 +9,7 @@ describe('deviceMay', () => {
     ['publish', `vigil/v1/devices/${A}/readings`, true],
     ['publish', `vigil/v1/devices/${A}/events`, true],
     ['publish', `vigil/v1/devices/${A}/status`, true],
+    ['publish', `vigil/v1/devices/${A.toUpperCase()}/readings`, true], // the same id, however typed
     ['publish', `vigil/v1/devices/${A}/commands`, false],
     ['publish', `vigil/v1/devices/${B}/readings`, false],
     ['publish', `vigil/v1/devices/${A}/readings/extra`, false],

@@ -10,7 +10,10 @@ export type TopicAction = 'publish' | 'subscribe';
 
 const COMMANDS = new RegExp(`^${TOPIC_ROOT.replaceAll('/', '\\/')}\\/[^/+#]+\\/commands$`);
 
-/** A device publishes readings, events and status under its own id and subscribes to its own commands only. */
+/**
+ * A device publishes readings, events and status under its own id and subscribes to its own
+ * commands only, the topic the server publishes them to. `deviceId` in its canonical form (deviceIdOf).
+ */
 export function deviceMay(deviceId: string, action: TopicAction, topic: string): boolean {
   if (action === 'subscribe') return topic === topicFor(deviceId, 'commands');
   return parseTopic(topic)?.deviceId === deviceId;

@@ -1,15 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { Aedes } from 'aedes';
-import mqtt, { type MqttClient } from 'mqtt';
 
 /**
  * The MQTT broker Vigil serves devices through: the embedded aedes instance (hooked into
- * directly), or an external broker (Mosquitto, EMQX) reached with MQTT.js.
+ * directly, MqttEmbeddedRepository), or an external broker (Mosquitto, EMQX), which the
+ * server reaches only through its ingest session (MqttConsumerRepository).
  */
 @Injectable()
 export class BrokerRepository {
-  private probe?: MqttClient;
-
   constructor(
     /** Address devices use. */
     readonly url: string,
@@ -20,23 +18,8 @@ export class BrokerRepository {
     return this.embedded !== undefined;
   }
 
-  /** Connects an MQTT.js client to the external broker (no-op for the embedded one). */
-  async start(): Promise<void> {
-    if (this.embedded) return;
-    this.probe = mqtt.connect(this.url, {
-      clientId: `vigil-probe-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-      clean: true,
-      reconnectPeriod: 1000,
-      connectTimeout: 5000,
-    });
-    this.probe.on('error', () => undefined);
-  }
-
-  isConnected(): boolean {
-    return this.embedded ? !this.embedded.closed : (this.probe?.connected ?? false);
-  }
-
-  async close(): Promise<void> {
-    await this.probe?.endAsync(true);
+  /** The embedded broker is running (false with an external one: its state is the ingest session's). */
+  get embeddedRunning(): boolean {
+    return this.embedded !== undefined && !this.embedded.closed;
   }
 }

@@ -25,3 +25,18 @@ describe('CryptoRepository.mosquittoHash', () => {
     expect(salt + key).toMatch(/^[A-Za-z0-9+/=]+$/);
   });
 });
+
+describe('CryptoRepository.safeEqual', () => {
+  const crypto = new CryptoRepository();
+
+  it.each([
+    ['token', 'token', true],
+    ['token', 'tokeN', false],
+    ['token', 'token ', false],
+    ['', '', true],
+    ['blåbær', 'blåbær', true],
+    ['blåbær', 'blabær', false],
+  ])('%j and %j: %s', (a, b, equal) => {
+    expect(crypto.safeEqual(a, b)).toBe(equal);
+  });
+});

@@ -54,6 +54,13 @@ export class CryptoRepository {
     return createHash('sha256').update(secret).digest('hex');
   }
 
+  /** Whether two strings are equal, in a time that does not tell how much of them matched (tokens, passwords). */
+  safeEqual(a: string, b: string): boolean {
+    const x = Buffer.from(a);
+    const y = Buffer.from(b);
+    return x.length === y.length && timingSafeEqual(x, y);
+  }
+
   secretMatches(hash: string, secret: string): boolean {
     const a = Buffer.from(hash, 'hex');
     const b = createHash('sha256').update(secret).digest();

@@ -14,8 +14,19 @@ export class MetricsRepository {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 
-  gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
-    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  /** With `read`, the gauge is set from it at each scrape (a value kept elsewhere, not mirrored by hand). */
+  gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = [], read?: () => number): Gauge<L> {
+    return new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect: read
+        ? function (this: Gauge<L>) {
+            this.set(read());
+          }
+        : undefined,
+    });
   }
 
   histogram<L extends string>(name: string, help: string, buckets: number[], labelNames: readonly L[] = []): Histogram<L> {

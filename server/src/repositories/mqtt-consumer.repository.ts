@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt';
+import { once } from '../domain/once.js';
 
 export interface ConsumerOptions {
   url: string;
@@ -38,12 +39,9 @@ export class MqttConsumerRepository {
   private inFlight = 0;
   private waiting?: () => void;
 
+  /** The ingest session is connected (readiness reports an external broker by it). */
   get connected(): boolean {
     return this.client?.connected ?? false;
-  }
-
-  get unacknowledged(): number {
-    return this.inFlight;
   }
 
   async start(options: ConsumerOptions): Promise<void> {
@@ -94,12 +92,12 @@ export class MqttConsumerRepository {
     const { topic, payload, qos, messageId } = packet;
     const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
     if (qos === 0) {
-      options.onMessage(topic, body, () => undefined);
+      deliver(options, topic, body, () => undefined);
       return callback();
     }
     const generation = this.generation;
     this.inFlight++;
-    options.onMessage(topic, body, (error) => {
+    deliver(options, topic, body, (error) => {
       this.inFlight--;
       if (!error && generation === this.generation && this.client?.connected) {
         this.writePuback(messageId!);
@@ -130,5 +128,19 @@ export class MqttConsumerRepository {
 
   private writePuback(messageId: number): void {
     this.originalSend!({ cmd: 'puback', messageId, reasonCode: 0 });
+  }
+}
+
+/**
+ * Hands a message to `onMessage`; `done` runs once. If `onMessage` throws, the message is left
+ * unacknowledged (`done(error)`) instead of the error escaping into MQTT.js's packet handler
+ * and its in-flight slot being held for ever.
+ */
+function deliver(options: ConsumerOptions, topic: string, payload: Buffer, done: (error?: Error) => void): void {
+  const answer = once(done);
+  try {
+    options.onMessage(topic, payload, answer);
+  } catch (error) {
+    answer(error instanceof Error ? error : new Error(String(error)));
   }
 }

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthenticateError, Client } from 'aedes';
+import { once } from '../domain/once.js';
 import { BrokerRepository } from './broker.repository.js';
 
-export type AuthenticationResult = 'ok' | 'refused' | 'unavailable';
+/** The device a connection signs in as (its id as the server keeps it), or why it may not. */
+export type AuthenticationResult = { deviceId: string } | 'refused' | 'unavailable';
 
 /** What the server decides for the embedded broker; the repository turns it into aedes hooks. */
 export interface EmbeddedBrokerHooks {
@@ -36,18 +38,14 @@ export class MqttEmbeddedRepository {
 
   constructor(private readonly broker: BrokerRepository) {}
 
-  get isEmbedded(): boolean {
-    return this.broker.embedded !== undefined;
-  }
-
   install(hooks: EmbeddedBrokerHooks): void {
     const aedes = this.broker.embedded;
     if (!aedes) throw new Error('there is no embedded broker');
     aedes.authenticate = (client, username, password, done) => {
       hooks.authenticate(username, password?.toString('utf8')).then(
         (result) => {
-          if (result === 'ok') {
-            this.deviceOf.set(client, username!);
+          if (typeof result === 'object') {
+            this.deviceOf.set(client, result.deviceId);
             return done(null, true);
           }
           const error = new Error(result === 'refused' ? 'not authorized' : 'server unavailable') as AuthenticateError;
@@ -66,7 +64,14 @@ export class MqttEmbeddedRepository {
       // `client` is null for a Last Will aedes publishes after its client is long gone.
       const deviceId = client ? this.deviceOf.get(client) : undefined;
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      hooks.publish(deviceId, packet.topic, payload, (error) => done(error ?? null));
+      const answer = once((error?: Error) => done(error ?? null));
+      try {
+        hooks.publish(deviceId, packet.topic, payload, answer);
+      } catch (error) {
+        // Not into aedes's packet handling (that would end the process): the client is closed
+        // instead and its unacknowledged message comes again.
+        answer(error instanceof Error ? error : new Error(String(error)));
+      }
     };
     aedes.authorizeSubscribe = (client, subscription, done) => {
       // null refuses this one subscription (SUBACK 0x80) and keeps the connection.

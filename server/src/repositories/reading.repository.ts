@@ -73,17 +73,12 @@ const ROLLUPS_POSTGRES = `WITH inserted AS (
 
 const UNIQUE_VIOLATION = '23505';
 
-// PostgreSQL returns UUIDs in lower case; a device id may arrive in upper case (DEVICE_ID allows it).
-const keyOf = (deviceId: string, metric: string, ms: number) => `${deviceId.toLowerCase()}|${metric}|${ms}`;
+// Device ids come in lower case (deviceIdOf), as PostgreSQL returns UUIDs.
+const keyOf = (deviceId: string, metric: string, ms: number) => `${deviceId}|${metric}|${ms}`;
 
 @Injectable()
 export class ReadingRepository {
   constructor(private readonly db: DatabaseRepository) {}
-
-  /** Stores a batch in one statement; duplicates of (device, metric, time) are skipped. Returns rows inserted. */
-  async insert(rows: ReadingRow[], on: Queryable = this.db): Promise<number> {
-    return (await this.insertNew(rows, on)).length;
-  }
 
   /**
    * Stores a batch in one statement; duplicates of (device, metric, time), already stored or

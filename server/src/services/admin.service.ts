@@ -105,8 +105,9 @@ export class AdminService {
     const { secret, hashes } = this.newSecret();
     const device = await this.devices.rotateSecret(id, hashes);
     if (!device) throw await this.deviceProblem(id);
-    await this.audit.record(actor, 'device.rotate', { patientId: device.patientId, targetType: 'device', targetId: id });
-    this.events.emit('device.changed', { deviceId: id, change: 'rotated' });
+    // The id as stored (lower case), not as typed: caches and connections are keyed by it.
+    await this.audit.record(actor, 'device.rotate', { patientId: device.patientId, targetType: 'device', targetId: device.id });
+    this.events.emit('device.changed', { deviceId: device.id, change: 'rotated' });
     return { device, secret };
   }
 
@@ -115,8 +116,8 @@ export class AdminService {
     this.access.requireAdmin(actor);
     const device = await this.devices.revoke(id);
     if (!device) throw await this.deviceProblem(id);
-    await this.audit.record(actor, 'device.revoke', { patientId: device.patientId, targetType: 'device', targetId: id });
-    this.events.emit('device.changed', { deviceId: id, change: 'revoked' });
+    await this.audit.record(actor, 'device.revoke', { patientId: device.patientId, targetType: 'device', targetId: device.id });
+    this.events.emit('device.changed', { deviceId: device.id, change: 'revoked' });
     return device;
   }
 
@@ -130,10 +131,10 @@ export class AdminService {
     await this.audit.record(actor, 'device.relink', {
       patientId,
       targetType: 'device',
-      targetId: id,
+      targetId: device.id,
       details: { fromPatientId: before.patientId },
     });
-    this.events.emit('device.changed', { deviceId: id, change: 'relinked' });
+    this.events.emit('device.changed', { deviceId: device.id, change: 'relinked' });
     return device;
   }
 

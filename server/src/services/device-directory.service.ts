@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
-import { DEVICE_ID } from '../domain/protocol.js';
+import { DEVICE_ID, deviceIdOf } from '../domain/protocol.js';
 import { CryptoRepository } from '../repositories/crypto.repository.js';
 import { type DeviceChange, DeviceChangeRepository } from '../repositories/device-change.repository.js';
 import { type DeviceCredentials, DeviceRepository } from '../repositories/device.repository.js';
@@ -8,8 +8,6 @@ import { EventRepository } from '../repositories/event.repository.js';
 
 /** Entries beyond this are evicted oldest first (a cache, not a copy of the table). */
 const MAX_ENTRIES = 100_000;
-
-export type DeviceCheck = 'ok' | 'unknown' | 'revoked' | 'bad_secret';
 
 /**
  * Who a device is, for the broker hooks and the ingest pipeline: its hashed secret, whether it
@@ -69,9 +67,17 @@ export class DeviceDirectoryService {
 
   /** The device with this id, or null; concurrent lookups of one id share one query. */
   get(id: string): Promise<DeviceCredentials | null> {
+    return Promise.resolve(this.find(id));
+  }
+
+  /**
+   * Like `get`, but at once (no promise) when the answer is known without a query: a cached
+   * entry, or an id that is no UUID. The ingest path takes each message this way.
+   */
+  find(id: string): DeviceCredentials | null | Promise<DeviceCredentials | null> {
     const cached = this.peek(id);
-    if (cached !== undefined) return Promise.resolve(cached);
-    if (!DEVICE_ID.test(id)) return Promise.resolve(null);
+    if (cached !== undefined) return cached;
+    if (!DEVICE_ID.test(id)) return null;
     let pending = this.loading.get(id);
     if (!pending) {
       pending = this.devices
@@ -89,12 +95,16 @@ export class DeviceDirectoryService {
     return pending;
   }
 
-  /** Checks MQTT credentials: username = device id, password = device secret. */
-  async check(id: string, secret: string): Promise<DeviceCheck> {
+  /**
+   * Checks MQTT credentials (username = device id, password = device secret) for both brokers:
+   * the id of the device they sign in as, in its canonical form, or undefined (not a device id,
+   * unknown, revoked, or a wrong secret).
+   */
+  async authenticate(username: string | undefined, password: string | undefined): Promise<string | undefined> {
+    const id = username && deviceIdOf(username);
+    if (!id || !password) return undefined;
     const device = await this.get(id);
-    if (!device) return 'unknown';
-    if (device.revokedAt) return 'revoked';
-    return this.crypto.secretMatches(device.secretHash, secret) ? 'ok' : 'bad_secret';
+    return device && !device.revokedAt && this.crypto.secretMatches(device.secretHash, password) ? id : undefined;
   }
 
   /** Drops an entry now (also what `device.changed` does). */

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
-import { DEVICE_ID } from '../domain/protocol.js';
 import { deviceMay } from '../domain/topic-rights.js';
 import { EventRepository } from '../repositories/event.repository.js';
 import { type AuthenticationResult, MqttEmbeddedRepository } from '../repositories/mqtt-embedded.repository.js';
@@ -32,10 +31,6 @@ export class EmbeddedIngestService {
     private readonly events: EventRepository,
   ) {}
 
-  get isEmbedded(): boolean {
-    return this.broker.isEmbedded;
-  }
-
   start(): void {
     this.broker.install({
       authenticate: (username, password) => this.authenticate(username, password),
@@ -65,8 +60,7 @@ export class EmbeddedIngestService {
 
   private async authenticate(username: string | undefined, password: string | undefined): Promise<AuthenticationResult> {
     if (!this.accepting) return 'unavailable';
-    if (!username || !password || !DEVICE_ID.test(username)) return 'refused';
-    const result = await this.directory.check(username, password);
-    return result === 'ok' ? 'ok' : 'refused';
+    const deviceId = await this.directory.authenticate(username, password);
+    return deviceId ? { deviceId } : 'refused';
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Counter, Gauge, Histogram } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 import { MetricsRepository } from '../repositories/metrics.repository.js';
 
 /** The ingest pipeline's Prometheus metrics (GET /metrics), declared once. */
@@ -14,7 +14,7 @@ export class IngestMetrics {
   readonly commitSeconds: Histogram;
   readonly writeFailures: Counter;
   readonly writePaths: Counter<'path'>;
-  readonly inFlight: Gauge;
+  private inFlight: () => number = () => 0;
 
   constructor(metrics: MetricsRepository) {
     this.messages = metrics.counter('vigil_ingest_messages_total', 'Device messages received, by kind', ['kind']);
@@ -34,6 +34,13 @@ export class IngestMetrics {
       'Committed batches with readings, by how they were written: copy (COPY, no duplicate), fallback (COPY met a duplicate; INSERT … ON CONFLICT), insert (INSERT … ON CONFLICT only: embedded PGlite or VIGIL_INGEST_COPY=off)',
       ['path'],
     );
-    this.inFlight = metrics.gauge('vigil_ingest_in_flight_messages', 'Messages received and not yet acknowledged (waiting for their commit)');
+    metrics.gauge('vigil_ingest_in_flight_messages', 'Messages received and not yet acknowledged (waiting for their commit)', [], () =>
+      this.inFlight(),
+    );
+  }
+
+  /** Where vigil_ingest_in_flight_messages is read from at each scrape (the writer's count). */
+  countInFlight(read: () => number): void {
+    this.inFlight = read;
   }
 }

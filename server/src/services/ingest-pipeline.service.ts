@@ -1,5 +1,6 @@
 import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
+import { BrokerRepository } from '../repositories/broker.repository.js';
 import { DeviceDirectoryService } from './device-directory.service.js';
 import { EmbeddedIngestService } from './ingest-embedded.service.js';
 import { ExternalIngestService } from './ingest-external.service.js';
@@ -20,6 +21,7 @@ export class IngestPipelineService implements BeforeApplicationShutdown {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly broker: BrokerRepository,
     private readonly directory: DeviceDirectoryService,
     private readonly writer: IngestWriterService,
     private readonly embedded: EmbeddedIngestService,
@@ -28,7 +30,7 @@ export class IngestPipelineService implements BeforeApplicationShutdown {
 
   async start(): Promise<void> {
     await this.directory.start();
-    if (this.embedded.isEmbedded) this.embedded.start();
+    if (this.broker.isEmbedded) this.embedded.start();
     else await this.external.start(this.config.mqtt.url!);
     this.started = true;
   }

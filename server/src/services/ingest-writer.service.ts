@@ -68,6 +68,7 @@ export class IngestWriterService {
     this.writers = config.database.url ? config.ingest.writers : 1;
     // Not on the embedded PGlite: COPY FROM STDIN through its socket server aborts it (see ReadingRepository).
     this.copy = Boolean(config.database.url) && config.ingest.copy;
+    metrics.countInFlight(() => this.pending);
   }
 
   /** Messages received and not yet acknowledged or refused. */
@@ -83,7 +84,6 @@ export class IngestWriterService {
   submit(work: BatchWork, ack: Ack): void {
     if (this.giveUp) return ack(new IngestStoppedError());
     this.pending++;
-    this.metrics.inFlight.inc();
     const batch = (this.current ??= new WriteBatch<Ack>());
     batch.add(work, ack);
     if (batch.isFull(this.limits)) {
@@ -138,33 +138,44 @@ export class IngestWriterService {
       }
       if (!batch) return;
       this.active++;
-      void this.write(batch).finally(() => {
-        this.active--;
-        this.pump();
-      });
+      this.write(batch)
+        .catch((error: unknown) => this.logger.error({ err: error }, 'after writing a batch'))
+        .finally(() => {
+          this.active--;
+          this.pump();
+        });
     }
   }
 
+  /** Stores the batch (retrying), then acknowledges its messages: once, whatever an acknowledgement does. */
   private async write(batch: WriteBatch<Ack>): Promise<void> {
+    const stored = await this.storeUntilDone(batch);
+    if (!stored) return this.settle(batch, new IngestStoppedError());
+    const { inserted, path } = stored;
+    this.settle(batch);
+    this.metrics.batchRows.observe(batch.rows);
+    if (batch.readings.length) this.metrics.writePaths.inc({ path });
+    this.metrics.points.inc(inserted.length);
+    this.metrics.duplicatePoints.inc(batch.readings.length - inserted.length);
+    this.metrics.deadLetters.inc(batch.deadLetters.length);
+    if (inserted.length) this.events.emit('readings.stored', { rows: inserted });
+  }
+
+  /** The committed write, retried with backoff until it succeeds; undefined once stopping gives up on it. */
+  private async storeUntilDone(batch: WriteBatch<Ack>): Promise<{ inserted: ReadingRow[]; path: WritePath } | undefined> {
+    const readings = batch.sortedReadings(); // once, not at every retry
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
       try {
-        const { inserted, path } = await this.store(batch);
+        const stored = await this.store(batch, readings);
         this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
         this.recovered();
-        this.settle(batch);
-        this.metrics.batchRows.observe(batch.rows);
-        if (batch.readings.length) this.metrics.writePaths.inc({ path });
-        this.metrics.points.inc(inserted.length);
-        this.metrics.duplicatePoints.inc(batch.readings.length - inserted.length);
-        this.metrics.deadLetters.inc(batch.deadLetters.length);
-        if (inserted.length) this.events.emit('readings.stored', { rows: inserted });
-        return;
+        return stored;
       } catch (error) {
         this.metrics.writeFailures.inc();
         this.failed(error, batch);
         if (!this.giveUp) await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt)));
-        if (this.giveUp) return this.settle(batch, new IngestStoppedError());
+        if (this.giveUp) return undefined;
       }
     }
   }
@@ -173,8 +184,7 @@ export class IngestWriterService {
    * One transaction for the whole batch (COPY needs one for its savepoint and the rollups);
    * without COPY, readings alone (the common case) take one statement and no transaction.
    */
-  private async store(batch: WriteBatch<Ack>): Promise<{ inserted: ReadingRow[]; path: WritePath }> {
-    const readings = batch.sortedReadings();
+  private async store(batch: WriteBatch<Ack>, readings: ReadingRow[]): Promise<{ inserted: ReadingRow[]; path: WritePath }> {
     if (batch.readingsOnly && !this.copy) return { inserted: await this.readings.insertNew(readings), path: 'insert' };
     return this.db.transaction(async (tx: Transaction) => {
       const stored = this.copy
@@ -187,14 +197,22 @@ export class IngestWriterService {
     });
   }
 
+  /** Each acknowledgement and listener on its own: one that throws must not keep the others from running. */
   private settle(batch: WriteBatch<Ack>, error?: Error): void {
-    for (const ack of batch.acks) ack(error);
+    for (const ack of batch.acks) this.safely(() => ack(error), 'an acknowledgement');
     this.pending -= batch.messages;
-    this.metrics.inFlight.dec(batch.messages);
-    for (const listener of this.settledListeners) listener();
+    for (const listener of this.settledListeners) this.safely(listener, 'a settled listener');
     if (this.pending === 0 && this.idle) {
       this.idle();
       this.idle = undefined;
+    }
+  }
+
+  private safely(call: () => void, what: string): void {
+    try {
+      call();
+    } catch (error) {
+      this.logger.error({ err: error }, `${what} threw after its batch was settled`);
     }
   }
 

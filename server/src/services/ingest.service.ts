@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
 import type { BatchWork, DeadLetter } from '../domain/ingest-batch.js';
 import { payloadExcerpt, type Rejection, validateMessage } from '../domain/ingest-validation.js';
-import { DEVICE_ID, type MessageKind, parseTopic, type RejectReason } from '../domain/protocol.js';
+import { once } from '../domain/once.js';
+import { type MessageKind, parseTopic, type RejectReason } from '../domain/protocol.js';
 import type { DeviceCredentials } from '../repositories/device.repository.js';
 import { DeviceDirectoryService } from './device-directory.service.js';
 import { IngestMetrics } from './ingest-metrics.js';
@@ -25,9 +26,12 @@ const DAY_MS = 24 * 3600 * 1000;
  * the write batch. Every rejection is counted and dead-lettered in the same batch, and the
  * message is acknowledged once that batch commits (a malformed message is never redelivered
  * for ever). Only a topic the device may not publish on is refused instead (see docs/protocol.md).
+ * A message the server fails on (a bug) is dead-lettered as `processing_failed` the same way:
+ * it must neither end the process nor come back for ever.
  */
 @Injectable()
 export class IngestService {
+  private readonly logger = new Logger('IngestService');
   private readonly retentionMs: number;
 
   constructor(
@@ -41,19 +45,41 @@ export class IngestService {
 
   ingest(message: DeviceMessage, ack: Ack): void {
     const receivedAt = new Date();
+    const answer = once(ack);
+    try {
+      this.route(message, receivedAt, answer);
+    } catch (error) {
+      this.failedOn(message, receivedAt, error, answer);
+    }
+  }
+
+  private route(message: DeviceMessage, receivedAt: Date, ack: Ack): void {
     const topic = parseTopic(message.topic);
     if (!topic) return this.refuse(message, null, 'unknown_topic', 'not a device protocol v1 topic', ack);
     this.metrics.messages.inc({ kind: topic.kind });
     if (message.authenticatedAs !== undefined && topic.deviceId !== message.authenticatedAs) {
       return this.refuse(message, message.authenticatedAs, 'topic_mismatch', `published by device ${message.authenticatedAs}`, ack);
     }
-    const cached = this.directory.peek(topic.deviceId);
-    if (cached !== undefined) return this.accept(message, topic.kind, topic.deviceId, cached, receivedAt, ack);
-    if (!DEVICE_ID.test(topic.deviceId)) return this.accept(message, topic.kind, topic.deviceId, null, receivedAt, ack);
-    this.directory.get(topic.deviceId).then(
-      (device) => this.accept(message, topic.kind, topic.deviceId, device, receivedAt, ack),
-      (error: Error) => ack(error), // database down: not acknowledged, so it comes again
-    );
+    const found = this.directory.find(topic.deviceId);
+    if (!(found instanceof Promise)) return this.accept(message, topic.kind, topic.deviceId, found, receivedAt, ack);
+    found
+      .then(
+        (device) => this.accept(message, topic.kind, topic.deviceId, device, receivedAt, ack),
+        (error: Error) => ack(error), // database down: not acknowledged, so it comes again
+      )
+      .catch((error: unknown) => this.failedOn(message, receivedAt, error, ack));
+  }
+
+  /** Dead-letters a message the server failed on; acknowledged after the commit like any rejection. */
+  private failedOn(message: DeviceMessage, receivedAt: Date, error: unknown, ack: Ack): void {
+    this.logger.error({ err: error, topic: message.topic }, 'processing a device message failed; it is dead-lettered as processing_failed');
+    try {
+      const deviceId = message.authenticatedAs ?? parseTopic(message.topic)?.deviceId ?? null;
+      const detail = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 500);
+      this.writer.submit({ deadLetters: this.deadLetters(message, deviceId, receivedAt, [{ reason: 'processing_failed', detail }]) }, ack);
+    } catch (again) {
+      ack(again as Error); // not even that: left unacknowledged
+    }
   }
 
   private accept(

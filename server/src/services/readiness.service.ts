@@ -3,6 +3,7 @@ import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } fr
 import { redactUrl } from '../domain/urls.js';
 import { BrokerRepository } from '../repositories/broker.repository.js';
 import { DatabaseRepository } from '../repositories/database.repository.js';
+import { MqttConsumerRepository } from '../repositories/mqtt-consumer.repository.js';
 import { RedisRepository } from '../repositories/redis.repository.js';
 
 const TIMEOUT_MS = 2000;
@@ -15,6 +16,7 @@ export class ReadinessService {
     private readonly db: DatabaseRepository,
     private readonly redis: RedisRepository,
     private readonly broker: BrokerRepository,
+    private readonly consumer: MqttConsumerRepository,
   ) {}
 
   /** Liveness: the process serves requests. */
@@ -22,7 +24,10 @@ export class ReadinessService {
     return this.health.check([]);
   }
 
-  /** Readiness: database (with its dialect), Redis and the MQTT broker all answer. */
+  /**
+   * Readiness: database (with its dialect), Redis and the MQTT broker all answer; an external
+   * broker as the connection ingest actually uses (the persistent session), not a probe of its own.
+   */
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
       () =>
@@ -44,7 +49,8 @@ export class ReadinessService {
       () => {
         const broker = this.indicators.check('broker');
         const details = { embedded: this.broker.isEmbedded, url: redactUrl(this.broker.url) };
-        return this.broker.isConnected() ? broker.up(details) : broker.down(details);
+        const up = this.broker.isEmbedded ? this.broker.embeddedRunning : this.consumer.connected;
+        return up ? broker.up(details) : broker.down(details);
       },
     ]);
   }

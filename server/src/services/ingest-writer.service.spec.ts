@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import { loadConfig } from '../config/app.config.js';
+import { type BatchWork, type DeadLetter, type ReadingRow, WriteBatch } from '../domain/ingest-batch.js';
+import type { DatabaseRepository, Transaction } from '../repositories/database.repository.js';
+import type { DeadLetterRepository } from '../repositories/dead-letter.repository.js';
+import type { DeviceEventRepository } from '../repositories/device-event.repository.js';
+import type { DeviceRepository } from '../repositories/device.repository.js';
+import type { EventRepository } from '../repositories/event.repository.js';
+import { MetricsRepository } from '../repositories/metrics.repository.js';
+import type { ReadingRepository } from '../repositories/reading.repository.js';
+import { IngestMetrics } from './ingest-metrics.js';
+import { type Ack, IngestWriterService } from './ingest-writer.service.js';
+
+/** The writer over fake repositories that record what each write stores. */
+function writerWithFakes({ failures = 0 } = {}) {
+  const written = { readings: [] as ReadingRow[][], deadLetters: [] as DeadLetter[][] };
+  let failing = failures;
+  const db = { transaction: (work: (tx: Transaction) => Promise<unknown>) => work({} as Transaction) } as unknown as DatabaseRepository;
+  const readings = {
+    insertNew: async (rows: ReadingRow[]) => {
+      if (failing-- > 0) throw new Error('the database is down');
+      if (rows.length) written.readings.push(rows);
+      return rows;
+    },
+  } as unknown as ReadingRepository;
+  const deadLetters = {
+    insert: async (letters: DeadLetter[]) => {
+      if (letters.length) written.deadLetters.push(letters);
+    },
+  } as unknown as DeadLetterRepository;
+  const deviceEvents = { insert: async () => undefined } as unknown as DeviceEventRepository;
+  const devices = { applyStatuses: async () => undefined } as unknown as DeviceRepository;
+  const events = { emit: () => undefined } as unknown as EventRepository;
+  const config = loadConfig({ VIGIL_INGEST_BATCH_MS: '1' }, '/srv/vigil');
+  const metrics = new MetricsRepository();
+  const writer = new IngestWriterService(config, db, readings, deviceEvents, devices, deadLetters, events, new IngestMetrics(metrics));
+  return { writer, written, metrics };
+}
+
+const letter = (detail: string): DeadLetter => ({
+  receivedAt: new Date(),
+  topic: 'vigil/v1/devices/x/readings',
+  deviceId: null,
+  reason: 'bad_json',
+  detail,
+  payloadExcerpt: '{',
+});
+const reading: ReadingRow = { time: new Date(0), patientId: 'p', deviceId: 'd', metric: 'hr', value: 70 };
+
+/** An acknowledgement that throws the first time it is called (a transport gone wrong). */
+function throwingOnce(): Ack {
+  let thrown = false;
+  return () => {
+    if (thrown) return;
+    thrown = true;
+    throw new Error('the transport failed to acknowledge');
+  };
+}
+
+describe('IngestWriterService: settling a committed batch', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(new Logger()));
+
+  const works: Array<[string, BatchWork]> = [
+    ['dead letters (one transaction)', { deadLetters: [letter('a')] }],
+    ['readings only (one statement)', { readings: [reading] }],
+  ];
+
+  it.each(works)('writes a batch of %s once and acknowledges each message once when an acknowledgement throws', async (_name, work) => {
+    const { writer, written } = writerWithFakes();
+    const acks: Array<Error | undefined> = [];
+    writer.submit(work, (error) => acks.push(error));
+    writer.submit(work, throwingOnce());
+    writer.submit(work, (error) => acks.push(error));
+    await writer.drain(2000);
+    expect(written.readings.length + written.deadLetters.length).toBe(1);
+    expect(acks).toEqual([undefined, undefined]);
+    expect(writer.inFlight).toBe(0);
+  });
+
+  it('writes a batch once when a settled listener throws, and still calls the other listeners', async () => {
+    const { writer, written } = writerWithFakes();
+    let thrown = false;
+    let heard = 0;
+    writer.onSettled(() => {
+      if (thrown) return;
+      thrown = true;
+      throw new Error('a listener failed');
+    });
+    writer.onSettled(() => heard++);
+    const acks: Array<Error | undefined> = [];
+    writer.submit({ deadLetters: [letter('b')] }, (error) => acks.push(error));
+    await writer.drain(2000);
+    expect(written.deadLetters).toHaveLength(1);
+    expect(acks).toEqual([undefined]);
+    expect(heard).toBe(1);
+    expect(writer.inFlight).toBe(0);
+  });
+
+  it('reports what is in flight at each scrape', async () => {
+    const { writer, metrics } = writerWithFakes();
+    const inFlight = async () => (await metrics.registry.getSingleMetric('vigil_ingest_in_flight_messages')!.get()).values[0].value;
+    writer.submit({ readings: [reading] }, () => undefined);
+    writer.submit({ readings: [reading] }, () => undefined);
+    expect(await inFlight()).toBe(2);
+    await writer.drain(2000);
+    expect(await inFlight()).toBe(0);
+  });
+
+  it('sorts a batch once, however often its write is retried', async () => {
+    const { writer, written } = writerWithFakes({ failures: 2 });
+    const sorts = jest.spyOn(WriteBatch.prototype, 'sortedReadings');
+    writer.submit({ readings: [reading] }, () => undefined);
+    await writer.drain(5000);
+    expect(written.readings).toEqual([[reading]]);
+    expect(sorts).toHaveBeenCalledTimes(1);
+    sorts.mockRestore();
+  });
+});
