@@ -1,7 +1,13 @@
-/** A URL with its password masked, for printing and for status reports. */
+// libpq also takes a password in the query string (postgres://host/db?password=…).
+const SECRET_PARAMETERS = ['password', 'sslpassword'];
+
+/** A URL with its password masked, in the user-info part and in the query, for printing and status reports. */
 export function redactUrl(url: string): string {
   const parsed = new URL(url);
   if (parsed.password) parsed.password = '***';
+  for (const name of SECRET_PARAMETERS) {
+    if (parsed.searchParams.has(name)) parsed.searchParams.set(name, '***');
+  }
   return parsed.toString();
 }
 
