@@ -1,4 +1,4 @@
-// Three tiers (see ../shared/STYLE.md): unit specs next to the code, integration tests
+// Three tiers (see README.md, "Test it"): unit specs next to the code, integration tests
 // against the real services, e2e in a real browser. Jest runs the TypeScript through swc as ESM.
 const swc = [
   '@swc/jest',

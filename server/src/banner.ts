@@ -8,8 +8,7 @@ export function banner(platform: Platform, config: AppConfig): string {
     '',
     'Vigil is running.',
     `  Dashboard    ${urls.http}`,
-    `  MQTT broker  ${urls.broker}${embedded.broker ? ' (embedded)' : ''}` +
-      (platform.brokerMovedFrom ? `  (port ${platform.brokerMovedFrom} was taken)` : ''),
+    `  MQTT broker  ${urls.broker}${embedded.broker ? ' (embedded)' : ''}` + (platform.brokerMovedFrom ? `  (port ${platform.brokerMovedFrom} was taken)` : ''),
     `  Database     ${dialect === 'timescaledb' ? 'TimescaleDB' : 'PostgreSQL (no TimescaleDB)'}` +
       (embedded.database ? ` (embedded, in ${config.dataDir})` : ''),
     `  API docs     ${urls.http}/api/docs`,

@@ -70,9 +70,7 @@ export async function startPlatform(given: AppConfig, logger: Logger): Promise<P
     const embedded = { database: !config.database.url, redis: !config.redis.url, broker: !config.mqtt.url };
 
     // The broker's port is settled first: a taken VIGIL_MQTT_PORT fails in a moment, not after the database.
-    const embeddedBroker = embedded.broker
-      ? await createEmbeddedBroker(config.mqtt.embeddedPort, config.mqtt.embeddedPortExplicit)
-      : undefined;
+    const embeddedBroker = embedded.broker ? await createEmbeddedBroker(config.mqtt.embeddedPort, config.mqtt.embeddedPortExplicit) : undefined;
     if (embeddedBroker) teardown.push(() => embeddedBroker.stop());
 
     let databaseUrl = config.database.url;
@@ -170,4 +168,3 @@ function serveDashboard(app: NestExpressApplication, logger: Logger): void {
 function noCacheForIndex(res: { setHeader(name: string, value: string): void }, file: string): void {
   if (file.endsWith('index.html')) res.setHeader('Cache-Control', 'no-cache');
 }
-

@@ -35,13 +35,28 @@ const program = new Command('simulate')
   .description('Virtual home-care devices with clinical scenarios, on device protocol v1; or, with --devices, a load generator.')
   .addOption(new Option('--patients <n>', 'patients to simulate (default 20, or every patient of --demo-file)').argParser(wholeNumber))
   .addOption(new Option('--scenario <name>', 'a scenario for every patient, or mixed').default('mixed').argParser(scenario))
-  .addOption(new Option('--speed <x>', 'simulated seconds per real second (60: an hour in a minute)').default(1).argParser(number('a positive number', (n) => n > 0)))
-  .addOption(new Option('--broker <url>', 'MQTT broker (default: MQTT_URL, else the running Vigil\'s embedded broker, else mqtt://localhost:VIGIL_MQTT_PORT)'))
+  .addOption(
+    new Option('--speed <x>', 'simulated seconds per real second (60: an hour in a minute)').default(1).argParser(number('a positive number', (n) => n > 0)),
+  )
+  .addOption(new Option('--broker <url>', "MQTT broker (default: MQTT_URL, else the running Vigil's embedded broker, else mqtt://localhost:VIGIL_MQTT_PORT)"))
   .addOption(new Option('--seed <n>', 'seed: the same seed plays the same ward').default(1).argParser(number('a whole number', Number.isInteger)))
-  .addOption(new Option('--start <time>', 'simulated start, ISO or relative like -3d (default: now; faster than real time: early enough for the scenarios to play out by now)'))
+  .addOption(
+    new Option(
+      '--start <time>',
+      'simulated start, ISO or relative like -3d (default: now; faster than real time: early enough for the scenarios to play out by now)',
+    ),
+  )
   .addOption(new Option('--onset <duration>', 'when the scenarios begin after the start, e.g. 10m (default: per scenario)').argParser(duration))
-  .addOption(new Option('--over <duration>', 'how long the scenarios take, e.g. 6h: deteriorating reaches NEWS2 ≥ 7 by then (default: per scenario)').argParser(duration))
-  .addOption(new Option('--fault-rate <share>', 'noisy-sensor: share of faulty oximeter samples').default(0.05).argParser(number('a share between 0 and 1', (n) => n >= 0 && n <= 1)))
+  .addOption(
+    new Option('--over <duration>', 'how long the scenarios take, e.g. 6h: deteriorating reaches NEWS2 ≥ 7 by then (default: per scenario)').argParser(
+      duration,
+    ),
+  )
+  .addOption(
+    new Option('--fault-rate <share>', 'noisy-sensor: share of faulty oximeter samples')
+      .default(0.05)
+      .argParser(number('a share between 0 and 1', (n) => n >= 0 && n <= 1)),
+  )
   .addOption(new Option('--clock-skew <duration>', 'device clocks off by up to ± this, e.g. 90s').default(0).argParser(duration))
   .addOption(new Option('--duration <duration>', 'stop after this long (real time), e.g. 90s or 10m').argParser(duration))
   .addOption(new Option('--demo-file <path>', 'simulate the ward of `vigil seed demo` (its DATA_DIR/demo.json) instead of provisioning one'))

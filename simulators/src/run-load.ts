@@ -33,7 +33,10 @@ export async function runLoadMode(options: LoadModeOptions, config: AppConfig, o
   const bounded = options.duration === undefined && options.samples === undefined ? { durationMs: DEFAULT_DURATION } : {};
   say(`load: ${devices.length} devices × ${options.rate} samples/s × ${options.metrics} metrics against ${broker}`);
   let latest: LoadSnapshot | undefined;
-  const printer = new StatusPrinter(out, loadStatusLine(() => latest, devices.length));
+  const printer = new StatusPrinter(
+    out,
+    loadStatusLine(() => latest, devices.length),
+  );
   printer.start();
   const report = await runLoad(
     {

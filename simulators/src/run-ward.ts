@@ -47,7 +47,11 @@ export async function runWard(options: WardModeOptions, config: AppConfig, out: 
   const broker = options.broker ? { url: options.broker, source: '--broker' } : defaultBroker(config);
 
   const stats = new WardStats();
-  const printer = new StatusPrinter(out, wardStatusLine(stats, () => clock.now(), options.speed), (options.statusEvery ?? (out.isTTY ? 1 : 5)) * 1000);
+  const printer = new StatusPrinter(
+    out,
+    wardStatusLine(stats, () => clock.now(), options.speed),
+    (options.statusEvery ?? (out.isTTY ? 1 : 5)) * 1000,
+  );
   const log = (message: string) => printer.log(out.isTTY ? message : `${new Date().toISOString()} ${message}`);
   for (const line of listing(plan, clock, broker)) log(line);
   const runner = new WardRunner(plan, { brokerUrl: broker.url, clock, stats, seed: options.seed, clockSkewMs: options.clockSkew, log });
@@ -104,8 +108,7 @@ function listing(plan: readonly PlannedPatient[], clock: SimClock, broker: { url
   const lines = [`${plan.length} patients, ${plan.reduce((n, p) => n + p.devices.length, 0)} devices, broker ${broker.url} (${broker.source})`];
   const catchUp = clock.catchUpAt();
   lines.push(
-    `simulated time from ${time(clock.start)}, ×${clock.speed}` +
-      (catchUp ? `, catching up with the real clock at ${time(catchUp)} (then real time)` : ''),
+    `simulated time from ${time(clock.start)}, ×${clock.speed}` + (catchUp ? `, catching up with the real clock at ${time(catchUp)} (then real time)` : ''),
   );
   for (const { world, devices } of plan) {
     const { name, onset, over } = { name: world.scenario.name, ...world.context };

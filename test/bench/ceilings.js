@@ -45,14 +45,18 @@ async function timed(client, label, total, work) {
   const started = performance.now();
   await work();
   const seconds = (performance.now() - started) / 1000;
-  const { rows: [{ n }] } = await client.query('SELECT count(*)::int AS n FROM readings');
+  const {
+    rows: [{ n }],
+  } = await client.query('SELECT count(*)::int AS n FROM readings');
   await truncate(client);
   return { label, rows: total, seconds, rowsPerSecond: total / seconds, stored: n };
 }
 
 /** Empties readings and, on plain PostgreSQL, the app-kept rollups the server's write paths fill. */
 async function truncate(client) {
-  const { rows: [{ rollups }] } = await client.query(`SELECT to_regclass('readings_1m_rollup') IS NOT NULL AS rollups`);
+  const {
+    rows: [{ rollups }],
+  } = await client.query(`SELECT to_regclass('readings_1m_rollup') IS NOT NULL AS rollups`);
   await client.query(`TRUNCATE readings${rollups ? ', readings_1m_rollup, readings_1h_rollup' : ''}`);
 }
 
@@ -94,7 +98,11 @@ export async function measureCeilings(url, { rowsPerRun = 500_000, batchRows = 5
     log(`  COPY ${rowsPerRun} rows in one stream, text …`);
     results.push(
       await timed(client, 'raw COPY (one stream, text)', rowsPerRun, async () => {
-        const source = Readable.from((function* () { for (const r of rows(rowsPerRun, { metrics })) yield tsv(r); })());
+        const source = Readable.from(
+          (function* () {
+            for (const r of rows(rowsPerRun, { metrics })) yield tsv(r);
+          })(),
+        );
         await pipeline(source, client.query(copyStreams.from('COPY readings (time, patient_id, device_id, metric, value) FROM STDIN')));
       }),
     );
@@ -174,7 +182,9 @@ export async function measureCeilings(url, { rowsPerRun = 500_000, batchRows = 5
           naiveRows += metrics;
         }
         const seconds = (performance.now() - started) / 1000;
-        const { rows: [{ n }] } = await client.query('SELECT count(*)::int AS n FROM readings');
+        const {
+          rows: [{ n }],
+        } = await client.query('SELECT count(*)::int AS n FROM readings');
         await truncate(client);
         return { label: `naive: one INSERT per message (${metrics} rows)`, rows: naiveRows, seconds, rowsPerSecond: naiveRows / seconds, stored: n };
       })(),

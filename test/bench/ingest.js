@@ -81,7 +81,9 @@ async function scrape(baseUrl) {
 
 async function main() {
   const startedAt = new Date();
-  log(`Vigil ingest benchmark, ${startedAt.toISOString()}; ${os.cpus().length} × ${os.cpus()[0]?.model}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+  log(
+    `Vigil ingest benchmark, ${startedAt.toISOString()}; ${os.cpus().length} × ${os.cpus()[0]?.model}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+  );
   const database = await createDatabase();
   const [{ loadConfig }, { createLogger }, { startPlatform }, { freePort }, { AdminService }, { CLI_ACTOR }] = await Promise.all([
     server('config/app.config.js'),
@@ -104,11 +106,17 @@ async function main() {
     ...(process.env.VIGIL_INGEST_COPY ? { VIGIL_INGEST_COPY: process.env.VIGIL_INGEST_COPY } : {}),
   });
   const platform = await startPlatform(config, createLogger('warn'));
-  const results = { startedAt: startedAt.toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version }, ingest: {}, phases: [] };
+  const results = {
+    startedAt: startedAt.toISOString(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    ingest: {},
+    phases: [],
+  };
   try {
     log('\n1. Ceilings on the same database (readings table with its indexes)');
     results.ceilings = CEILINGS ? await measureCeilings(database.url, { metrics: METRICS, log }) : [];
-    for (const c of results.ceilings) log(`  ${c.label.padEnd(96)} ${Math.round(c.rowsPerSecond).toLocaleString('en').padStart(9)} rows/s (stored ${c.stored})`);
+    for (const c of results.ceilings)
+      log(`  ${c.label.padEnd(96)} ${Math.round(c.rowsPerSecond).toLocaleString('en').padStart(9)} rows/s (stored ${c.stored})`);
 
     const admin = platform.app.get(AdminService);
     const team = await admin.createTeam(CLI_ACTOR, 'Bench ward');
@@ -133,7 +141,9 @@ async function main() {
     for (const phase of phases) {
       log(`  ${phase.name} …`);
       const before = await scrape(`http://127.0.0.1:${port}`);
-      const { rows: [{ n: rowsBefore }] } = await db.query('SELECT count(*)::int AS n FROM readings');
+      const {
+        rows: [{ n: rowsBefore }],
+      } = await db.query('SELECT count(*)::int AS n FROM readings');
       const report = await runLoadWorker({
         brokerUrl: platform.urls.broker,
         devices,
@@ -145,7 +155,9 @@ async function main() {
         maxInFlightPerDevice: Math.max(1, Math.floor(200 / (phase.samplesPerMessage ?? 1))),
       });
       const after = await scrape(`http://127.0.0.1:${port}`);
-      const { rows: [{ n: rowsAfter }] } = await db.query('SELECT count(*)::int AS n FROM readings');
+      const {
+        rows: [{ n: rowsAfter }],
+      } = await db.query('SELECT count(*)::int AS n FROM readings');
       const summary = {
         ...phase,
         offeredPointsPerSecond: report.offeredRate * METRICS,
@@ -189,9 +201,11 @@ async function main() {
     halfOfCopy: { value: single / copy, met: single >= 0.5 * copy, ofTextCopy: single / textCopy, backfill: backfill / copy },
     p99At10k: { value: at10k.latencyMs.p99, met: at10k.latencyMs.p99 <= 100 },
   };
-  log(`\nGoals (one sample per message): sustained ${Math.round(single).toLocaleString('en')} points/s (≥ 50,000: ${results.goals.sustained50k.met ? 'met' : 'not met'}); ` +
-    `${(single / copy).toFixed(2)} × the faster raw COPY (≥ 0.5: ${results.goals.halfOfCopy.met ? 'met' : 'not met'}; ${(single / textCopy).toFixed(2)} × text COPY; backfill arrays ${(backfill / copy).toFixed(2)} ×); ` +
-    `p99 at 10k points/s ${at10k.latencyMs.p99.toFixed(1)} ms (≤ 100 ms: ${results.goals.p99At10k.met ? 'met' : 'not met'})`);
+  log(
+    `\nGoals (one sample per message): sustained ${Math.round(single).toLocaleString('en')} points/s (≥ 50,000: ${results.goals.sustained50k.met ? 'met' : 'not met'}); ` +
+      `${(single / copy).toFixed(2)} × the faster raw COPY (≥ 0.5: ${results.goals.halfOfCopy.met ? 'met' : 'not met'}; ${(single / textCopy).toFixed(2)} × text COPY; backfill arrays ${(backfill / copy).toFixed(2)} ×); ` +
+      `p99 at 10k points/s ${at10k.latencyMs.p99.toFixed(1)} ms (≤ 100 ms: ${results.goals.p99At10k.met ? 'met' : 'not met'})`,
+  );
   const out = path.join(here, 'results');
   fs.mkdirSync(out, { recursive: true });
   const file = path.join(out, `ingest-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);

@@ -42,7 +42,11 @@ describe('sessions: refresh rotation, reuse detection, revocation, and the socke
     expect((await refresh(api, third.refreshCookie!)).status).toBe(401);
     expect((await api.get('/api/auth/me', third.body.accessToken)).status).toBe(401);
     expect((await api.get('/api/auth/me', first.accessToken)).status).toBe(401);
-    const [audit] = await sql<{ action: string; ip: string }>(platform, `SELECT action, ip FROM audit_log WHERE actor_id = $1 AND action = 'auth.refresh_reuse'`, [user.id]);
+    const [audit] = await sql<{ action: string; ip: string }>(
+      platform,
+      `SELECT action, ip FROM audit_log WHERE actor_id = $1 AND action = 'auth.refresh_reuse'`,
+      [user.id],
+    );
     expect(audit).toEqual({ action: 'auth.refresh_reuse', ip: api.ip });
     // Another session of the same user is not affected.
     const other = await api.signIn(user);

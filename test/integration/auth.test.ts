@@ -166,7 +166,11 @@ describe('two-factor sign-in, lockout, recovery codes and enrolment (real Postgr
     expect(await useCode(codes[0])).toBe(401);
     expect(await useCode(codes[1].toUpperCase().replaceAll('-', ' '))).toBe(200);
     // Stored as digests only.
-    const stored = await sql<{ code_hash: string; used: boolean }>(platform, 'SELECT code_hash, used_at IS NOT NULL AS used FROM recovery_codes WHERE user_id = $1', [user.id]);
+    const stored = await sql<{ code_hash: string; used: boolean }>(
+      platform,
+      'SELECT code_hash, used_at IS NOT NULL AS used FROM recovery_codes WHERE user_id = $1',
+      [user.id],
+    );
     expect(stored).toHaveLength(10);
     expect(stored.filter((r) => r.used)).toHaveLength(2);
     for (const code of codes) expect(JSON.stringify(stored)).not.toContain(code);
@@ -176,7 +180,9 @@ describe('two-factor sign-in, lockout, recovery codes and enrolment (real Postgr
   it('enrols a user without TOTP: otpauth URI and QR code, then a first valid code signs in with ten recovery codes', async () => {
     const email = `enrol-${Date.now()}@test.example`;
     const password = 'enrolment-Password-42';
-    const { user } = await platform.app.get(UserAdminService).createUser(CLI_ACTOR, { email, name: 'New Nurse', role: 'care_staff', team: teamId, password, enrolNow: false });
+    const { user } = await platform.app
+      .get(UserAdminService)
+      .createUser(CLI_ACTOR, { email, name: 'New Nurse', role: 'care_staff', team: teamId, password, enrolNow: false });
     const api = new ApiClient(platform.baseUrl);
     const { body } = await api.login({ email, password });
     expect(body.enrolmentRequired).toBe(true);

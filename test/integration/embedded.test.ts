@@ -49,7 +49,13 @@ describe('start-up refuses bad configuration, naming the variable', () => {
     fs.symlinkSync(process.execPath, path.join(bin.path, 'node'));
     const dir = tempDir();
     try {
-      const server = startServer({ PATH: bin.path, DATA_DIR: dir.path, PORT: String(await freePort()), VIGIL_MQTT_PORT: String(await freePort()), VIGIL_DEMO: 'off' });
+      const server = startServer({
+        PATH: bin.path,
+        DATA_DIR: dir.path,
+        PORT: String(await freePort()),
+        VIGIL_MQTT_PORT: String(await freePort()),
+        VIGIL_DEMO: 'off',
+      });
       const { code } = await server.exited;
       expect(code).toBe(1);
       expect(server.output()).toContain('redis-server is not installed');
@@ -203,7 +209,20 @@ describe('operator CLI against DATABASE_URL', () => {
   it('provisions a team, an enrolled user, a patient and a device, storing no secret in plain text', async () => {
     const team = await cliJson<{ id: string }>(['team', 'create', '--name', 'Syd'], env);
     const user = await cliJson<{ id: string; totpSecret: string }>(
-      ['user', 'create', '--email', 'nurse@example.org', '--name', 'Nurse Hansen', '--role', 'clinician', '--team', team.id, '--password', 'a long enough passphrase'],
+      [
+        'user',
+        'create',
+        '--email',
+        'nurse@example.org',
+        '--name',
+        'Nurse Hansen',
+        '--role',
+        'clinician',
+        '--team',
+        team.id,
+        '--password',
+        'a long enough passphrase',
+      ],
       env,
     );
     expect(user.totpSecret).toMatch(/^[A-Z2-7]{32}$/);

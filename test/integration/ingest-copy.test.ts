@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { BatchWork, ReadingRow } from '../../server/src/domain/ingest-batch.js';
 import { topicFor } from '../../server/src/domain/protocol.js';
-import { EventRepository } from '../../server/src/repositories/event.repository.js';
+import { EventBusRepository } from '../../server/src/repositories/event-bus.repository.js';
 import { ReadingRepository } from '../../server/src/repositories/reading.repository.js';
 import { type Ack, IngestWriterService } from '../../server/src/services/ingest-writer.service.js';
 import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
@@ -55,7 +55,11 @@ describe('ReadingRepository.insertNewByCopy on PostgreSQL', () => {
     expect(path).toBe('copy');
     expect(inserted).toEqual(rows);
     expect(await count()).toBe(rows.length);
-    const [stored] = (await m.db.query(`SELECT time, patient_id, device_id, metric, value FROM readings WHERE device_id = $1 AND metric = 'hr' ORDER BY time LIMIT 1`, [DEVICES[0]])).rows;
+    const [stored] = (
+      await m.db.query(`SELECT time, patient_id, device_id, metric, value FROM readings WHERE device_id = $1 AND metric = 'hr' ORDER BY time LIMIT 1`, [
+        DEVICES[0],
+      ])
+    ).rows;
     expect(stored).toEqual({ time: new Date(T0), patient_id: PATIENT, device_id: DEVICES[0], metric: 'hr', value: 60.25 });
   });
 
@@ -157,7 +161,7 @@ describe('the ingest writer on PostgreSQL: COPY, fallback and what it announces'
     platform = await startTestPlatform({ DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL });
     writer = platform.app.get(IngestWriterService);
     [device] = await provisionDevices(platform, 1);
-    off = platform.app.get(EventRepository).on('readings.stored', ({ rows }) => {
+    off = platform.app.get(EventBusRepository).on('readings.stored', ({ rows }) => {
       const mine = rows.filter((row) => row.deviceId === device.id);
       if (mine.length) stored.push(mine);
     });
@@ -216,9 +220,9 @@ describe('the ingest writer on PostgreSQL: COPY, fallback and what it announces'
       ]);
       expect(await announced(1)).toEqual([keys([reading(now + 4000, 96, 'spo2')])]);
       expect(await paths()).toEqual({ ...before, fallback: before.fallback + 1 });
-      expect(await sql(platform, `SELECT value FROM readings WHERE device_id = $1 AND metric = 'spo2' AND time = $2`, [device.id, new Date(now + 4000)])).toEqual([
-        { value: 96 },
-      ]);
+      expect(
+        await sql(platform, `SELECT value FROM readings WHERE device_id = $1 AND metric = 'spo2' AND time = $2`, [device.id, new Date(now + 4000)]),
+      ).toEqual([{ value: 96 }]);
     } finally {
       client.end(true);
     }

@@ -3,7 +3,7 @@ import type { MqttClient } from 'mqtt';
 import { CLI_ACTOR } from '../../server/src/domain/actor.js';
 import { topicFor } from '../../server/src/domain/protocol.js';
 import type { DeviceCredentials } from '../../server/src/repositories/device.repository.js';
-import { EventRepository } from '../../server/src/repositories/event.repository.js';
+import { EventBusRepository } from '../../server/src/repositories/event-bus.repository.js';
 import { DeviceDirectoryService } from '../../server/src/services/device-directory.service.js';
 import { AdminService } from '../../server/src/services/admin.service.js';
 import { IngestService } from '../../server/src/services/ingest.service.js';
@@ -56,7 +56,7 @@ describe('ingest through the embedded broker', () => {
 
   it('stores a backfill of 500 samples whole, and emits only the rows it inserted', async () => {
     const stored: number[] = [];
-    const off = platform.app.get(EventRepository).on('readings.stored', ({ rows }) => {
+    const off = platform.app.get(EventBusRepository).on('readings.stored', ({ rows }) => {
       stored.push(rows.filter((row) => row.deviceId === device.id).length);
     });
     try {
@@ -67,7 +67,10 @@ describe('ingest through the embedded broker', () => {
       // The same 500 again plus one new sample: one row is new, and only it is announced.
       await publish(client, readings(), [...backfill, { t: now - 10, m: { spo2: 95 } }]);
       expect(await countReadings(platform, device.id)).toBe(before + 501);
-      await waitFor(() => stored.length, (n) => n === 2);
+      await waitFor(
+        () => stored.length,
+        (n) => n === 2,
+      );
       expect(stored).toEqual([500, 1]);
     } finally {
       off();
@@ -100,9 +103,7 @@ describe('ingest through the embedded broker', () => {
     const event = { t: now - 5000, type: 'fall', data: { confidence: 0.93 } };
     await publish(client, topicFor(device.id, 'events'), event);
     await publish(client, topicFor(device.id, 'events'), event);
-    expect(await sql(platform, 'SELECT type, data FROM events WHERE device_id = $1', [device.id])).toEqual([
-      { type: 'fall', data: { confidence: 0.93 } },
-    ]);
+    expect(await sql(platform, 'SELECT type, data FROM events WHERE device_id = $1', [device.id])).toEqual([{ type: 'fall', data: { confidence: 0.93 } }]);
 
     const will = { topic: topicFor(other.id, 'status'), payload: Buffer.from('{"online":false}'), qos: 1 as const, retain: true };
     const second = await connectDevice(platform.urls.broker, other, { will });
@@ -110,7 +111,10 @@ describe('ingest through the embedded broker', () => {
     const [online] = await sql(platform, 'SELECT online, battery, rssi, firmware, last_seen IS NOT NULL AS seen FROM devices WHERE id = $1', [other.id]);
     expect(online).toEqual({ online: true, battery: 81, rssi: -67, firmware: '2.1.0', seen: true });
     second.stream.destroy(); // ungraceful: the broker publishes the Last Will
-    await waitFor(() => sql<{ online: boolean }>(platform, 'SELECT online FROM devices WHERE id = $1', [other.id]), ([row]) => !row.online);
+    await waitFor(
+      () => sql<{ online: boolean }>(platform, 'SELECT online FROM devices WHERE id = $1', [other.id]),
+      ([row]) => !row.online,
+    );
     const [offline] = await sql(platform, 'SELECT online, battery FROM devices WHERE id = $1', [other.id]);
     expect(offline).toEqual({ online: false, battery: 81 });
   });
@@ -228,7 +232,7 @@ describe('ingest through the embedded broker', () => {
     const looseClient = await connectDevice(platform.urls.broker, loose);
     try {
       await sql(platform, 'UPDATE devices SET patient_id = NULL WHERE id = $1', [loose.id]);
-      platform.app.get(EventRepository).emit('device.changed', { deviceId: loose.id, change: 'relinked' });
+      platform.app.get(EventBusRepository).emit('device.changed', { deviceId: loose.id, change: 'relinked' });
       await new Promise((r) => setTimeout(r, 50));
       await publish(looseClient, readings(loose.id), { t: now, m: { hr: 70 } });
       expect(await countReadings(platform, loose.id)).toBe(0);
@@ -277,7 +281,7 @@ describe('ingest through the embedded broker', () => {
     await publish(live, readings(doomed.id), { t: now, m: { hr: 70 } });
     const closed = new Promise<void>((resolve) => live.once('close', () => resolve()));
     await sql(platform, 'UPDATE devices SET revoked_at = now() WHERE id = $1', [doomed.id]);
-    platform.app.get(EventRepository).emit('device.changed', { deviceId: doomed.id, change: 'revoked' });
+    platform.app.get(EventBusRepository).emit('device.changed', { deviceId: doomed.id, change: 'revoked' });
     await closed;
     live.end(true);
     await expect(connectDevice(platform.urls.broker, doomed)).rejects.toThrow(/Not authorized/i);

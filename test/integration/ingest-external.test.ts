@@ -3,7 +3,7 @@ import type { MqttClient } from 'mqtt';
 import { CLI_ACTOR } from '../../server/src/domain/actor.js';
 import { topicFor } from '../../server/src/domain/protocol.js';
 import type { DeviceCredentials } from '../../server/src/repositories/device.repository.js';
-import { EventRepository } from '../../server/src/repositories/event.repository.js';
+import { EventBusRepository } from '../../server/src/repositories/event-bus.repository.js';
 import { MqttConsumerRepository } from '../../server/src/repositories/mqtt-consumer.repository.js';
 import { AdminService } from '../../server/src/services/admin.service.js';
 import { DeviceDirectoryService } from '../../server/src/services/device-directory.service.js';
@@ -62,12 +62,18 @@ describe('ingest through an external broker (Mosquitto)', () => {
 
   it('stores each sample once, a re-sent one only once, and a backfill of 500 whole', async () => {
     await publish(client, readings(), { t: now - 60_000, m: { hr: 72, spo2: 97 } });
-    await waitFor(() => countReadings(platform, device.id), (n) => n === 2);
+    await waitFor(
+      () => countReadings(platform, device.id),
+      (n) => n === 2,
+    );
     await publish(client, readings(), { t: now - 60_000, m: { hr: 72, spo2: 97 } });
     const backfill = Array.from({ length: 500 }, (_, i) => ({ t: now - 3_600_000 + i * 1000, m: { spo2: 90 + (i % 10) } }));
     await publish(client, readings(), backfill);
     await publish(client, readings(), { t: now - 7_200_000, m: { rr: 12 } }); // out of order
-    await waitFor(() => countReadings(platform, device.id), (n) => n === 503);
+    await waitFor(
+      () => countReadings(platform, device.id),
+      (n) => n === 503,
+    );
     await new Promise((r) => setTimeout(r, 200));
     expect(await countReadings(platform, device.id)).toBe(503);
   });
@@ -76,7 +82,10 @@ describe('ingest through an external broker (Mosquitto)', () => {
     const before = await countReadings(platform, device.id);
     const started = Date.now();
     await Promise.all(Array.from({ length: 1000 }, (_, i) => publish(client, readings(), { t: now - 9_000_000 + i, m: { temp: 37 } })));
-    await waitFor(() => countReadings(platform, device.id), (n) => n === before + 1000);
+    await waitFor(
+      () => countReadings(platform, device.id),
+      (n) => n === before + 1000,
+    );
     // One message per commit would take 1000 × VIGIL_INGEST_BATCH_MS (20 ms) = 20 s.
     expect(Date.now() - started).toBeLessThan(5000);
   });
@@ -127,7 +136,10 @@ describe('ingest through an external broker (Mosquitto)', () => {
       await publish(sender, topicFor(fresh.id, 'events'), { t: 9e15, type: 'fall' });
       await publish(sender, topicFor(fresh.id, 'readings'), { t: 8.64e15, m: { hr: 70 } });
       await publish(sender, topicFor(fresh.id, 'readings'), { t: now - 1000, m: { hr: 64 } });
-      await waitFor(() => countReadings(platform, fresh.id), (n) => n === 1);
+      await waitFor(
+        () => countReadings(platform, fresh.id),
+        (n) => n === 1,
+      );
       const pastJsDates = 't: after the last date JavaScript can hold (8640000000000000 ms)';
       expect(await lettersOf(fresh.id, 4)).toEqual([
         { reason: 'bad_shape', detail: pastJsDates },
@@ -155,7 +167,10 @@ describe('ingest through an external broker (Mosquitto)', () => {
         { reason: 'processing_failed', detail: 'RangeError: Invalid time value' },
       ]);
       await publish(sender, topicFor(fresh.id, 'readings'), { t: now - 2000, m: { hr: 65 } });
-      await waitFor(() => countReadings(platform, fresh.id), (n) => n === 1);
+      await waitFor(
+        () => countReadings(platform, fresh.id),
+        (n) => n === 1,
+      );
     }));
 
   it('leaves a message whose handling throws past ingest unacknowledged, and keeps consuming', () =>
@@ -164,9 +179,15 @@ describe('ingest through an external broker (Mosquitto)', () => {
         throw new Error('a bug before ingest could answer');
       });
       await publish(sender, topicFor(fresh.id, 'readings'), { t: now - 3000, m: { hr: 66 } });
-      await waitFor(() => calls.mock.calls.length, (n) => n === 1);
+      await waitFor(
+        () => calls.mock.calls.length,
+        (n) => n === 1,
+      );
       await publish(sender, topicFor(fresh.id, 'readings'), { t: now - 4000, m: { hr: 67 } });
-      await waitFor(() => countReadings(platform, fresh.id), (n) => n === 1);
+      await waitFor(
+        () => countReadings(platform, fresh.id),
+        (n) => n === 1,
+      );
       expect(platform.app.get(MqttConsumerRepository).connected).toBe(true);
     }));
 
@@ -175,23 +196,37 @@ describe('ingest through an external broker (Mosquitto)', () => {
     await platform.close();
     for (let i = 0; i < 50; i++) await publish(client, readings(), { t: now - 20_000_000 + i, m: { hr: 80 } });
     platform = await startTestPlatform(env);
-    await waitFor(() => countReadings(platform, device.id), (n) => n === before + 50, 15_000);
+    await waitFor(
+      () => countReadings(platform, device.id),
+      (n) => n === before + 50,
+      15_000,
+    );
   });
 
   it('reconnects and resubscribes after the broker restarts', async () => {
     const before = await countReadings(platform, device.id);
     await mosquitto.stop();
     const consumer = platform.app.get(MqttConsumerRepository);
-    await waitFor(() => consumer.connected, (connected) => !connected);
+    await waitFor(
+      () => consumer.connected,
+      (connected) => !connected,
+    );
     await mosquitto.restart();
     // Mosquitto 2.0 does not restore shared subscriptions at restart (docs/operations.md), so
     // what devices publish before the server has resubscribed is not delivered: wait for it.
-    await waitFor(() => consumer.connected, (connected) => connected);
+    await waitFor(
+      () => consumer.connected,
+      (connected) => connected,
+    );
     await new Promise((r) => setTimeout(r, 200));
     const again = await connectDevice(mosquitto.url, device);
     try {
       await publish(again, readings(), { t: now - 30_000_000, m: { hr: 81 } });
-      await waitFor(() => countReadings(platform, device.id), (n) => n === before + 1, 15_000);
+      await waitFor(
+        () => countReadings(platform, device.id),
+        (n) => n === before + 1,
+        15_000,
+      );
     } finally {
       again.end(true);
     }
@@ -207,7 +242,11 @@ describe('ingest through an external broker (Mosquitto)', () => {
       } finally {
         publisher.end(true);
       }
-      await waitFor(() => countReadings(platform, device.id), (n) => n === before + 800, 15_000);
+      await waitFor(
+        () => countReadings(platform, device.id),
+        (n) => n === before + 800,
+        15_000,
+      );
       const perInstance = await Promise.all(
         [platform, second].map(async (p) => Number((await (await fetch(`${p.baseUrl}/metrics`)).text()).match(/^vigil_ingest_points_total (\d+)/m)?.[1] ?? 0)),
       );
@@ -225,8 +264,11 @@ describe('ingest through an external broker (Mosquitto)', () => {
       expect((await directory.get(changing.id))?.revokedAt).toBeNull();
       await sql(platform, 'UPDATE devices SET revoked_at = now() WHERE id = $1', [changing.id]);
       expect(directory.peek(changing.id)?.revokedAt).toBeNull(); // still cached for an hour
-      platform.app.get(EventRepository).emit('device.changed', { deviceId: changing.id, change: 'revoked' });
-      await waitFor(() => directory.peek(changing.id), (cached) => cached === undefined);
+      platform.app.get(EventBusRepository).emit('device.changed', { deviceId: changing.id, change: 'revoked' });
+      await waitFor(
+        () => directory.peek(changing.id),
+        (cached) => cached === undefined,
+      );
       expect((await directory.get(changing.id))?.revokedAt).toBeInstanceOf(Date);
     } finally {
       await second.close();
@@ -260,8 +302,11 @@ describe('ingest through an external broker (Mosquitto)', () => {
       const [doomed] = await provisionDevices(platform, 1);
       expect(await result(doomed.id, doomed.secret)).toBe('allow');
       await sql(platform, 'UPDATE devices SET revoked_at = now() WHERE id = $1', [doomed.id]);
-      platform.app.get(EventRepository).emit('device.changed', { deviceId: doomed.id, change: 'revoked' });
-      await waitFor(() => result(doomed.id, doomed.secret), (r) => r === 'deny');
+      platform.app.get(EventBusRepository).emit('device.changed', { deviceId: doomed.id, change: 'revoked' });
+      await waitFor(
+        () => result(doomed.id, doomed.secret),
+        (r) => r === 'deny',
+      );
     });
 
     it('refuses a device at once when it is revoked by its id in upper case, and knows it by either case', async () => {

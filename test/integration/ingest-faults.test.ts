@@ -27,7 +27,12 @@ function steadyPublisher(client: MqttClient, device: TestDevice, intervalMs: num
     state,
     stop: () => clearInterval(timer),
     /** Every sample published has been acknowledged (MQTT.js re-sends unacknowledged ones after a reconnect). */
-    settled: () => waitFor(() => state.acked + state.errors, (n) => n === state.sent, 30_000),
+    settled: () =>
+      waitFor(
+        () => state.acked + state.errors,
+        (n) => n === state.sent,
+        30_000,
+      ),
   };
 }
 
@@ -148,6 +153,10 @@ describe('ingest faults on the real PostgreSQL', () => {
     publisher.stop();
     await publisher.settled();
     expect(sentDuringOutage).toBeGreaterThan(500);
-    await waitFor(() => countReadings(platform, device.id), (n) => n === publisher.state.sent, 20_000);
+    await waitFor(
+      () => countReadings(platform, device.id),
+      (n) => n === publisher.state.sent,
+      20_000,
+    );
   });
 });

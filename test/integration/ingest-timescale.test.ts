@@ -46,11 +46,10 @@ describe('ingest into the embedded PGlite with TimescaleDB', () => {
     await publish(client, rr, { t: minute + 5_000, m: { rr: 12 } }); // late, into a materialised bucket
     await sql(platform, `CALL refresh_continuous_aggregate('readings_1m', NULL, NULL)`);
     await sql(platform, `CALL refresh_continuous_aggregate('readings_1h', NULL, NULL)`);
-    const [bucket] = await sql(
-      platform,
-      `SELECT count::int, min, max, last FROM readings_1m WHERE patient_id = $1 AND metric = 'rr' AND bucket = $2`,
-      [device.patientId, new Date(minute)],
-    );
+    const [bucket] = await sql(platform, `SELECT count::int, min, max, last FROM readings_1m WHERE patient_id = $1 AND metric = 'rr' AND bucket = $2`, [
+      device.patientId,
+      new Date(minute),
+    ]);
     expect(bucket).toEqual({ count: 3, min: 12, max: 22, last: 22 });
     const [hour] = await sql(platform, `SELECT count::int FROM readings_1h WHERE patient_id = $1 AND metric = 'rr'`, [device.patientId]);
     expect(hour).toEqual({ count: 3 });

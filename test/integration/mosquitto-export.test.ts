@@ -87,7 +87,10 @@ describe('an external Mosquitto on the password file and ACL that Vigil exports'
     admin = platform.app.get(AdminService);
     devices = await provisionDevices(platform, 5);
     expect(await exportAndReload()).toMatchObject({ devices: 5, skipped: [] });
-    await waitFor(() => attempt(devices[0].id, devices[0].secret), (result) => result === 'accepted');
+    await waitFor(
+      () => attempt(devices[0].id, devices[0].secret),
+      (result) => result === 'accepted',
+    );
   });
   afterAll(async () => {
     await platform?.close();
@@ -101,7 +104,10 @@ describe('an external Mosquitto on the password file and ACL that Vigil exports'
     const client = await connectDevice(mosquitto.url, device);
     try {
       await publish(client, topicFor(device.id, 'readings'), { t: now - 1000, m: { hr: 71, spo2: 96 } });
-      await waitFor(() => countReadings(platform, device.id), (n) => n === 2);
+      await waitFor(
+        () => countReadings(platform, device.id),
+        (n) => n === 2,
+      );
     } finally {
       client.end(true);
     }
@@ -123,12 +129,17 @@ describe('an external Mosquitto on the password file and ACL that Vigil exports'
       await publish(client, topicFor(b.id, 'events'), { t: now - 2000, type: 'fall' });
       // Published after those on the same connection: once it is stored, they would have been.
       await publish(client, topicFor(a.id, 'readings'), { t: now - 2000, m: { hr: 72 } });
-      await waitFor(() => countReadings(platform, a.id), (n) => n === 1);
+      await waitFor(
+        () => countReadings(platform, a.id),
+        (n) => n === 1,
+      );
     } finally {
       client.end(true);
     }
     expect(await countReadings(platform, b.id)).toBe(0);
-    expect(await sql(platform, 'SELECT 1 FROM events WHERE device_id::text = $1 UNION ALL SELECT 1 FROM dead_letters WHERE device_id::text = $1', [b.id])).toEqual([]);
+    expect(
+      await sql(platform, 'SELECT 1 FROM events WHERE device_id::text = $1 UNION ALL SELECT 1 FROM dead_letters WHERE device_id::text = $1', [b.id]),
+    ).toEqual([]);
   });
 
   it('delivers commands from the server user to the addressed device only, and from no device', async () => {
@@ -146,7 +157,10 @@ describe('an external Mosquitto on the password file and ACL that Vigil exports'
       await Promise.all([toA.subscribeAsync(topicFor(a.id, 'commands'), { qos: 1 }), toB.subscribeAsync(topicFor(a.id, 'commands'), { qos: 1 })]);
       await publish(toB, topicFor(a.id, 'commands'), { from: 'device b' });
       await publish(server, topicFor(a.id, 'commands'), { from: 'server' });
-      await waitFor(() => atA.length, (n) => n > 0);
+      await waitFor(
+        () => atA.length,
+        (n) => n > 0,
+      );
       await new Promise((r) => setTimeout(r, 300));
       expect(atA).toEqual(['{"from":"server"}']);
       expect(atB).toEqual([]);
@@ -165,7 +179,10 @@ describe('an external Mosquitto on the password file and ACL that Vigil exports'
       expect(await attempt(device.id, device.secret)).toBe('accepted'); // the broker keeps its files until the reload
       expect(client.connected).toBe(true);
       mosquitto.reload();
-      await waitFor(() => client.connected, (connected) => !connected);
+      await waitFor(
+        () => client.connected,
+        (connected) => !connected,
+      );
       expect(await attempt(device.id, device.secret)).toMatch(NOT_AUTHORISED);
       await new Promise((r) => setTimeout(r, 200)); // the same reload would have closed it by now
       expect(bystander.connected).toBe(true); // a reload closes only connections it no longer accepts
@@ -181,7 +198,10 @@ describe('an external Mosquitto on the password file and ACL that Vigil exports'
     const old = await connectDevice(mosquitto.url, device); // the broker keeps its files until the reload
     try {
       mosquitto.reload();
-      await waitFor(() => old.connected, (connected) => !connected);
+      await waitFor(
+        () => old.connected,
+        (connected) => !connected,
+      );
     } finally {
       old.end(true);
     }
@@ -189,7 +209,10 @@ describe('an external Mosquitto on the password file and ACL that Vigil exports'
     const client = await connectDevice(mosquitto.url, { id: device.id, secret });
     try {
       await publish(client, topicFor(device.id, 'readings'), { t: now - 3000, m: { temp: 37.2 } });
-      await waitFor(() => countReadings(platform, device.id), (n) => n === 1);
+      await waitFor(
+        () => countReadings(platform, device.id),
+        (n) => n === 1,
+      );
     } finally {
       client.end(true);
     }
@@ -199,13 +222,18 @@ describe('an external Mosquitto on the password file and ACL that Vigil exports'
     const [legacy] = await provisionDevices(platform, 1);
     await sql(platform, 'UPDATE devices SET mosquitto_hash = NULL WHERE id = $1', [legacy.id]);
     const report = await exportAndReload();
-    expect(report.skipped).toEqual([{ id: legacy.id, patientId: legacy.patientId, kind: 'pulse_oximeter', reason: expect.stringContaining('rotate its secret') }]);
+    expect(report.skipped).toEqual([
+      { id: legacy.id, patientId: legacy.patientId, kind: 'pulse_oximeter', reason: expect.stringContaining('rotate its secret') },
+    ]);
     expect(fs.readFileSync(report.passwd, 'utf8')).not.toContain(legacy.id);
     expect(await attempt(legacy.id, legacy.secret)).toMatch(NOT_AUTHORISED);
 
     const { secret } = await admin.rotateDeviceSecret(CLI_ACTOR, legacy.id);
     expect((await exportAndReload()).skipped).toEqual([]);
-    await waitFor(() => attempt(legacy.id, secret), (result) => result === 'accepted');
+    await waitFor(
+      () => attempt(legacy.id, secret),
+      (result) => result === 'accepted',
+    );
   });
 
   it('writes a password file only its owner reads, one hash per user that may connect and no secret, and the ACL', async () => {

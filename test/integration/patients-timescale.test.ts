@@ -33,9 +33,20 @@ describe('care-team queries on TimescaleDB', () => {
         [1, 'hr', 75],
         [30, 'weight', 80],
         [24 * 40, 'temp', 37], // outside a 30-day lookback
-      ].map(([h, metric, value]) => ({ time: hoursAgo(h as number), patientId: ids.patient, deviceId: device, metric: metric as string, value: value as number })),
+      ].map(([h, metric, value]) => ({
+        time: hoursAgo(h as number),
+        patientId: ids.patient,
+        deviceId: device,
+        metric: metric as string,
+        value: value as number,
+      })),
     );
-    const rows = await new OverviewRepository(store.db).latestReadings([ids.patient, ids.otherPatient], ['hr', 'weight', 'temp', 'spo2'], 30 * 86_400, 24 * 3600);
+    const rows = await new OverviewRepository(store.db).latestReadings(
+      [ids.patient, ids.otherPatient],
+      ['hr', 'weight', 'temp', 'spo2'],
+      30 * 86_400,
+      24 * 3600,
+    );
     expect(rows.map(({ metric, value, fresh }) => ({ metric, value, fresh })).sort((a, b) => a.metric.localeCompare(b.metric))).toEqual([
       { metric: 'hr', value: 75, fresh: true },
       { metric: 'weight', value: 80, fresh: false },

@@ -61,14 +61,15 @@ describe('care-team scoping of patient data (real PostgreSQL and Redis)', () => 
       reading('weight', 81.5, 3 * 24 * 60), // not NEWS2; three days old
       reading('acvpu', 1, 2 * 24 * 60), // 3 points, but two days old: stale, so missing
     ]);
-    await platform.app.get(ReadingRepository).insertNew([
-      { time: at(1), patientId: patients.b1, deviceId: randomUUID(), metric: 'hr', value: 140 },
-    ]);
+    await platform.app.get(ReadingRepository).insertNew([{ time: at(1), patientId: patients.b1, deviceId: randomUUID(), metric: 'hr', value: 140 }]);
   });
   afterAll(() => platform?.close());
 
   it('lists only the patients of the caller’s teams', async () => {
-    const listed = (token: string) => api().get<Array<{ id: string }>>('/api/patients', token).then((r) => r.body.map((p) => p.id).sort());
+    const listed = (token: string) =>
+      api()
+        .get<Array<{ id: string }>>('/api/patients', token)
+        .then((r) => r.body.map((p) => p.id).sort());
     expect(await listed(tokens.clinicianA)).toEqual([patients.a1, patients.a2].sort());
     expect(await listed(tokens.staffA)).toEqual([patients.a1, patients.a2].sort());
     expect(await listed(tokens.clinicianB)).toEqual([patients.b1, patients.b2].sort());
@@ -81,7 +82,8 @@ describe('care-team scoping of patient data (real PostgreSQL and Redis)', () => 
       .flatMap(([path, methods]) => Object.keys(methods).map((method) => [method.toUpperCase(), path] as const));
     expect(routes.length).toBeGreaterThanOrEqual(1);
     for (const [method, path] of routes) {
-      const call = (id: string) => api().request<{ message: string }>(method, path.replace('{id}', id), { token: tokens.clinicianA, body: method === 'GET' ? undefined : {} });
+      const call = (id: string) =>
+        api().request<{ message: string }>(method, path.replace('{id}', id), { token: tokens.clinicianA, body: method === 'GET' ? undefined : {} });
       const missing = await call(randomUUID());
       for (const id of [patients.b1, patients.b2]) {
         const other = await call(id);

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CryptoRepository } from '../../server/src/repositories/crypto.repository.js';
-import type { AppEvents } from '../../server/src/repositories/event.repository.js';
-import { EventRepository } from '../../server/src/repositories/event.repository.js';
+import type { AppEvents } from '../../server/src/repositories/event-bus.repository.js';
+import { EventBusRepository } from '../../server/src/repositories/event-bus.repository.js';
 import { ApiClient, createUser, freshCode, startSecurityPlatform, type TestUser, wrongCode } from '../support/auth.js';
 import { createPatient, createTeam, sql, type TestPlatform } from '../support/platform.js';
 
@@ -39,7 +39,16 @@ describe('audit trail, device credentials, HTTP hardening and logs (real Postgre
   afterAll(() => platform?.close());
 
   describe('audit log', () => {
-    type Entry = { action: string; actorId: string | null; actorLabel: string | null; patientId: string | null; ip: string | null; at: string; id: number; details: Record<string, unknown> };
+    type Entry = {
+      action: string;
+      actorId: string | null;
+      actorLabel: string | null;
+      patientId: string | null;
+      ip: string | null;
+      at: string;
+      id: number;
+      details: Record<string, unknown>;
+    };
     const auditApi = (query: string) => new ApiClient(platform.baseUrl).get<{ entries: Entry[] }>(`/api/admin/audit?${query}`, adminToken);
 
     it('records who did what, to which patient, when and from where, for each audited action', async () => {
@@ -127,7 +136,7 @@ describe('audit trail, device credentials, HTTP hardening and logs (real Postgre
   describe('device credentials', () => {
     const changes: Array<AppEvents['device.changed']> = [];
     beforeAll(() => {
-      platform.app.get(EventRepository).on('device.changed', (change) => void changes.push(change));
+      platform.app.get(EventBusRepository).on('device.changed', (change) => void changes.push(change));
     });
     const stored = async (id: string) => (await sql<Record<string, unknown>>(platform, 'SELECT * FROM devices WHERE id = $1', [id]))[0];
     const sha256 = (secret: string) => createHash('sha256').update(secret).digest('hex');
@@ -137,13 +146,18 @@ describe('audit trail, device credentials, HTTP hardening and logs (real Postgre
       return new CryptoRepository().mosquittoHash(secret, Buffer.from(stored.split('$')[3] ?? '', 'base64')) === stored;
     };
     const eventually = async (expected: AppEvents['device.changed']) => {
-      for (let i = 0; i < 50 && !changes.some((c) => c.deviceId === expected.deviceId && c.change === expected.change); i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 50 && !changes.some((c) => c.deviceId === expected.deviceId && c.change === expected.change); i++)
+        await new Promise((r) => setTimeout(r, 10));
       expect(changes).toContainEqual(expected);
     };
 
     it('shows the secret once and stores only its digest; rotation replaces it, revocation ends it, each announced to the broker side', async () => {
       const api = new ApiClient(platform.baseUrl);
-      const created = await api.post<{ device: { id: string; patientId: string }; secret: string }>('/api/admin/devices', { patientId, kind: 'pulse_oximeter' }, adminToken);
+      const created = await api.post<{ device: { id: string; patientId: string }; secret: string }>(
+        '/api/admin/devices',
+        { patientId, kind: 'pulse_oximeter' },
+        adminToken,
+      );
       expect(created.status).toBe(201);
       const { id } = created.body.device;
       const secret = created.body.secret;
@@ -180,7 +194,9 @@ describe('audit trail, device credentials, HTTP hardening and logs (real Postgre
       expect((await api.post(`/api/admin/devices/${id}/rotate`, undefined, adminToken)).status).toBe(409);
       expect((await api.post(`/api/admin/devices/${id}/revoke`, undefined, adminToken)).status).toBe(409);
 
-      const audit = await sql<{ action: string; patient_id: string }>(platform, `SELECT action, patient_id FROM audit_log WHERE target_id = $1 ORDER BY id`, [id]);
+      const audit = await sql<{ action: string; patient_id: string }>(platform, `SELECT action, patient_id FROM audit_log WHERE target_id = $1 ORDER BY id`, [
+        id,
+      ]);
       expect(audit.map((a) => a.action)).toEqual(['device.create', 'device.rotate', 'device.relink', 'device.revoke']);
     });
   });
@@ -200,7 +216,10 @@ describe('audit trail, device credentials, HTTP hardening and logs (real Postgre
 
     it('allows cross-origin calls only from the configured origins', async () => {
       const preflight = (origin: string) =>
-        fetch(`${platform.baseUrl}/api/auth/login`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+        fetch(`${platform.baseUrl}/api/auth/login`, {
+          method: 'OPTIONS',
+          headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+        });
       const allowed = await preflight(ALLOWED_ORIGIN);
       expect(allowed.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
       expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
@@ -247,7 +266,9 @@ describe('audit trail, device credentials, HTTP hardening and logs (real Postgre
       expect(ui.status).toBe(200);
       expect(await ui.text()).toContain('swagger');
       const json = (await (await fetch(`${platform.baseUrl}/api/docs-json`)).json()) as { paths: Record<string, unknown> };
-      expect(Object.keys(json.paths)).toEqual(expect.arrayContaining(['/api/auth/login', '/api/auth/mfa', '/api/overview', '/api/patients/{id}', '/api/admin/audit']));
+      expect(Object.keys(json.paths)).toEqual(
+        expect.arrayContaining(['/api/auth/login', '/api/auth/mfa', '/api/overview', '/api/patients/{id}', '/api/admin/audit']),
+      );
     });
   });
 
@@ -260,10 +281,24 @@ describe('audit trail, device credentials, HTTP hardening and logs (real Postgre
     const wrong = await wrongCode(user.totpSecret);
     await api.post('/api/auth/mfa', { mfaToken: step1.body.mfaToken, code: wrong });
     const step2 = await api.post<{ accessToken: string }>('/api/auth/mfa', { mfaToken: step1.body.mfaToken, code });
-    const recovery = await api.post<{ recoveryCodes: string[] }>('/api/auth/recovery-codes', { code: await freshCode(user.totpSecret) }, step2.body.accessToken);
+    const recovery = await api.post<{ recoveryCodes: string[] }>(
+      '/api/auth/recovery-codes',
+      { code: await freshCode(user.totpSecret) },
+      step2.body.accessToken,
+    );
     const refreshed = await api.request<{ accessToken: string }>('POST', '/api/auth/refresh', { cookie: step2.refreshCookie });
     await api.post('/api/auth/password', { currentPassword: user.password, newPassword: 'another-Long-passphrase-9' }, refreshed.body.accessToken);
-    remember(user.password, user.totpSecret, step1.body.mfaToken, code, wrong, step2.body.accessToken, step2.refreshCookie, refreshed.body.accessToken, refreshed.refreshCookie);
+    remember(
+      user.password,
+      user.totpSecret,
+      step1.body.mfaToken,
+      code,
+      wrong,
+      step2.body.accessToken,
+      step2.refreshCookie,
+      refreshed.body.accessToken,
+      refreshed.refreshCookie,
+    );
     remember(...recovery.body.recoveryCodes, 'another-Long-passphrase-9');
 
     await new Promise((r) => setTimeout(r, 100)); // pino writes asynchronously

@@ -15,8 +15,11 @@ const CLI = path.join(ROOT, 'simulators/dist/cli.js');
 /** Runs the built simulators CLI (`npm test` builds first) with only the given environment. */
 function simulate(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, cwd: ROOT, timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, cwd: ROOT, timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -111,7 +114,9 @@ describe('npm run simulate', () => {
       expect(second).toMatchObject({ code: 0 });
       expect(second.stderr).toContain('provisioned 1 patient(s)');
       expect(await count('patients')).toBe(3);
-      expect(await count('devices')).toBe(JSON.parse(fs.readFileSync(path.join(dir.path, 'simulated-ward.json'), 'utf8')).patients.flatMap((p: { devices: unknown[] }) => p.devices).length);
+      expect(await count('devices')).toBe(
+        JSON.parse(fs.readFileSync(path.join(dir.path, 'simulated-ward.json'), 'utf8')).patients.flatMap((p: { devices: unknown[] }) => p.devices).length,
+      );
     });
   });
 });

@@ -24,7 +24,12 @@ describe('simulated devices through the real Mosquitto into the database', () =>
 
   beforeAll(async () => {
     [database, mosquitto, redis] = await Promise.all([createTestDatabase(), startMosquitto(), startTestRedis()]);
-    platform = await startTestPlatform({ DATABASE_URL: database.url, REDIS_URL: redis.url, MQTT_URL: mosquitto.url, VIGIL_MQTT_CLIENT_ID: 'vigil-simulator-test' });
+    platform = await startTestPlatform({
+      DATABASE_URL: database.url,
+      REDIS_URL: redis.url,
+      MQTT_URL: mosquitto.url,
+      VIGIL_MQTT_CLIENT_ID: 'vigil-simulator-test',
+    });
     [device] = await provisionDevices(platform, 1);
     proxy = await startTcpProxy(mosquitto.port);
   });

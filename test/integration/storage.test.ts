@@ -35,9 +35,7 @@ describe.each(['postgresql', 'timescaledb'] as const)('storage on %s', (dialect)
   });
 
   it('has every table the design names', async () => {
-    const { rows } = await m.db.query<{ table_name: string }>(
-      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`,
-    );
+    const { rows } = await m.db.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`);
     const names = rows.map((row) => row.table_name);
     for (const table of TABLES) expect(names).toContain(table);
   });
@@ -66,8 +64,7 @@ describe.each(['postgresql', 'timescaledb'] as const)('storage on %s', (dialect)
   it('enforces one active alert per patient and kind', async () => {
     const team = await m.db.query<{ id: string }>(`INSERT INTO teams (name) VALUES ('alerts') RETURNING id`);
     const patient = await m.db.query<{ id: string }>(`INSERT INTO patients (name, team_id) VALUES ('p', $1) RETURNING id`, [team.rows[0].id]);
-    const insert = () =>
-      m.db.query(`INSERT INTO alerts (patient_id, kind, priority, title) VALUES ($1, 'event:fall', 'high', 'Fall')`, [patient.rows[0].id]);
+    const insert = () => m.db.query(`INSERT INTO alerts (patient_id, kind, priority, title) VALUES ($1, 'event:fall', 'high', 'Fall')`, [patient.rows[0].id]);
     await insert();
     await expect(insert()).rejects.toThrow(/duplicate key/);
     await m.db.query(`UPDATE alerts SET status = 'resolved'`);
@@ -152,8 +149,7 @@ describe('a connection lost while checked out', () => {
     const { DatabaseRepository } = await import('../../server/src/repositories/database.repository.js');
     const database = await createTestDatabase();
     const db = DatabaseRepository.connect(database.url, { max: 2 });
-    const killOwnBackend = (session: { query(text: string): Promise<unknown> }) =>
-      session.query('SELECT pg_terminate_backend(pg_backend_pid())');
+    const killOwnBackend = (session: { query(text: string): Promise<unknown> }) => session.query('SELECT pg_terminate_backend(pg_backend_pid())');
     try {
       await expect(db.transaction(async (tx) => killOwnBackend(tx))).rejects.toThrow(/terminat/);
       await expect(db.withAdvisoryLock(43, killOwnBackend)).rejects.toThrow(/terminat/);

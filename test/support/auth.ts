@@ -1,6 +1,6 @@
 import { generate } from 'otplib';
 import { CLI_ACTOR } from '../../server/src/domain/actor.js';
-import type { Role } from '../../server/src/repositories/user.repository.js';
+import type { Role } from '../../server/src/domain/roles.js';
 import { UserAdminService } from '../../server/src/services/user-admin.service.js';
 import type { DestinationStream } from 'pino';
 import { startTestPlatform, type TestPlatform, unique } from './platform.js';

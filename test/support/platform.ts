@@ -23,10 +23,7 @@ export interface TestPlatform extends Platform {
  * Demo seeding is off unless VIGIL_DEMO is given. With DATABASE_URL a random VIGIL_SECRET is
  * set unless given. `logDestination` receives the server's log lines (e.g. to inspect them).
  */
-export async function startTestPlatform(
-  env: Record<string, string> = {},
-  options: { logDestination?: DestinationStream } = {},
-): Promise<TestPlatform> {
+export async function startTestPlatform(env: Record<string, string> = {}, options: { logDestination?: DestinationStream } = {}): Promise<TestPlatform> {
   const dir = tempDir('vigil-platform-');
   const port = await freePort();
   const config = loadConfig({

@@ -42,12 +42,7 @@ function action(command: string, pick: (options: Record<string, unknown>) => Rec
 
 program.command('migrate').description('apply pending database migrations').action(action('migrate'));
 
-program
-  .command('team')
-  .description('care teams')
-  .command('create')
-  .requiredOption('--name <name>', 'team name')
-  .action(action('team create'));
+program.command('team').description('care teams').command('create').requiredOption('--name <name>', 'team name').action(action('team create'));
 
 program
   .command('user')
@@ -77,12 +72,7 @@ program
   .requiredOption('--kind <kind>', 'device kind, e.g. pulse_oximeter')
   .action(action('device create'));
 
-program
-  .command('seed')
-  .description('sample data')
-  .command('demo')
-  .option('--patients <n>', 'number of demo patients', '20')
-  .action(action('seed demo'));
+program.command('seed').description('sample data').command('demo').option('--patients <n>', 'number of demo patients', '20').action(action('seed demo'));
 
 program.command('status').description('what is stored').action(action('status'));
 

@@ -79,6 +79,10 @@ describe('loadConfig', () => {
   });
 
   it('reports every bad variable, one line each', () => {
-    expect(problems({ PORT: 'abc', DATABASE_URL: 'nonsense' }).map((p) => p.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'PORT']);
+    expect(
+      problems({ PORT: 'abc', DATABASE_URL: 'nonsense' })
+        .map((p) => p.split(':')[0])
+        .sort(),
+    ).toEqual(['DATABASE_URL', 'PORT']);
   });
 });

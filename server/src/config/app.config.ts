@@ -64,7 +64,12 @@ const envSchema = z.object({
     .optional(),
   VIGIL_CORS_ORIGINS: z
     .string()
-    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.url({ protocol: /^https?$/, error: 'expected comma-separated origins like https://dashboard.example.org' })))
     .optional()
     .default([]),
@@ -200,7 +205,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
       url: e.MQTT_URL,
       embeddedPort: e.VIGIL_MQTT_PORT,
       embeddedPortExplicit: present.VIGIL_MQTT_PORT !== undefined,
-      clientId: e.VIGIL_MQTT_CLIENT_ID ?? `vigil-${os.hostname().replace(/[^A-Za-z0-9_.:-]/g, '-').slice(0, 50)}`,
+      clientId:
+        e.VIGIL_MQTT_CLIENT_ID ??
+        `vigil-${os
+          .hostname()
+          .replace(/[^A-Za-z0-9_.:-]/g, '-')
+          .slice(0, 50)}`,
       shareGroup: e.VIGIL_MQTT_SHARE_GROUP,
     },
     brokerAuthToken: e.VIGIL_BROKER_AUTH_TOKEN,

@@ -2,7 +2,15 @@ import { Controller, Get, HttpCode, Patch, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { Actor } from '../domain/actor.js';
-import { type CreateUserBody, createdUserResponse, createUserBody, type UpdateUserBody, updateUserBody, userAccountSchema, userSchema } from '../dtos/admin.dto.js';
+import {
+  type CreateUserBody,
+  createdUserResponse,
+  createUserBody,
+  type UpdateUserBody,
+  updateUserBody,
+  userAccountSchema,
+  userSchema,
+} from '../dtos/admin.dto.js';
 import { uuid } from '../dtos/common.dto.js';
 import { Authenticated, CurrentActor } from '../middleware/auth.guard.js';
 import { ZodBody, ZodParam, ZodResponse } from '../middleware/zod.js';

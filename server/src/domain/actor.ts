@@ -1,4 +1,4 @@
-import type { Role } from '../repositories/user.repository.js';
+import type { Role } from './roles.js';
 
 /** Who is acting: a signed-in user, or the operator CLI (no user, full operator rights). */
 export interface Actor {

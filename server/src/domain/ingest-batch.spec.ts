@@ -52,12 +52,7 @@ describe('WriteBatch', () => {
   it('sorts readings by the unique key (device, metric, time) without reordering its own list', () => {
     const batch = new WriteBatch<number>();
     batch.add({ readings: [reading(B, 'hr', 5), reading(A, 'spo2', 1), reading(A, 'hr', 9), reading(A, 'hr', 2)] }, 1);
-    expect(batch.sortedReadings().map((r) => `${r.deviceId.slice(-1)}:${r.metric}:${r.time.getTime()}`)).toEqual([
-      'a:hr:2',
-      'a:hr:9',
-      'a:spo2:1',
-      'b:hr:5',
-    ]);
+    expect(batch.sortedReadings().map((r) => `${r.deviceId.slice(-1)}:${r.metric}:${r.time.getTime()}`)).toEqual(['a:hr:2', 'a:hr:9', 'a:spo2:1', 'b:hr:5']);
     expect(batch.readings[0].deviceId).toBe(B);
   });
 

@@ -28,7 +28,14 @@ describe('validateMessage: readings', () => {
   });
 
   it('accepts both ends of each plausible range', () => {
-    const result = validateMessage('readings', JSON.stringify([{ t: NOW, m: { hr: 20, o2: 0 } }, { t: NOW - 1, m: { hr: 300, o2: 1 } }]), context);
+    const result = validateMessage(
+      'readings',
+      JSON.stringify([
+        { t: NOW, m: { hr: 20, o2: 0 } },
+        { t: NOW - 1, m: { hr: 300, o2: 1 } },
+      ]),
+      context,
+    );
     expect(result.rejections).toEqual([]);
     expect(result.points).toHaveLength(4);
   });

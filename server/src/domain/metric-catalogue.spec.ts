@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { isMetricCode, METRIC_CODES, METRICS, type MetricDefinition } from './metric-catalogue.js';
 
-// DESIGN.md "Metric catalogue", row by row: the published contract.
+// docs/architecture.md "Metric catalogue", row by row: the published contract.
 const contract: [string, string, readonly string[] | null, string | null, [number, number]][] = [
   ['hr', '/min', ['8867-4'], null, [20, 300]],
   ['spo2', '%', ['59408-5', '2708-6'], null, [50, 100]],

@@ -1,5 +1,5 @@
 /**
- * The metric catalogue of device protocol v1 (docs: DESIGN.md, "Device protocol v1").
+ * The metric catalogue of device protocol v1 (docs/architecture.md, "Device protocol v1").
  *
  * This is a published contract: devices, simulators and outside tools rely on these codes,
  * units and ranges. Add metrics; never rename a code, change a unit or narrow a range within v1.

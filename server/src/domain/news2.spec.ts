@@ -25,15 +25,38 @@ const AIR_SCALE_1: News2Context = { spo2Scale: 1, onOxygen: false };
 describe('news2Component', () => {
   // ≤8 → 3 | 9–11 → 1 | 12–20 → 0 | 21–24 → 2 | ≥25 → 3
   it.each([
-    [2, 3], [8, 3], [8.5, 3], [9, 1], [11, 1], [11.5, 1], [12, 0], [16, 0], [20, 0],
-    [20.5, 2], [21, 2], [24, 2], [24.5, 3], [25, 3], [80, 3],
+    [2, 3],
+    [8, 3],
+    [8.5, 3],
+    [9, 1],
+    [11, 1],
+    [11.5, 1],
+    [12, 0],
+    [16, 0],
+    [20, 0],
+    [20.5, 2],
+    [21, 2],
+    [24, 2],
+    [24.5, 3],
+    [25, 3],
+    [80, 3],
   ])('respiration rate %p → %p', (value, points) => {
     for (const context of CONTEXTS) expect(news2Component('rr', value, context)).toBe(points);
   });
 
   // Scale 1, on air or oxygen alike: ≤91 → 3 | 92–93 → 2 | 94–95 → 1 | ≥96 → 0
   it.each([
-    [50, 3], [91, 3], [91.5, 3], [92, 2], [93, 2], [93.5, 2], [94, 1], [95, 1], [95.5, 1], [96, 0], [100, 0],
+    [50, 3],
+    [91, 3],
+    [91.5, 3],
+    [92, 2],
+    [93, 2],
+    [93.5, 2],
+    [94, 1],
+    [95, 1],
+    [95.5, 1],
+    [96, 0],
+    [100, 0],
   ])('SpO2 scale 1 %p → %p', (value, points) => {
     expect(news2Component('spo2', value, { spo2Scale: 1, onOxygen: false })).toBe(points);
     expect(news2Component('spo2', value, { spo2Scale: 1, onOxygen: true })).toBe(points);
@@ -41,54 +64,130 @@ describe('news2Component', () => {
 
   // Scale 2, on air or oxygen alike: ≤83 → 3 | 84–85 → 2 | 86–87 → 1 | 88–92 → 0
   it.each([
-    [50, 3], [83, 3], [83.5, 3], [84, 2], [85, 2], [85.5, 2], [86, 1], [87, 1], [87.5, 1], [88, 0], [90, 0], [92, 0],
+    [50, 3],
+    [83, 3],
+    [83.5, 3],
+    [84, 2],
+    [85, 2],
+    [85.5, 2],
+    [86, 1],
+    [87, 1],
+    [87.5, 1],
+    [88, 0],
+    [90, 0],
+    [92, 0],
   ])('SpO2 scale 2 below target %p → %p', (value, points) => {
     expect(news2Component('spo2', value, { spo2Scale: 2, onOxygen: false })).toBe(points);
     expect(news2Component('spo2', value, { spo2Scale: 2, onOxygen: true })).toBe(points);
   });
 
   // Scale 2 on air: ≥93 → 0
-  it.each([[92.5, 0], [93, 0], [94.5, 0], [96.5, 0], [97, 0], [100, 0]])('SpO2 scale 2 on air %p → %p', (value, points) => {
+  it.each([
+    [92.5, 0],
+    [93, 0],
+    [94.5, 0],
+    [96.5, 0],
+    [97, 0],
+    [100, 0],
+  ])('SpO2 scale 2 on air %p → %p', (value, points) => {
     expect(news2Component('spo2', value, { spo2Scale: 2, onOxygen: false })).toBe(points);
   });
 
   // Scale 2 on oxygen: 93–94 → 1 | 95–96 → 2 | ≥97 → 3
   it.each([
-    [92, 0], [92.5, 1], [93, 1], [94, 1], [94.5, 2], [95, 2], [96, 2], [96.5, 3], [97, 3], [100, 3],
+    [92, 0],
+    [92.5, 1],
+    [93, 1],
+    [94, 1],
+    [94.5, 2],
+    [95, 2],
+    [96, 2],
+    [96.5, 3],
+    [97, 3],
+    [100, 3],
   ])('SpO2 scale 2 on oxygen %p → %p', (value, points) => {
     expect(news2Component('spo2', value, { spo2Scale: 2, onOxygen: true })).toBe(points);
   });
 
   // Air → 0 | oxygen → 2; a rollup average above 0 means oxygen for part of the period.
-  it.each([[0, 0], [1, 2], [0.5, 2]])('air or oxygen %p → %p', (value, points) => {
+  it.each([
+    [0, 0],
+    [1, 2],
+    [0.5, 2],
+  ])('air or oxygen %p → %p', (value, points) => {
     for (const context of CONTEXTS) expect(news2Component('o2', value, context)).toBe(points);
   });
 
   // ≤90 → 3 | 91–100 → 2 | 101–110 → 1 | 111–219 → 0 | ≥220 → 3
   it.each([
-    [40, 3], [90, 3], [90.5, 3], [91, 2], [100, 2], [100.5, 2], [101, 1], [110, 1], [110.5, 1], [111, 0],
-    [140, 0], [219, 0], [219.5, 3], [220, 3], [300, 3],
+    [40, 3],
+    [90, 3],
+    [90.5, 3],
+    [91, 2],
+    [100, 2],
+    [100.5, 2],
+    [101, 1],
+    [110, 1],
+    [110.5, 1],
+    [111, 0],
+    [140, 0],
+    [219, 0],
+    [219.5, 3],
+    [220, 3],
+    [300, 3],
   ])('systolic blood pressure %p → %p', (value, points) => {
     for (const context of CONTEXTS) expect(news2Component('sbp', value, context)).toBe(points);
   });
 
   // ≤40 → 3 | 41–50 → 1 | 51–90 → 0 | 91–110 → 1 | 111–130 → 2 | ≥131 → 3
   it.each([
-    [20, 3], [40, 3], [40.5, 3], [41, 1], [50, 1], [50.5, 1], [51, 0], [90, 0], [90.5, 1], [91, 1], [110, 1],
-    [110.5, 2], [111, 2], [130, 2], [130.5, 3], [131, 3], [300, 3],
+    [20, 3],
+    [40, 3],
+    [40.5, 3],
+    [41, 1],
+    [50, 1],
+    [50.5, 1],
+    [51, 0],
+    [90, 0],
+    [90.5, 1],
+    [91, 1],
+    [110, 1],
+    [110.5, 2],
+    [111, 2],
+    [130, 2],
+    [130.5, 3],
+    [131, 3],
+    [300, 3],
   ])('pulse %p → %p', (value, points) => {
     for (const context of CONTEXTS) expect(news2Component('hr', value, context)).toBe(points);
   });
 
   // Alert → 0 | new confusion, V, P, U → 3
-  it.each([[0, 0], [1, 3], [0.5, 3]])('consciousness %p → %p', (value, points) => {
+  it.each([
+    [0, 0],
+    [1, 3],
+    [0.5, 3],
+  ])('consciousness %p → %p', (value, points) => {
     for (const context of CONTEXTS) expect(news2Component('acvpu', value, context)).toBe(points);
   });
 
   // ≤35.0 → 3 | 35.1–36.0 → 1 | 36.1–38.0 → 0 | 38.1–39.0 → 1 | ≥39.1 → 2
   it.each([
-    [30, 3], [35.0, 3], [35.05, 3], [35.1, 1], [36.0, 1], [36.05, 1], [36.1, 0], [37, 0], [38.0, 0],
-    [38.05, 1], [38.1, 1], [39.0, 1], [39.05, 2], [39.1, 2], [45, 2],
+    [30, 3],
+    [35.0, 3],
+    [35.05, 3],
+    [35.1, 1],
+    [36.0, 1],
+    [36.05, 1],
+    [36.1, 0],
+    [37, 0],
+    [38.0, 0],
+    [38.05, 1],
+    [38.1, 1],
+    [39.0, 1],
+    [39.05, 2],
+    [39.1, 2],
+    [45, 2],
   ])('temperature %p → %p', (value, points) => {
     for (const context of CONTEXTS) expect(news2Component('temp', value, context)).toBe(points);
   });
@@ -118,26 +217,21 @@ describe('news2Component', () => {
     ['sbp', 30, 310, AIR_SCALE_1],
     ['hr', 10, 310, AIR_SCALE_1],
     ['temp', 28, 46, AIR_SCALE_1],
-  ] as [News2Parameter, number, number, News2Context][])(
-    '%s has no gaps and rises away from normal between %p and %p (%j)',
-    (parameter, from, to, context) => {
-      const points: number[] = [];
-      for (let hundredths = from * 100; hundredths <= to * 100; hundredths += 1) {
-        points.push(news2Component(parameter, hundredths / 100, context));
-      }
-      const firstNormal = points.indexOf(0);
-      const lastNormal = points.lastIndexOf(0);
-      expect(firstNormal).toBeGreaterThanOrEqual(0);
-      const wrong = points.flatMap((p, i) => {
-        const previous = points[i - 1] ?? p;
-        const ok =
-          [0, 1, 2, 3].includes(p) &&
-          (i <= firstNormal ? p <= previous : i <= lastNormal ? p === 0 : p >= previous);
-        return ok ? [] : [`${(from * 100 + i) / 100} → ${p}`];
-      });
-      expect(wrong).toEqual([]);
-    },
-  );
+  ] as [News2Parameter, number, number, News2Context][])('%s has no gaps and rises away from normal between %p and %p (%j)', (parameter, from, to, context) => {
+    const points: number[] = [];
+    for (let hundredths = from * 100; hundredths <= to * 100; hundredths += 1) {
+      points.push(news2Component(parameter, hundredths / 100, context));
+    }
+    const firstNormal = points.indexOf(0);
+    const lastNormal = points.lastIndexOf(0);
+    expect(firstNormal).toBeGreaterThanOrEqual(0);
+    const wrong = points.flatMap((p, i) => {
+      const previous = points[i - 1] ?? p;
+      const ok = [0, 1, 2, 3].includes(p) && (i <= firstNormal ? p <= previous : i <= lastNormal ? p === 0 : p >= previous);
+      return ok ? [] : [`${(from * 100 + i) / 100} → ${p}`];
+    });
+    expect(wrong).toEqual([]);
+  });
 });
 
 const NORMAL = { rr: 16, spo2: 97, o2: 0, sbp: 120, hr: 70, acvpu: 0, temp: 37.0 };
@@ -146,46 +240,11 @@ describe('scoreNews2', () => {
   // Whole patients, scored by hand from Chart 1 (rr, spo2, o2, sbp, hr, acvpu, temp).
   it.each<[string, Partial<Record<News2Parameter, number>>, 1 | 2, Partial<Record<News2Parameter, number>>, number, News2Risk]>([
     ['all normal', NORMAL, 1, { rr: 0, spo2: 0, o2: 0, sbp: 0, hr: 0, acvpu: 0, temp: 0 }, 0, 'low'],
-    [
-      'mild fever and tachypnoea',
-      { ...NORMAL, rr: 22, hr: 95, temp: 38.5 },
-      1,
-      { rr: 2, spo2: 0, o2: 0, sbp: 0, hr: 1, acvpu: 0, temp: 1 },
-      4,
-      'low',
-    ],
-    [
-      'a single red score',
-      { ...NORMAL, rr: 26 },
-      1,
-      { rr: 3, spo2: 0, o2: 0, sbp: 0, hr: 0, acvpu: 0, temp: 0 },
-      3,
-      'low-medium',
-    ],
-    [
-      'a red score plus one',
-      { ...NORMAL, sbp: 88, hr: 92 },
-      1,
-      { rr: 0, spo2: 0, o2: 0, sbp: 3, hr: 1, acvpu: 0, temp: 0 },
-      4,
-      'low-medium',
-    ],
-    [
-      'on oxygen, aggregate 5',
-      { ...NORMAL, rr: 22, o2: 1, hr: 95 },
-      1,
-      { rr: 2, spo2: 0, o2: 2, sbp: 0, hr: 1, acvpu: 0, temp: 0 },
-      5,
-      'medium',
-    ],
-    [
-      'new confusion, aggregate 6',
-      { ...NORMAL, rr: 22, hr: 95, acvpu: 1 },
-      1,
-      { rr: 2, spo2: 0, o2: 0, sbp: 0, hr: 1, acvpu: 3, temp: 0 },
-      6,
-      'medium',
-    ],
+    ['mild fever and tachypnoea', { ...NORMAL, rr: 22, hr: 95, temp: 38.5 }, 1, { rr: 2, spo2: 0, o2: 0, sbp: 0, hr: 1, acvpu: 0, temp: 1 }, 4, 'low'],
+    ['a single red score', { ...NORMAL, rr: 26 }, 1, { rr: 3, spo2: 0, o2: 0, sbp: 0, hr: 0, acvpu: 0, temp: 0 }, 3, 'low-medium'],
+    ['a red score plus one', { ...NORMAL, sbp: 88, hr: 92 }, 1, { rr: 0, spo2: 0, o2: 0, sbp: 3, hr: 1, acvpu: 0, temp: 0 }, 4, 'low-medium'],
+    ['on oxygen, aggregate 5', { ...NORMAL, rr: 22, o2: 1, hr: 95 }, 1, { rr: 2, spo2: 0, o2: 2, sbp: 0, hr: 1, acvpu: 0, temp: 0 }, 5, 'medium'],
+    ['new confusion, aggregate 6', { ...NORMAL, rr: 22, hr: 95, acvpu: 1 }, 1, { rr: 2, spo2: 0, o2: 0, sbp: 0, hr: 1, acvpu: 3, temp: 0 }, 6, 'medium'],
     [
       'sepsis-like, aggregate 7',
       { rr: 22, spo2: 95, o2: 0, sbp: 105, hr: 115, acvpu: 0, temp: 38.5 },

@@ -157,7 +157,7 @@ const ALERT_PRIORITY: Record<News2Risk, 'high' | 'medium' | 'low' | null> = {
   low: null,
 };
 
-/** The alert a NEWS2 result raises (DESIGN.md "Alerts", IEC 60601-1-8 priorities), or null. */
+/** The alert a NEWS2 result raises (docs/architecture.md "Alerts", IEC 60601-1-8 priorities), or null. */
 export function news2AlertPriority(result: News2Result): 'high' | 'medium' | 'low' | null {
   return ALERT_PRIORITY[result.risk];
 }

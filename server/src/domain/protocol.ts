@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Device protocol v1 (DESIGN.md, "Device protocol v1"): topics and message shapes. A contract
+ * Device protocol v1 (docs/architecture.md, "Device protocol v1"): topics and message shapes. A contract
  * that devices, the simulators and outside tools rely on; one definition, used by the server
  * to parse and by the simulators to build messages.
  *
@@ -13,17 +13,7 @@ export const TOPIC_ROOT = 'vigil/v1/devices';
 export const MESSAGE_KINDS = ['readings', 'events', 'status'] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
-export const EVENT_TYPES = [
-  'fall',
-  'bed_exit',
-  'bed_return',
-  'door_open',
-  'door_close',
-  'med_taken',
-  'med_missed',
-  'alarm_button',
-  'inactivity',
-] as const;
+export const EVENT_TYPES = ['fall', 'bed_exit', 'bed_return', 'door_open', 'door_close', 'med_taken', 'med_missed', 'alarm_button', 'inactivity'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** Limits of one MQTT message. */

@@ -36,7 +36,9 @@ export const createdUserResponse = z.object({
   user: userSchema,
   generatedPassword: z.string().optional().describe('Only when no password was given: hand it to the user, it is not shown again'),
 });
-export const updateUserBody = z.object({ name: displayName.optional(), role: role.optional(), disabled: z.boolean().optional() }).refine(atLeastOne, NOTHING_TO_CHANGE);
+export const updateUserBody = z
+  .object({ name: displayName.optional(), role: role.optional(), disabled: z.boolean().optional() })
+  .refine(atLeastOne, NOTHING_TO_CHANGE);
 export type UpdateUserBody = z.infer<typeof updateUserBody>;
 
 // ---- Patients ----

@@ -35,7 +35,12 @@ export const enrolmentResponse = z.object({
 const recoveryCodes = z.array(z.string()).describe('Ten single-use recovery codes, shown only now');
 export const enrolmentConfirmResponse = sessionResponse.extend({ recoveryCodes });
 
-export const recoveryCodesBody = z.object({ code: z.string().trim().regex(/^\d{6}$/, 'expected the current 6-digit code') });
+export const recoveryCodesBody = z.object({
+  code: z
+    .string()
+    .trim()
+    .regex(/^\d{6}$/, 'expected the current 6-digit code'),
+});
 export type RecoveryCodesBody = z.infer<typeof recoveryCodesBody>;
 export const recoveryCodesResponse = z.object({ recoveryCodes });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEVICE_KIND_CODES } from '../domain/device-kinds.js';
-import { ROLES } from '../repositories/user.repository.js';
+import { ROLES } from '../domain/roles.js';
 
 /** Schemas shared by the HTTP DTOs and the operator commands. */
 export const uuid = (what: string) => z.uuid(`expected a ${what} id (a UUID)`);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_SERVER_USER, isServerUser } from '../domain/mosquitto-files.js';
 import { deviceKind, displayName as name, email, role, spo2Scale, uuid } from './common.dto.js';
 
-/** The operator contract's commands (DESIGN.md), one schema each; the CLI and the control endpoint share them. */
+/** The operator contract's commands (docs/architecture.md), one schema each; the CLI and the control endpoint share them. */
 export const operatorCommands = {
   migrate: z.object({}),
   'team create': z.object({ name }),

@@ -30,11 +30,9 @@ export function startDemoSimulators(options: {
   const log = fs.openSync(options.logFile, 'w', 0o600);
   let child: ChildProcess;
   try {
-    child = spawn(
-      process.execPath,
-      [CLI, '--demo-file', options.demoFile, '--broker', deviceBrokerUrl(options.brokerUrl), '--status-every', '60'],
-      { stdio: ['ignore', log, log, 'ipc'] },
-    );
+    child = spawn(process.execPath, [CLI, '--demo-file', options.demoFile, '--broker', deviceBrokerUrl(options.brokerUrl), '--status-every', '60'], {
+      stdio: ['ignore', log, log, 'ipc'],
+    });
   } finally {
     fs.closeSync(log); // the child has its own descriptor now
   }

@@ -23,9 +23,7 @@ export class BrokerPortTakenError extends Error {}
 async function choosePort(port: number, explicit: boolean): Promise<number> {
   if (await isPortFree(port)) return port;
   if (explicit) {
-    throw new BrokerPortTakenError(
-      `VIGIL_MQTT_PORT: port ${port} is already in use; free it, choose another port, or set MQTT_URL to use that broker`,
-    );
+    throw new BrokerPortTakenError(`VIGIL_MQTT_PORT: port ${port} is already in use; free it, choose another port, or set MQTT_URL to use that broker`);
   }
   for (let candidate = port + 1; candidate < port + 100 && candidate <= 65535; candidate++) {
     if (await isPortFree(candidate)) return candidate;

@@ -16,10 +16,7 @@ export interface EmbeddedRedis {
 
 export class RedisNotInstalledError extends Error {
   constructor() {
-    super(
-      'redis-server is not installed. Run scripts/setup.sh (or: sudo apt-get install -y redis-server), ' +
-        'or set REDIS_URL to an existing Redis.',
-    );
+    super('redis-server is not installed. Run scripts/setup.sh (or: sudo apt-get install -y redis-server), ' + 'or set REDIS_URL to an existing Redis.');
   }
 }
 
@@ -38,9 +35,7 @@ export async function startEmbeddedRedis(dataDir: string): Promise<EmbeddedRedis
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const exited = new Promise<never>((_, reject) => {
-    child.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'ENOENT' ? new RedisNotInstalledError() : error),
-    );
+    child.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? new RedisNotInstalledError() : error));
     child.once('exit', (code) => reject(new Error(`redis-server exited with code ${code} before it was ready`)));
   });
   exited.catch(() => undefined);

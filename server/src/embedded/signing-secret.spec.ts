@@ -30,6 +30,8 @@ describe('the access-token signing key', () => {
   });
 
   it('must be given with DATABASE_URL (instances share it), and the message names the variable', () => {
-    expect(() => resolveSigningSecret(loadConfig({ DATABASE_URL: 'postgres://db/vigil', DATA_DIR: dataDir() }))).toThrow(/^VIGIL_SECRET: required when DATABASE_URL is set/);
+    expect(() => resolveSigningSecret(loadConfig({ DATABASE_URL: 'postgres://db/vigil', DATA_DIR: dataDir() }))).toThrow(
+      /^VIGIL_SECRET: required when DATABASE_URL is set/,
+    );
   });
 });

@@ -44,7 +44,9 @@ export const CurrentActor = createParamDecorator((_: unknown, context: Execution
 });
 
 /** The bearer token as sent, unchecked, for a route that accepts one but does not need it (logout). */
-export const BearerToken = createParamDecorator((_: unknown, context: ExecutionContext): string | undefined => bearerToken(context.switchToHttp().getRequest<Request>()));
+export const BearerToken = createParamDecorator((_: unknown, context: ExecutionContext): string | undefined =>
+  bearerToken(context.switchToHttp().getRequest<Request>()),
+);
 
 /** The caller's address and user agent, for routes used before sign-in. */
 export const Client = createParamDecorator((_: unknown, context: ExecutionContext): ClientInfo => clientInfo(context.switchToHttp().getRequest<Request>()));

@@ -61,7 +61,10 @@ export class ZodPipe implements PipeTransform {
       field: field || this.location,
       message: value === undefined && this.location === 'body' ? 'expected a JSON body (Content-Type: application/json)' : message,
     }));
-    throw new InvalidInputError(`invalid ${this.location === 'path' ? 'path parameter' : this.location}: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, errors);
+    throw new InvalidInputError(
+      `invalid ${this.location === 'path' ? 'path parameter' : this.location}: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`,
+      errors,
+    );
   }
 }
 

@@ -74,15 +74,7 @@ export class AuditRepository {
           AND ($3::text IS NULL OR action = $3) AND ($4::timestamptz IS NULL OR at >= $4)
           AND ($5::timestamptz IS NULL OR at < $5) AND ($6::bigint IS NULL OR id < $6)
         ORDER BY id DESC LIMIT $7`,
-      [
-        filter.userId ?? null,
-        filter.patientId ?? null,
-        filter.action ?? null,
-        filter.from ?? null,
-        filter.to ?? null,
-        filter.beforeId ?? null,
-        filter.limit,
-      ],
+      [filter.userId ?? null, filter.patientId ?? null, filter.action ?? null, filter.from ?? null, filter.to ?? null, filter.beforeId ?? null, filter.limit],
     );
     return rows;
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { AppEvents } from './event.repository.js';
+import type { AppEvents } from './event-bus.repository.js';
 import { RedisRepository } from './redis.repository.js';
 
 export type DeviceChange = AppEvents['device.changed'];

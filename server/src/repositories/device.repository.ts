@@ -101,10 +101,9 @@ export class DeviceRepository {
   // ---- Credentials and administration (admin API): list, rotate, revoke, relink ----
 
   async list(patientId?: string): Promise<Device[]> {
-    const { rows } = await this.db.query<Device>(
-      `SELECT ${COLUMNS} FROM devices WHERE $1::uuid IS NULL OR patient_id = $1 ORDER BY created_at, id`,
-      [patientId ?? null],
-    );
+    const { rows } = await this.db.query<Device>(`SELECT ${COLUMNS} FROM devices WHERE $1::uuid IS NULL OR patient_id = $1 ORDER BY created_at, id`, [
+      patientId ?? null,
+    ]);
     return rows;
   }
 

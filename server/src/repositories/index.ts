@@ -5,7 +5,7 @@ import { DemoWardRepository } from './demo-ward.repository.js';
 import { DeviceChangeRepository } from './device-change.repository.js';
 import { DeviceEventRepository } from './device-event.repository.js';
 import { DeviceRepository } from './device.repository.js';
-import { EventRepository } from './event.repository.js';
+import { EventBusRepository } from './event-bus.repository.js';
 import { MfaChallengeRepository } from './mfa-challenge.repository.js';
 import { MigrationRepository } from './migration.repository.js';
 import { MqttConsumerRepository } from './mqtt-consumer.repository.js';
@@ -29,7 +29,7 @@ export const CORE_REPOSITORIES = [
   DemoWardRepository,
   DeviceEventRepository,
   DeviceRepository,
-  EventRepository,
+  EventBusRepository,
   MigrationRepository,
   OverviewRepository,
   PatientRepository,

@@ -43,9 +43,7 @@ export class MigrationRepository {
       dialect text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now()
     )`);
-    const { rows } = await session.query<{ name: string; dialect: Dialect }>(
-      'SELECT name, dialect FROM schema_migrations ORDER BY name',
-    );
+    const { rows } = await session.query<{ name: string; dialect: Dialect }>('SELECT name, dialect FROM schema_migrations ORDER BY name');
     return rows;
   }
 

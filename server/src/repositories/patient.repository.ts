@@ -17,10 +17,11 @@ export class PatientRepository {
   constructor(private readonly db: DatabaseRepository) {}
 
   async create(patient: { name: string; teamId: string; spo2Scale: 1 | 2 }): Promise<Patient> {
-    const { rows } = await this.db.query<Patient>(
-      `INSERT INTO patients (name, team_id, spo2_scale) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
-      [patient.name, patient.teamId, patient.spo2Scale],
-    );
+    const { rows } = await this.db.query<Patient>(`INSERT INTO patients (name, team_id, spo2_scale) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`, [
+      patient.name,
+      patient.teamId,
+      patient.spo2Scale,
+    ]);
     return rows[0];
   }
 
@@ -57,10 +58,7 @@ export class PatientRepository {
   // ---- Administration ----
 
   async list(teamId?: string): Promise<Patient[]> {
-    const { rows } = await this.db.query<Patient>(
-      `SELECT ${COLUMNS} FROM patients WHERE $1::uuid IS NULL OR team_id = $1 ORDER BY name, id`,
-      [teamId ?? null],
-    );
+    const { rows } = await this.db.query<Patient>(`SELECT ${COLUMNS} FROM patients WHERE $1::uuid IS NULL OR team_id = $1 ORDER BY name, id`, [teamId ?? null]);
     return rows;
   }
 

@@ -31,11 +31,16 @@ describe('copyReadings (COPY … FROM STDIN (FORMAT binary))', () => {
         int32(0) +
         int32(0) +
         '0005' +
-        int32(8) + micros(time) +
-        int32(16) + hex(PATIENT) +
-        int32(16) + hex(DEVICE) +
-        int32(4) + Buffer.from('spo2').toString('hex') +
-        int32(8) + float8(97.5) +
+        int32(8) +
+        micros(time) +
+        int32(16) +
+        hex(PATIENT) +
+        int32(16) +
+        hex(DEVICE) +
+        int32(4) +
+        Buffer.from('spo2').toString('hex') +
+        int32(8) +
+        float8(97.5) +
         'ffff',
     );
   });
@@ -49,9 +54,7 @@ describe('copyReadings (COPY … FROM STDIN (FORMAT binary))', () => {
   );
 
   it('refuses an id that is not a UUID rather than writing it truncated', () => {
-    expect(() => copyReadings([{ time: new Date(0), patientId: PATIENT, deviceId: 'not-a-uuid', metric: 'hr', value: 1 }])).toThrow(
-      /not a UUID/,
-    );
+    expect(() => copyReadings([{ time: new Date(0), patientId: PATIENT, deviceId: 'not-a-uuid', metric: 'hr', value: 1 }])).toThrow(/not a UUID/);
   });
 });
 

@@ -137,10 +137,22 @@ export class ReadingRepository {
 
   private async addToRollups(rows: ReadingRow[], tx: Transaction): Promise<void> {
     await tx.query(ROLLUPS_POSTGRES, [
-      binaryArray('timestamptz', rows.map((row) => row.time)),
-      binaryArray('uuid', rows.map((row) => row.patientId)),
-      binaryArray('text', rows.map((row) => row.metric)),
-      binaryArray('float8', rows.map((row) => row.value)),
+      binaryArray(
+        'timestamptz',
+        rows.map((row) => row.time),
+      ),
+      binaryArray(
+        'uuid',
+        rows.map((row) => row.patientId),
+      ),
+      binaryArray(
+        'text',
+        rows.map((row) => row.metric),
+      ),
+      binaryArray(
+        'float8',
+        rows.map((row) => row.value),
+      ),
     ]);
   }
 
@@ -156,14 +168,7 @@ export class ReadingRepository {
   }
 
   /** Buckets of `bucketMs` over [from, to), built from raw readings or from a rollup. */
-  async buckets(
-    patientId: string,
-    metric: string,
-    from: Date,
-    to: Date,
-    source: HistorySource,
-    bucketMs: number,
-  ): Promise<HistoryPoint[]> {
+  async buckets(patientId: string, metric: string, from: Date, to: Date, source: HistorySource, bucketMs: number): Promise<HistoryPoint[]> {
     const width = `${bucketMs} milliseconds`;
     const sql =
       source === 'raw'
@@ -184,9 +189,7 @@ export class ReadingRepository {
   }
 
   async count(): Promise<{ readings: number; lastReadingAt: Date | null }> {
-    const { rows } = await this.db.query<{ readings: number; last: Date | null }>(
-      'SELECT count(*) AS readings, max(time) AS last FROM readings',
-    );
+    const { rows } = await this.db.query<{ readings: number; last: Date | null }>('SELECT count(*) AS readings, max(time) AS last FROM readings');
     return { readings: rows[0].readings, lastReadingAt: rows[0].last };
   }
 }

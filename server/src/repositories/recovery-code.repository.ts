@@ -16,10 +16,10 @@ export class RecoveryCodeRepository {
 
   /** Uses a code up; false when it is not the user's or was used before. */
   async consume(userId: string, codeHash: string): Promise<boolean> {
-    const { rowCount } = await this.db.query(
-      'UPDATE recovery_codes SET used_at = now() WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL',
-      [userId, codeHash],
-    );
+    const { rowCount } = await this.db.query('UPDATE recovery_codes SET used_at = now() WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL', [
+      userId,
+      codeHash,
+    ]);
     return rowCount === 1;
   }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Role } from './user.repository.js';
+import type { Role } from '../domain/roles.js';
 import { DatabaseRepository } from './database.repository.js';
 
 /** A sign-in session: one family of refresh tokens, revoked as a whole. */
@@ -63,9 +63,7 @@ export class SessionRepository {
       [tokenHash],
     );
     if (used.rows[0]) return { state: 'fresh', sessionId: used.rows[0].sessionId };
-    const known = await this.db.query<{ sessionId: string }>('SELECT session_id AS "sessionId" FROM refresh_tokens WHERE token_hash = $1', [
-      tokenHash,
-    ]);
+    const known = await this.db.query<{ sessionId: string }>('SELECT session_id AS "sessionId" FROM refresh_tokens WHERE token_hash = $1', [tokenHash]);
     return known.rows[0] ? { state: 'reused', sessionId: known.rows[0].sessionId } : { state: 'unknown' };
   }
 
@@ -106,10 +104,10 @@ export class SessionRepository {
 
   /** Ends every session of the user; returns how many were live. */
   async revokeAllForUser(userId: string, reason: string): Promise<number> {
-    const { rowCount } = await this.db.query(
-      'UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL',
-      [userId, reason],
-    );
+    const { rowCount } = await this.db.query('UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL', [
+      userId,
+      reason,
+    ]);
     return rowCount ?? 0;
   }
 }

@@ -12,10 +12,7 @@ export class TeamRepository {
   constructor(private readonly db: DatabaseRepository) {}
 
   async create(name: string): Promise<Team> {
-    const { rows } = await this.db.query<Team>(
-      'INSERT INTO teams (name) VALUES ($1) RETURNING id, name, created_at AS "createdAt"',
-      [name],
-    );
+    const { rows } = await this.db.query<Team>('INSERT INTO teams (name) VALUES ($1) RETURNING id, name, created_at AS "createdAt"', [name]);
     return rows[0];
   }
 
@@ -25,10 +22,7 @@ export class TeamRepository {
   }
 
   async findByName(name: string): Promise<Team | undefined> {
-    const { rows } = await this.db.query<Team>(
-      'SELECT id, name, created_at AS "createdAt" FROM teams WHERE lower(name) = lower($1)',
-      [name],
-    );
+    const { rows } = await this.db.query<Team>('SELECT id, name, created_at AS "createdAt" FROM teams WHERE lower(name) = lower($1)', [name]);
     return rows[0];
   }
 

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import type { Role } from '../domain/roles.js';
 import { DatabaseRepository } from './database.repository.js';
-
-export type Role = 'admin' | 'clinician' | 'care_staff';
-export const ROLES: readonly Role[] = ['admin', 'clinician', 'care_staff'];
 
 export interface User {
   id: string;
@@ -112,10 +110,10 @@ export class UserRepository {
 
   /** Records the TOTP time step used; false when it (or a later one) was already used: a replay. */
   async claimTotpStep(id: string, step: number): Promise<boolean> {
-    const { rowCount } = await this.db.query(
-      'UPDATE users SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)',
-      [id, step],
-    );
+    const { rowCount } = await this.db.query('UPDATE users SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)', [
+      id,
+      step,
+    ]);
     return rowCount === 1;
   }
 
@@ -160,10 +158,7 @@ export class UserRepository {
 
   /** Forgets the TOTP secret: the user enrols again at the next sign-in. */
   async resetTotp(id: string): Promise<void> {
-    await this.db.query(
-      'UPDATE users SET totp_secret = NULL, totp_enrolled_at = NULL, totp_last_step = NULL, updated_at = now() WHERE id = $1',
-      [id],
-    );
+    await this.db.query('UPDATE users SET totp_secret = NULL, totp_enrolled_at = NULL, totp_last_step = NULL, updated_at = now() WHERE id = $1', [id]);
   }
 
   async unlock(id: string): Promise<void> {

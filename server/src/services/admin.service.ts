@@ -4,7 +4,7 @@ import type { DeviceKind } from '../domain/device-kinds.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { CryptoRepository } from '../repositories/crypto.repository.js';
 import { type Device, DeviceRepository, type SecretHashes } from '../repositories/device.repository.js';
-import { EventRepository } from '../repositories/event.repository.js';
+import { EventBusRepository } from '../repositories/event-bus.repository.js';
 import { type Patient, PatientRepository } from '../repositories/patient.repository.js';
 import { type Team, TeamRepository } from '../repositories/team.repository.js';
 import { AccessService } from './access.service.js';
@@ -22,7 +22,7 @@ export class AdminService {
     private readonly patients: PatientRepository,
     private readonly devices: DeviceRepository,
     private readonly crypto: CryptoRepository,
-    private readonly events: EventRepository,
+    private readonly events: EventBusRepository,
     private readonly access: AccessService,
     private readonly audit: AuditService,
   ) {}

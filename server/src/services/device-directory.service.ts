@@ -4,7 +4,7 @@ import { DEVICE_ID, deviceIdOf } from '../domain/protocol.js';
 import { CryptoRepository } from '../repositories/crypto.repository.js';
 import { type DeviceChange, DeviceChangeRepository } from '../repositories/device-change.repository.js';
 import { type DeviceCredentials, DeviceRepository } from '../repositories/device.repository.js';
-import { EventRepository } from '../repositories/event.repository.js';
+import { EventBusRepository } from '../repositories/event-bus.repository.js';
 
 /** Entries beyond this are evicted oldest first (a cache, not a copy of the table). */
 const MAX_ENTRIES = 100_000;
@@ -30,7 +30,7 @@ export class DeviceDirectoryService {
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly devices: DeviceRepository,
     private readonly crypto: CryptoRepository,
-    private readonly events: EventRepository,
+    private readonly events: EventBusRepository,
     private readonly changes: DeviceChangeRepository,
   ) {
     this.ttlMs = config.ingest.deviceCacheSeconds * 1000;

@@ -78,7 +78,10 @@ export class EnrolmentService {
 
   private async issueRecoveryCodes(actor: Actor): Promise<string[]> {
     const codes = this.crypto.recoveryCodes(RECOVERY_CODE_COUNT);
-    await this.recoveryCodes.replace(actor.userId!, codes.map((code) => this.crypto.hashSecret(code)));
+    await this.recoveryCodes.replace(
+      actor.userId!,
+      codes.map((code) => this.crypto.hashSecret(code)),
+    );
     await this.audit.record(actor, 'auth.recovery_codes', { targetType: 'user', targetId: actor.userId!, details: { count: codes.length } });
     return codes;
   }

@@ -34,9 +34,7 @@ export class IngestMetrics {
       'Committed batches with readings, by how they were written: copy (COPY, no duplicate), fallback (COPY met a duplicate; INSERT … ON CONFLICT), insert (INSERT … ON CONFLICT only: embedded PGlite or VIGIL_INGEST_COPY=off)',
       ['path'],
     );
-    metrics.gauge('vigil_ingest_in_flight_messages', 'Messages received and not yet acknowledged (waiting for their commit)', [], () =>
-      this.inFlight(),
-    );
+    metrics.gauge('vigil_ingest_in_flight_messages', 'Messages received and not yet acknowledged (waiting for their commit)', [], () => this.inFlight());
   }
 
   /** Where vigil_ingest_in_flight_messages is read from at each scrape (the writer's count). */

@@ -2,8 +2,8 @@ import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/comm
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
 import { BrokerRepository } from '../repositories/broker.repository.js';
 import { DeviceDirectoryService } from './device-directory.service.js';
-import { EmbeddedIngestService } from './ingest-embedded.service.js';
-import { ExternalIngestService } from './ingest-external.service.js';
+import { EmbeddedIngestService } from './embedded-ingest.service.js';
+import { ExternalIngestService } from './external-ingest.service.js';
 import { IngestWriterService } from './ingest-writer.service.js';
 
 /** How long stopping waits for pending batches to commit before leaving them unacknowledged. */

@@ -6,7 +6,7 @@ import type { DatabaseRepository, Transaction } from '../repositories/database.r
 import type { DeadLetterRepository } from '../repositories/dead-letter.repository.js';
 import type { DeviceEventRepository } from '../repositories/device-event.repository.js';
 import type { DeviceRepository } from '../repositories/device.repository.js';
-import type { EventRepository } from '../repositories/event.repository.js';
+import type { EventBusRepository } from '../repositories/event-bus.repository.js';
 import { MetricsRepository } from '../repositories/metrics.repository.js';
 import type { ReadingRepository } from '../repositories/reading.repository.js';
 import { IngestMetrics } from './ingest-metrics.js';
@@ -31,7 +31,7 @@ function writerWithFakes({ failures = 0 } = {}) {
   } as unknown as DeadLetterRepository;
   const deviceEvents = { insert: async () => undefined } as unknown as DeviceEventRepository;
   const devices = { applyStatuses: async () => undefined } as unknown as DeviceRepository;
-  const events = { emit: () => undefined } as unknown as EventRepository;
+  const events = { emit: () => undefined } as unknown as EventBusRepository;
   const config = loadConfig({ VIGIL_INGEST_BATCH_MS: '1' }, '/srv/vigil');
   const metrics = new MetricsRepository();
   const writer = new IngestWriterService(config, db, readings, deviceEvents, devices, deadLetters, events, new IngestMetrics(metrics));

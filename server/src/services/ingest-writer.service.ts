@@ -5,7 +5,7 @@ import { DatabaseRepository, type Transaction } from '../repositories/database.r
 import { DeadLetterRepository } from '../repositories/dead-letter.repository.js';
 import { DeviceEventRepository } from '../repositories/device-event.repository.js';
 import { DeviceRepository } from '../repositories/device.repository.js';
-import { EventRepository } from '../repositories/event.repository.js';
+import { EventBusRepository } from '../repositories/event-bus.repository.js';
 import { type CopyPath, ReadingRepository } from '../repositories/reading.repository.js';
 import { IngestMetrics } from './ingest-metrics.js';
 
@@ -60,7 +60,7 @@ export class IngestWriterService {
     private readonly deviceEvents: DeviceEventRepository,
     private readonly devices: DeviceRepository,
     private readonly deadLetters: DeadLetterRepository,
-    private readonly events: EventRepository,
+    private readonly events: EventBusRepository,
     private readonly metrics: IngestMetrics,
   ) {
     this.limits = { maxRows: config.ingest.batchRows, maxAgeMs: config.ingest.batchMs };
@@ -159,6 +159,9 @@ export class IngestWriterService {
     this.metrics.duplicatePoints.inc(batch.readings.length - inserted.length);
     this.metrics.deadLetters.inc(batch.deadLetters.length);
     if (inserted.length) this.events.emit('readings.stored', { rows: inserted });
+    if (batch.events.length) this.events.emit('events.stored', { rows: batch.events });
+    const statuses = batch.statuses();
+    if (statuses.length) this.events.emit('statuses.stored', { rows: statuses });
   }
 
   /** The committed write, retried with backoff until it succeeds; undefined once stopping gives up on it. */

@@ -82,14 +82,7 @@ export class IngestService {
     }
   }
 
-  private accept(
-    message: DeviceMessage,
-    kind: MessageKind,
-    deviceId: string,
-    device: DeviceCredentials | null,
-    receivedAt: Date,
-    ack: Ack,
-  ): void {
+  private accept(message: DeviceMessage, kind: MessageKind, deviceId: string, device: DeviceCredentials | null, receivedAt: Date, ack: Ack): void {
     const whole = (reason: RejectReason, detail: string) =>
       this.writer.submit({ deadLetters: this.deadLetters(message, deviceId, receivedAt, [{ reason, detail }]) }, ack);
     if (!device) return whole('unknown_device', 'no device has this id');

@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
-import { ADDRESS_FAILURE_LIMIT, ADDRESS_FAILURE_WINDOW_SECONDS, MAX_FAILED_ATTEMPTS, minutes, UNKNOWN_EMAIL_FAILURE_WINDOW_SECONDS } from '../domain/auth-policy.js';
+import {
+  ADDRESS_FAILURE_LIMIT,
+  ADDRESS_FAILURE_WINDOW_SECONDS,
+  MAX_FAILED_ATTEMPTS,
+  minutes,
+  UNKNOWN_EMAIL_FAILURE_WINDOW_SECONDS,
+} from '../domain/auth-policy.js';
 import { type DomainError, LockedError, TooManyRequestsError, UnauthorizedError } from '../domain/errors.js';
 import { RateLimitRepository } from '../repositories/rate-limit.repository.js';
 import { UserRepository } from '../repositories/user.repository.js';
@@ -42,10 +48,7 @@ export class LockoutService {
     if (!client.ip) return;
     const { count, retryAfterSeconds } = await this.limits.peek(failureKey(client.ip));
     if (count >= ADDRESS_FAILURE_LIMIT) {
-      throw new TooManyRequestsError(
-        `too many failed sign-in attempts from this address; try again in ${minutes(retryAfterSeconds)}`,
-        retryAfterSeconds,
-      );
+      throw new TooManyRequestsError(`too many failed sign-in attempts from this address; try again in ${minutes(retryAfterSeconds)}`, retryAfterSeconds);
     }
   }
 

@@ -16,8 +16,7 @@ export class MigrationService {
       const other = applied.find((row) => row.dialect !== dialect);
       if (other) {
         throw new MigrationError(
-          `the database was set up for ${other.dialect} but is now ${dialect}; ` +
-            'restore the TimescaleDB extension or use a new database',
+          `the database was set up for ${other.dialect} but is now ${dialect}; ` + 'restore the TimescaleDB extension or use a new database',
         );
       }
       const done = new Set(applied.map((row) => row.name));

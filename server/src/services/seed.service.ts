@@ -13,8 +13,45 @@ export const DEMO_TEAM = 'Demo ward';
 export const DEMO_CLINICIAN = 'clinician@vigil.example';
 const TOTP_PERIOD_SECONDS = 30;
 
-const FIRST = ['Karen', 'Jens', 'Inge', 'Poul', 'Bente', 'Niels', 'Kirsten', 'Henning', 'Grethe', 'Erik', 'Hanne', 'Ole', 'Lis', 'Svend', 'Birthe', 'Aage', 'Ruth', 'Knud', 'Else', 'Bent'];
-const LAST = ['Nielsen', 'Jensen', 'Hansen', 'Pedersen', 'Andersen', 'Christensen', 'Larsen', 'Sørensen', 'Rasmussen', 'Jørgensen', 'Petersen', 'Madsen', 'Kristensen', 'Olsen', 'Thomsen'];
+const FIRST = [
+  'Karen',
+  'Jens',
+  'Inge',
+  'Poul',
+  'Bente',
+  'Niels',
+  'Kirsten',
+  'Henning',
+  'Grethe',
+  'Erik',
+  'Hanne',
+  'Ole',
+  'Lis',
+  'Svend',
+  'Birthe',
+  'Aage',
+  'Ruth',
+  'Knud',
+  'Else',
+  'Bent',
+];
+const LAST = [
+  'Nielsen',
+  'Jensen',
+  'Hansen',
+  'Pedersen',
+  'Andersen',
+  'Christensen',
+  'Larsen',
+  'Sørensen',
+  'Rasmussen',
+  'Jørgensen',
+  'Petersen',
+  'Madsen',
+  'Kristensen',
+  'Olsen',
+  'Thomsen',
+];
 
 /** A Danish-sounding name for simulated patient number `i` (demo and simulators alike). */
 export const demoPatientName = (i: number) => `${FIRST[i % FIRST.length]} ${LAST[(i * 7) % LAST.length]}`;

@@ -53,7 +53,11 @@ export class SessionService {
     if (consumed.state === 'reused') {
       const userId = await this.sessions.revoke(consumed.sessionId, 'refresh token reused');
       if (userId) {
-        await this.audit.recordAnonymous('auth.refresh_reuse', { label: 'refresh token', ip: client.ip, userId }, { targetType: 'session', targetId: consumed.sessionId });
+        await this.audit.recordAnonymous(
+          'auth.refresh_reuse',
+          { label: 'refresh token', ip: client.ip, userId },
+          { targetType: 'session', targetId: consumed.sessionId },
+        );
       }
       throw new UnauthorizedError(SESSION_ENDED);
     }
@@ -71,7 +75,11 @@ export class SessionService {
     const actor = tokens.accessToken ? await this.verifyAccessToken(tokens.accessToken, client).catch(ignoreUnauthorized) : undefined;
     const ended = tokens.refreshToken ? await this.sessions.revokeByRefreshToken(this.crypto.hashSecret(tokens.refreshToken), 'signed out') : undefined;
     if (ended) {
-      await this.audit.recordAnonymous('auth.logout', { label: ended.email, ip: client.ip, userId: ended.userId }, { targetType: 'session', targetId: ended.sessionId });
+      await this.audit.recordAnonymous(
+        'auth.logout',
+        { label: ended.email, ip: client.ip, userId: ended.userId },
+        { targetType: 'session', targetId: ended.sessionId },
+      );
     }
     if (actor?.sessionId && actor.sessionId !== ended?.sessionId && (await this.sessions.revoke(actor.sessionId, 'signed out'))) {
       await this.audit.record(actor, 'auth.logout', { targetType: 'session', targetId: actor.sessionId });

@@ -6,7 +6,8 @@ import { CryptoRepository } from '../repositories/crypto.repository.js';
 import { RecoveryCodeRepository } from '../repositories/recovery-code.repository.js';
 import { SessionRepository } from '../repositories/session.repository.js';
 import { TeamRepository } from '../repositories/team.repository.js';
-import { type Role, type User, type UserAccount, type UserChanges, UserRepository } from '../repositories/user.repository.js';
+import type { Role } from '../domain/roles.js';
+import { type User, type UserAccount, type UserChanges, UserRepository } from '../repositories/user.repository.js';
 import { AccessService } from './access.service.js';
 import { AuditService } from './audit.service.js';
 

@@ -110,7 +110,10 @@ describe('device runner', () => {
     expect(backfill.flatMap((p) => JSON.parse(p.payload)).length).toBe(buffered);
     const all = s.link.samples().map((x) => x.t);
     expect(new Set(all).size).toBe(all.length); // nothing twice
-    const expected = s.model.outputs(START, START + 120_000).filter((o) => o.type === 'sample').map((o) => new Date(o.t).toISOString());
+    const expected = s.model
+      .outputs(START, START + 120_000)
+      .filter((o) => o.type === 'sample')
+      .map((o) => new Date(o.t).toISOString());
     expect(all.sort()).toEqual(expected.sort()); // nothing lost
     expect(s.stats).toMatchObject({ reconnects: 1, connected: 1, buffered: 0, sent: expected.length, acked: expected.length });
   });

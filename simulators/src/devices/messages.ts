@@ -5,7 +5,7 @@ const MARGIN = 1024;
 
 /**
  * Packs samples into JSON arrays that stay within the protocol's limits (≤ 1,000 samples and
- * ≤ 64 KiB per message, DESIGN.md "Rejected"), in order. Each message says how many samples it holds.
+ * ≤ 64 KiB per message, docs/architecture.md "Rejected"), in order. Each message says how many samples it holds.
  */
 export function packSamples(
   samples: readonly Sample[],

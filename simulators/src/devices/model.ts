@@ -22,9 +22,7 @@ export class DeviceModel {
 
   /** Battery percentage at t (whole numbers, as devices report it). */
   battery(t: number): number {
-    const level =
-      this.world.batteryOverride(this.device.kind, t) ??
-      batteryLevel(this.device.kind, this.device.id, this.world.patient.seed, this.start, t);
+    const level = this.world.batteryOverride(this.device.kind, t) ?? batteryLevel(this.device.kind, this.device.id, this.world.patient.seed, this.start, t);
     return Math.max(0, Math.round(level));
   }
 

@@ -64,7 +64,11 @@ export function readingOutputs(ctx: ReadingContext, from: number, to: number): D
     dailyTimes(hours, ROUTINE_JITTER_MINUTES, utcOffsetMinutes, from, to, seed, device.id, 'routine'),
     world.extraMeasurements(kind, from, to),
   );
-  if (kind === 'thermometer') times = merge(times, gridTimes(start, HOUR, from, to).filter((t) => world.vitals(t).temp >= FEBRILE));
+  if (kind === 'thermometer')
+    times = merge(
+      times,
+      gridTimes(start, HOUR, from, to).filter((t) => world.vitals(t).temp >= FEBRILE),
+    );
   return samples(ctx, times, 'home');
 }
 
@@ -117,7 +121,8 @@ function fault(ctx: ReadingContext, t: number, m: Record<string, number>): Devic
   const which = uniformAt(seed, id, 'fault-kind', t);
   if (which < 1 / 3) return { type: 'sample', t, m: { hr: m.hr } }; // SpO2 dropout
   const variant = uniformAt(seed, id, 'fault-variant', t);
-  if (which < 2 / 3) return { type: 'sample', t, m: { ...m, ...choose<Record<string, number>>([{ spo2: 0 }, { spo2: 127 }, { hr: 0 }, { hr: 350 }], variant) } };
+  if (which < 2 / 3)
+    return { type: 'sample', t, m: { ...m, ...choose<Record<string, number>>([{ spo2: 0 }, { spo2: 127 }, { hr: 0 }, { hr: 350 }], variant) } };
   const iso = new Date(t).toISOString();
   const payloads = [
     `{"t":"${iso}","m":{"spo2":${m.spo2},"hr":`, // cut off mid-message

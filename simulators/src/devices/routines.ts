@@ -30,9 +30,9 @@ export interface RoutineContext {
 export function eventOutputs(ctx: RoutineContext, from: number, to: number): DeviceOutput[] {
   const { world, device } = ctx;
   const routine = routineEvents(ctx, from, to);
-  const caused = world.scenarioEvents(device.kind, from, to).map(
-    ({ t, type, data }): DeviceOutput => ({ type: 'event', t, event: type, ...(data ? { data } : {}) }),
-  );
+  const caused = world
+    .scenarioEvents(device.kind, from, to)
+    .map(({ t, type, data }): DeviceOutput => ({ type: 'event', t, event: type, ...(data ? { data } : {}) }));
   return [...routine, ...caused].sort(byTime);
 }
 
@@ -71,7 +71,12 @@ function routineEvents(ctx: RoutineContext, from: number, to: number): DeviceOut
       const out: DeviceOutput[] = [];
       // Doses offered up to an hour before `from` are still reported inside the window. The
       // dispenser reports whatever the patient's whereabouts: takesDose() knows they matter.
-      for (const due of daily(DOSES.map((d) => d.hour), 0, 'dose', MISSED_AFTER)) {
+      for (const due of daily(
+        DOSES.map((d) => d.hour),
+        0,
+        'dose',
+        MISSED_AFTER,
+      )) {
         const dose = DOSES.find((d) => Math.abs(localHour(due, utcOffsetMinutes) - d.hour) < 0.01)?.name ?? 'dose';
         const taken = ctx.world.takesDose(due);
         const t = taken ? due + Math.round((1 + 19 * uniformAt(seed, id, 'dose-delay', due)) * MINUTE) : due + MISSED_AFTER;

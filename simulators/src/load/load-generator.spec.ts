@@ -20,7 +20,11 @@ describe('runLoad', () => {
   beforeAll(async () => {
     const { Aedes } = await import('aedes');
     aedes = await Aedes.createBroker({
-      authenticate: (_client, username, password, done) => done(null, devices.some((d) => d.id === username && d.secret === password?.toString())),
+      authenticate: (_client, username, password, done) =>
+        done(
+          null,
+          devices.some((d) => d.id === username && d.secret === password?.toString()),
+        ),
       authorizePublish: (_client, packet, done) => {
         const result = validateMessage('readings', packet.payload as Buffer, { now: Date.now(), retentionMs: 86_400_000 });
         received.messages++;
@@ -42,9 +46,8 @@ describe('runLoad', () => {
 
   it('sends exactly totalSamples valid samples in backfill arrays and counts every acknowledgement', async () => {
     const snapshots: number[] = [];
-    const report = await runLoad(
-      { brokerUrl: url, devices, ratePerDevice: 200, metricsPerSample: 3, samplesPerMessage: 7, totalSamples: 601 },
-      (s) => snapshots.push(s.acknowledged),
+    const report = await runLoad({ brokerUrl: url, devices, ratePerDevice: 200, metricsPerSample: 3, samplesPerMessage: 7, totalSamples: 601 }, (s) =>
+      snapshots.push(s.acknowledged),
     );
     expect(report).toMatchObject({ offered: 601, sent: 601, acknowledged: 601, inFlight: 0, errors: 0, points: 1803 });
     expect(received.points).toBe(1803);

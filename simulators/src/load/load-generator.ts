@@ -95,8 +95,7 @@ export async function runLoad(options: LoadOptions, onProgress?: (snapshot: Load
   const elapsed = () => performance.now() - started;
   const limit = options.totalSamples ?? Number.POSITIVE_INFINITY;
   // totalSamples split exactly: the first (limit mod n) devices take one more.
-  const share = (index: number) =>
-    Number.isFinite(limit) ? Math.floor(limit / devices.length) + (index < limit % devices.length ? 1 : 0) : limit;
+  const share = (index: number) => (Number.isFinite(limit) ? Math.floor(limit / devices.length) + (index < limit % devices.length ? 1 : 0) : limit);
   const snapshot = (): LoadSnapshot => ({
     elapsedMs: Math.round(elapsed()),
     offered: totals.offered,

@@ -33,9 +33,7 @@ export function trueVitals(patient: VirtualPatient, t: number, effect: Effect = 
   const { baseline: b, seed, id } = patient;
   const c = circadian(t, patient.utcOffsetMinutes);
   const wander = (metric: keyof typeof WANDER) => WANDER[metric] * smoothNoise(WANDER_MS, t, seed, id, 'wander', metric);
-  const activity = isDaytime(t, patient.utcOffsetMinutes)
-    ? ACTIVITY_HR * Math.max(0, smoothNoise(ACTIVITY_MS, t, seed, id, 'activity'))
-    : 0;
+  const activity = isDaytime(t, patient.utcOffsetMinutes) ? ACTIVITY_HR * Math.max(0, smoothNoise(ACTIVITY_MS, t, seed, id, 'activity')) : 0;
   const fever = effect.fever ?? 0;
   return {
     hr: b.hr + c.hr + wander('hr') + activity + FEVER_HR_PER_DEGREE * fever + (effect.hr ?? 0),

@@ -3,7 +3,7 @@ import type { Scenario } from './scenario.js';
 /**
  * A pulse oximeter that misbehaves: at `--fault-rate` (default 5 %) of its samples it drops the
  * SpO2 value, reports an implausible value (0 or 127 %, a pulse of 0 or 350), or sends a
- * malformed payload. Vigil must count and dead-letter these and carry on (DESIGN.md, "Rejected").
+ * malformed payload. Vigil must count and dead-letter these and carry on (docs/architecture.md, "Rejected").
  */
 export const noisySensor: Scenario = {
   name: 'noisy-sensor',

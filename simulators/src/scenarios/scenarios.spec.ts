@@ -175,7 +175,11 @@ describe('fall', () => {
     const planned = simulate('fall', 1);
     const { onset } = planned.world.context;
     const to = onset + 2 * DAY;
-    expect(events(outputs(planned, 'fall_detector', START, to)).slice(0, 3).map((e) => [e.event, (e.t - onset) / 60_000])).toEqual([
+    expect(
+      events(outputs(planned, 'fall_detector', START, to))
+        .slice(0, 3)
+        .map((e) => [e.event, (e.t - onset) / 60_000]),
+    ).toEqual([
       ['fall', 0],
       ['inactivity', 10],
       ['inactivity', 40],

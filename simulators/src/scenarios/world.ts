@@ -56,11 +56,7 @@ export class PatientWorld {
 }
 
 /** Scenario timing with the scenario's defaults, relative to the run's simulated start. */
-export function timingFor(
-  name: ScenarioName,
-  start: number,
-  overrides: { onset?: number; over?: number; faultRate?: number } = {},
-): ScenarioTiming {
+export function timingFor(name: ScenarioName, start: number, overrides: { onset?: number; over?: number; faultRate?: number } = {}): ScenarioTiming {
   const { defaults } = SCENARIOS[name];
   return {
     onset: start + (overrides.onset ?? defaults.onset),

@@ -31,9 +31,7 @@ export async function provisionWard(
   const order = scenarios.map((scenario, i) => ({ scenario, i })).sort((a, b) => Number(a.scenario === 'stable') - Number(b.scenario === 'stable'));
   let created = 0;
   for (const { scenario, i } of order) {
-    const reusable = ward.patients.find(
-      (p) => !used.has(p.id) && fits(SCENARIOS[scenario], { spo2Scale: p.spo2Scale, kinds: p.devices.map((d) => d.kind) }),
-    );
+    const reusable = ward.patients.find((p) => !used.has(p.id) && fits(SCENARIOS[scenario], { spo2Scale: p.spo2Scale, kinds: p.devices.map((d) => d.kind) }));
     const patient = reusable ?? (await createPatient(operator, store, ward, kitFor(scenario), name(ward.patients.length)));
     if (!reusable) created++;
     used.add(patient.id);

@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Injectable, Logger } from '@nestjs/common';
+import type { EventRow, ReadingRow, StatusUpdate } from '../domain/ingest-batch.js';
+import type { AlertWire } from '../dtos/live.dto.js';
 
 /**
  * The internal, typed event bus ("reading stored", "alert opened", ...). In-process only;
@@ -10,17 +12,28 @@ import { Injectable, Logger } from '@nestjs/common';
  */
 export interface AppEvents {
   /** Rows committed to `readings` (duplicates already removed), after the commit. */
-  'readings.stored': { rows: Array<{ time: Date; patientId: string; deviceId: string; metric: string; value: number }> };
+  'readings.stored': { rows: ReadingRow[] };
+  /** Device events (fall, bed exit, door, dose, alarm button, ...) committed to `device_events`. */
+  'events.stored': { rows: EventRow[] };
+  /** Device status updates (online, battery, ...) committed to `devices`. */
+  'statuses.stored': { rows: StatusUpdate[] };
+  /**
+   * An alert opened, was updated by a repeat, acknowledged, resolved, cleared by itself or
+   * escalated. The live gateway sends it to the team's inboxes as `alert.v1`.
+   */
+  'alert.changed': { alert: AlertWire; teamId: string; change: AlertChange };
   /** A device was created, relinked, rotated or revoked: caches keyed by device id must drop it. */
   'device.changed': { deviceId: string; change: 'created' | 'relinked' | 'rotated' | 'revoked' };
 }
 
+export type AlertChange = 'opened' | 'updated' | 'acknowledged' | 'resolved' | 'cleared' | 'escalated';
+
 export type AppEventName = keyof AppEvents;
 
 @Injectable()
-export class EventRepository {
+export class EventBusRepository {
   private readonly emitter = new EventEmitter();
-  private readonly logger = new Logger('EventRepository');
+  private readonly logger = new Logger('EventBusRepository');
 
   constructor() {
     this.emitter.setMaxListeners(50);

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
 import { deviceMay } from '../domain/topic-rights.js';
-import { EventRepository } from '../repositories/event.repository.js';
+import { EventBusRepository } from '../repositories/event-bus.repository.js';
 import { type AuthenticationResult, MqttEmbeddedRepository } from '../repositories/mqtt-embedded.repository.js';
 import { DeviceDirectoryService } from './device-directory.service.js';
 import { IngestStoppedError, IngestWriterService } from './ingest-writer.service.js';
@@ -28,7 +28,7 @@ export class EmbeddedIngestService {
     private readonly writer: IngestWriterService,
     private readonly directory: DeviceDirectoryService,
     private readonly ingest: IngestService,
-    private readonly events: EventRepository,
+    private readonly events: EventBusRepository,
   ) {}
 
   start(): void {
