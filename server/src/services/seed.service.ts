@@ -5,7 +5,9 @@ import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { CryptoRepository } from '../repositories/crypto.repository.js';
 import { type DemoWard, DemoWardRepository } from '../repositories/demo-ward.repository.js';
 import { TeamRepository } from '../repositories/team.repository.js';
-import { AdminService } from './admin.service.js';
+import { DeviceAdminService } from './device-admin.service.js';
+import { PatientAdminService } from './patient-admin.service.js';
+import { TeamAdminService } from './team-admin.service.js';
 import { UserAdminService } from './user-admin.service.js';
 
 export const DEMO_TEAM = 'Demo ward';
@@ -74,7 +76,9 @@ export function demoKit(i: number): { spo2Scale: 1 | 2; kinds: DeviceKind[] } {
 @Injectable()
 export class SeedService {
   constructor(
-    private readonly admin: AdminService,
+    private readonly teamAdmin: TeamAdminService,
+    private readonly patientAdmin: PatientAdminService,
+    private readonly deviceAdmin: DeviceAdminService,
     private readonly userAdmin: UserAdminService,
     private readonly teams: TeamRepository,
     private readonly crypto: CryptoRepository,
@@ -98,7 +102,7 @@ export class SeedService {
     if (await this.teams.findByName(DEMO_TEAM)) {
       throw new ConflictError(`the demo ward already exists; its credentials are in ${this.demoWard.location}`);
     }
-    const team = await this.admin.createTeam(actor, DEMO_TEAM);
+    const team = await this.teamAdmin.createTeam(actor, DEMO_TEAM);
     const staff = [
       { email: 'admin@vigil.example', name: 'Demo Admin', role: 'admin' as const },
       { email: DEMO_CLINICIAN, name: 'Demo Clinician', role: 'clinician' as const },
@@ -114,10 +118,10 @@ export class SeedService {
     for (let i = 0; i < patients; i++) {
       const { spo2Scale, kinds } = demoKit(i);
       const name = demoPatientName(i);
-      const patient = await this.admin.createPatient(actor, { name, team: team.id, spo2Scale });
+      const patient = await this.patientAdmin.createPatient(actor, { name, team: team.id, spo2Scale });
       const devices = [];
       for (const kind of kinds) {
-        const { device, secret } = await this.admin.createDevice(actor, { patient: patient.id, kind });
+        const { device, secret } = await this.deviceAdmin.createDevice(actor, { patient: patient.id, kind });
         devices.push({ id: device.id, kind, secret });
       }
       ward.patients.push({ id: patient.id, name, spo2Scale, devices });
