@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { AppConfig } from '@vigil/server/config/app.config.js';
+import { demoPatientName } from '@vigil/server/domain/demo-ward.js';
 import { formatDuration, HOUR, parseStart, SimClock } from './clock.js';
 import { assignScenarios, mixedScenarios, SCENARIOS, type ScenarioName } from './scenarios/index.js';
 import { StatusPrinter, type StatusOutput } from './status/status-printer.js';
@@ -84,10 +85,7 @@ async function wardPatients(
   const n = options.patients ?? DEFAULT_PATIENTS;
   const scenarios = options.scenario === 'mixed' ? mixedScenarios(n) : new Array<ScenarioName>(n).fill(options.scenario);
   const store = new WardStore(options.wardFile ?? path.join(config.dataDir, 'simulated-ward.json'));
-  return withOperator(config, async (operator) => {
-    const { demoPatientName } = await import('@vigil/server/services/seed.service.js');
-    return { patients: await provisionWard(operator, store, scenarios, demoPatientName, say), scenarios };
-  });
+  return withOperator(config, async (operator) => ({ patients: await provisionWard(operator, store, scenarios, demoPatientName, say), scenarios }));
 }
 
 /**

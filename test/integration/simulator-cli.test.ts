@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { demoKit } from '../../server/src/services/seed.service.js';
+import { demoKit } from '../../server/src/domain/demo-ward.js';
 import { tempDir } from '../support/embedded.js';
 import { startMosquitto, type TestMosquitto } from '../support/mosquitto.js';
 import { observe } from '../support/observer.js';
