@@ -19,6 +19,7 @@ import { OperatorService } from './operator.service.js';
 import { OverviewService } from './overview.service.js';
 import { PatientAdminService } from './patient-admin.service.js';
 import { PatientService } from './patient.service.js';
+import { ProvisioningCheckService } from './provisioning-check.service.js';
 import { RetentionService } from './retention.service.js';
 import { SeedService } from './seed.service.js';
 import { SessionService } from './session.service.js';
@@ -36,6 +37,7 @@ export const CORE_SERVICES = [
   MosquittoExportService,
   OperatorService,
   PatientAdminService,
+  ProvisioningCheckService,
   RetentionService,
   SeedService,
   StatusService,
