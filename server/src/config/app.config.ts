@@ -57,6 +57,8 @@ const envSchema = z.object({
   DATA_DIR: z.string().trim().min(1, 'expected a folder path').optional().default('./data'),
   VIGIL_MQTT_PORT: port(1883),
   VIGIL_DIALECT: z.enum(DIALECT_CHOICES, { error: 'expected auto, timescaledb or postgresql' }).optional().default('auto'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty'], { error: 'expected auto, json or pretty' }).optional().default('auto'),
+  NODE_ENV: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
   // Security (docs/security.md): token signing key, browser origins, proxy trust, lockout period.
   VIGIL_SECRET: z
@@ -131,6 +133,8 @@ export interface AppConfig {
   /** Absolute path of the folder for embedded data (PGlite, Redis) and run files. */
   dataDir: string;
   logLevel: LogLevel;
+  /** LOG_FORMAT, and whether NODE_ENV is production (which keeps `auto` on JSON). */
+  log: { format: 'auto' | 'json' | 'pretty'; production: boolean };
   /** Browser-facing HTTP: allowed cross-origin callers and how many proxies to trust for the client address. */
   http: { corsOrigins: string[]; trustProxy: false | number | 'loopback' };
   auth: {
@@ -200,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
     port: e.PORT,
     dataDir: path.resolve(cwd, e.DATA_DIR),
     logLevel: e.LOG_LEVEL,
+    log: { format: e.LOG_FORMAT, production: e.NODE_ENV === 'production' },
     http: { corsOrigins: e.VIGIL_CORS_ORIGINS, trustProxy: e.VIGIL_TRUST_PROXY },
     auth: { secret: e.VIGIL_SECRET, lockoutSeconds: e.VIGIL_LOCKOUT_SECONDS },
     database: { url: e.DATABASE_URL, dialect: e.VIGIL_DIALECT },
