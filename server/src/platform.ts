@@ -46,7 +46,7 @@ export interface Platform {
  */
 export async function startPlatform(given: AppConfig, logger: Logger): Promise<Platform> {
   const config = resolveSigningSecret(given);
-  const teardown: Array<() => Promise<unknown> | unknown> = [];
+  const teardown: Array<() => unknown> = []; // a step may return a promise: it is awaited
   const stop = async () => {
     while (teardown.length) {
       const step = teardown.pop()!;

@@ -72,16 +72,41 @@ const program = new Command('simulate')
   .addHelpText('after', `\nScenarios:\n${scenarioHelp}\n`)
   .showHelpAfterError();
 
+/** The parsed options (the parsers and defaults above). */
+interface CliOptions {
+  patients?: number;
+  scenario: ScenarioName | 'mixed';
+  speed: number;
+  broker?: string;
+  seed: number;
+  start?: string;
+  onset?: number;
+  over?: number;
+  faultRate: number;
+  clockSkew: number;
+  duration?: number;
+  demoFile?: string;
+  wardFile?: string;
+  statusEvery?: number;
+  devices?: number;
+  rate?: number;
+  metrics: number;
+  samplesPerMessage?: number;
+  samples?: number;
+  qos: 0 | 1;
+  json?: boolean;
+}
+
 async function main(): Promise<void> {
   program.parse(process.argv);
-  const o = program.opts();
+  const o = program.opts<CliOptions>();
   const config = loadOperatorConfig(process.env);
   if (o.devices !== undefined) {
-    if (o.rate === undefined) program.error('load mode (--devices) needs --rate');
+    const rate = o.rate ?? program.error('load mode (--devices) needs --rate');
     const report = await runLoadMode(
       {
         devices: o.devices,
-        rate: o.rate,
+        rate,
         metrics: o.metrics,
         samplesPerMessage: o.samplesPerMessage,
         duration: o.duration,
@@ -94,7 +119,7 @@ async function main(): Promise<void> {
       config,
       o.json ? process.stderr : process.stdout,
     );
-    const summary = { devices: o.devices, ratePerDevice: o.rate, metricsPerSample: o.metrics, ...report };
+    const summary = { devices: o.devices, ratePerDevice: rate, metricsPerSample: o.metrics, ...report };
     process.stdout.write(o.json ? `${JSON.stringify(summary)}\n` : humanSummary(summary));
     return;
   }
@@ -122,7 +147,9 @@ async function main(): Promise<void> {
 
 function humanSummary(s: Record<string, unknown> & { latencyMs: Record<string, number> }): string {
   const { latencyMs, ...rest } = s;
-  const lines = Object.entries(rest).map(([key, value]) => `${key}: ${typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(1) : value}`);
+  const lines = Object.entries(rest).map(
+    ([key, value]) => `${key}: ${typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(1) : String(value)}`,
+  );
   lines.push(`latencyMs: p50 ${latencyMs.p50}, p90 ${latencyMs.p90}, p99 ${latencyMs.p99}, max ${latencyMs.max}`);
   return `${lines.join('\n')}\n`;
 }

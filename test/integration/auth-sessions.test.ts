@@ -215,7 +215,7 @@ describe('sessions: refresh rotation, reuse detection, revocation, and the socke
       new Promise<{ hello?: { userId: string; role: string }; error?: { message: string; data?: { message: string } } }>((resolve) => {
         const socket = connect(url, { auth, transports: ['websocket'], reconnection: false });
         socket.on('hello', (hello) => (socket.close(), resolve({ hello })));
-        socket.on('connect_error', (error) => (socket.close(), resolve({ error: error as never })));
+        socket.on('connect_error', (error) => (socket.close(), resolve({ error: error })));
       });
     try {
       expect((await attempt({ token: accessToken })).hello).toMatchObject({ userId: user.id, role: 'clinician' });

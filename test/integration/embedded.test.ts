@@ -9,6 +9,7 @@ import { startEmbeddedDatabase } from '../../server/src/embedded/embedded-databa
 import { freePort } from '../../server/src/embedded/net.js';
 import { tempDir } from '../support/embedded.js';
 import { cliJson, runCli, startServer } from '../support/process.js';
+import type { TestDatabase } from '../support/postgres.js';
 
 /** Holds a TCP port (as another broker would) until released. */
 async function occupy(port: number): Promise<net.Server> {
@@ -189,7 +190,7 @@ describe('the embedded platform: one command, persistent, stops cleanly', () => 
 });
 
 describe('operator CLI against DATABASE_URL', () => {
-  let database: Awaited<ReturnType<typeof import('../support/postgres.js').createTestDatabase>>;
+  let database: TestDatabase;
   let env: Record<string, string>;
 
   beforeAll(async () => {

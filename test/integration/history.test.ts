@@ -119,7 +119,7 @@ describe('history query: the same answers on both dialects', () => {
     let checked = 0;
     for (const answer of Object.values(answers)) {
       for (const history of Object.values(answer)) {
-        for (const point of history!.points) {
+        for (const point of history.points) {
           expect(point.min).toBeGreaterThanOrEqual(low);
           expect(point.max).toBeLessThanOrEqual(high);
           checked++;

@@ -3,7 +3,7 @@ import type { BatchWork, ReadingRow } from '../../server/src/domain/ingest-batch
 import { topicFor } from '../../server/src/domain/protocol.js';
 import { EventBusRepository } from '../../server/src/repositories/event-bus.repository.js';
 import { ReadingRepository } from '../../server/src/repositories/reading.repository.js';
-import { type Ack, IngestWriterService } from '../../server/src/services/ingest-writer.service.js';
+import { IngestWriterService } from '../../server/src/services/ingest-writer.service.js';
 import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
 import { countReadings, metric, provisionDevices, publish, type TestDevice } from '../support/devices.js';
 import { sql, startTestPlatform, type TestPlatform } from '../support/platform.js';
@@ -116,7 +116,7 @@ describe('ReadingRepository.insertNewByCopy on PostgreSQL', () => {
         const query = `SELECT bucket, patient_id, metric, min, max, sum, count, last, last_time FROM ${table} ORDER BY patient_id, metric, bucket`;
         const [copied, inserted] = await Promise.all([m.db.query(query), other.db.query(query)]);
         expect(copied.rows.length).toBeGreaterThan(100);
-        expect(copied.rows.map(({ sum, ...rest }) => rest)).toEqual(inserted.rows.map(({ sum, ...rest }) => rest));
+        expect(copied.rows.map(({ sum: _sum, ...rest }) => rest)).toEqual(inserted.rows.map(({ sum: _sum, ...rest }) => rest));
         copied.rows.forEach((row, i) => expect(row.sum).toBeCloseTo(inserted.rows[i].sum, 6));
       }
     } finally {
@@ -146,7 +146,7 @@ describe('the ingest writer on PostgreSQL: COPY, fallback and what it announces'
   });
   /** Submits the works in one tick (so one batch) and waits until each is acknowledged. */
   const submitTogether = (works: BatchWork[]) =>
-    Promise.all(works.map((work) => new Promise<void>((resolve, reject) => writer.submit(work, ((error) => (error ? reject(error) : resolve())) as Ack))));
+    Promise.all(works.map((work) => new Promise<void>((resolve, reject) => writer.submit(work, (error) => (error ? reject(error) : resolve())))));
   /** The readings.stored payloads for this test's device, once `n` have arrived. */
   const announced = async (n: number) => {
     const deadline = Date.now() + 5_000;

@@ -42,7 +42,7 @@ describe('ingest faults on the real PostgreSQL', () => {
   let database: TestDatabase;
   let proxy: TcpProxy;
   let viaProxy: string;
-  const cleanup: Array<() => Promise<unknown> | unknown> = [];
+  const cleanup: Array<() => unknown> = []; // a step may return a promise: it is awaited
 
   beforeAll(async () => {
     [database, proxy] = await Promise.all([createTestDatabase(), startTcpProxy(pgPort())]);

@@ -30,7 +30,7 @@ describe('runLoad (the load generator of npm run simulate -- --devices)', () => 
           devices.some((d) => d.id === username && d.secret === password?.toString()),
         ),
       authorizePublish: (_client, packet, done) => {
-        const result = validateMessage('readings', packet.payload as Buffer, { now: Date.now(), retentionMs: 86_400_000 });
+        const result = validateMessage('readings', packet.payload, { now: Date.now(), retentionMs: 86_400_000 });
         received.messages++;
         received.points += result.points.length;
         received.rejected += result.rejections.length;

@@ -8,9 +8,6 @@ import { pino } from 'pino';
 import { AppModule } from '../app.module.js';
 import { loadConfig } from '../config/app.config.js';
 import { openApiDocument, openApiText } from '../openapi.js';
-import type { BrokerRepository } from '../repositories/broker.repository.js';
-import type { DatabaseRepository } from '../repositories/database.repository.js';
-import type { RedisRepository } from '../repositories/redis.repository.js';
 
 /**
  * `npm run openapi`: writes docs/openapi.json from the code, without a database or Redis:
@@ -25,9 +22,9 @@ export async function generateOpenApi(): Promise<string> {
   const module = AppModule.forRoot({
     config,
     logger: pino({ level: 'silent' }),
-    db: unused as DatabaseRepository,
-    redis: unused as RedisRepository,
-    broker: unused as BrokerRepository,
+    db: unused,
+    redis: unused,
+    broker: unused,
   });
   const app = await NestFactory.create(module, { preview: true, logger: false, abortOnError: false });
   try {

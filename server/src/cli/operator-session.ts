@@ -42,7 +42,7 @@ export async function openOperatorSession(config: AppConfig, { applicationName, 
   const holder = readLock(config.dataDir);
   if (holder?.role === 'server' && holder.control) {
     const control = holder.control;
-    return { run: (command, args) => throughServer(control, command, args), close: async () => undefined };
+    return { run: (command, args) => throughServer(control, command, args), close: () => Promise.resolve() };
   }
   if (!createDatabase && !fs.existsSync(embeddedDatabaseFolder(config.dataDir))) {
     throw new Error(

@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import { alignDown, chooseResolution, HOUR_MS, MINUTE_MS } from './history-resolution.js';
 
 /** Number of origin-aligned buckets of `width` that [from, to) touches. */

@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import { passwordProblem } from './password-policy.js';
 
 describe('passwordProblem', () => {

@@ -19,7 +19,7 @@ const MAX_BODY = 64 * 1024;
 export async function startControlServer(run: CommandRunner, describe: (error: unknown) => { status: number; message: string }): Promise<ControlServer> {
   const token = randomBytes(32).toString('base64url');
   const expected = Buffer.from(`Bearer ${token}`);
-  const server = http.createServer(async (req, res) => {
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const reply = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
@@ -38,7 +38,8 @@ export async function startControlServer(run: CommandRunner, describe: (error: u
       const { status, message } = describe(error);
       reply(status, { message });
     }
-  });
+  };
+  const server = http.createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,

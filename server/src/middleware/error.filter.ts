@@ -31,7 +31,7 @@ export class ErrorFilter implements ExceptionFilter {
         response.status(exception.getStatus()).json(body); // e.g. the readiness report with a 503
         return;
       }
-      const message = typeof body === 'string' ? body : (body as { message: unknown }).message;
+      const message = typeof body === 'string' ? body : body.message;
       const errors = typeof body === 'object' && body !== null && 'errors' in body ? body.errors : undefined;
       response.status(exception.getStatus()).json({
         message: Array.isArray(message) ? message.join('; ') : String(message),

@@ -20,7 +20,7 @@ export interface Transaction extends Queryable {
 // Counts come back as bigint; every count Vigil reads fits a JS number.
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    oid === Number(pg.types.builtins.INT8) ? Number : (pg.types.getTypeParser(oid, format) as (value: string) => unknown)) as typeof pg.types.getTypeParser,
 };
 
 /**

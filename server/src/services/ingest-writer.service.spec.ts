@@ -3,7 +3,6 @@ import { Logger } from '@nestjs/common';
 import { loadConfig } from '../config/app.config.js';
 import { type BatchWork, type DeadLetter, type ReadingRow, WriteBatch } from '../domain/ingest-batch.js';
 import { FakeClock } from '../repositories/clock.fake.js';
-import type { ClockRepository } from '../repositories/clock.repository.js';
 import type { DatabaseRepository, Transaction } from '../repositories/database.repository.js';
 import type { DeadLetterRepository } from '../repositories/dead-letter.repository.js';
 import type { DeviceEventRepository } from '../repositories/device-event.repository.js';
@@ -37,17 +36,7 @@ function writerWithFakes({ failures = 0 } = {}) {
   const events = { emit: () => undefined } as unknown as EventBusRepository;
   const config = loadConfig({ VIGIL_INGEST_BATCH_MS: '50' }, '/srv/vigil');
   const metrics = new MetricsRepository();
-  const writer = new IngestWriterService(
-    config,
-    db,
-    readings,
-    deviceEvents,
-    devices,
-    deadLetters,
-    events,
-    new IngestMetrics(metrics),
-    clock as unknown as ClockRepository,
-  );
+  const writer = new IngestWriterService(config, db, readings, deviceEvents, devices, deadLetters, events, new IngestMetrics(metrics), clock);
   return { writer, written, metrics, clock };
 }
 

@@ -44,7 +44,7 @@ export class OperatorService {
       const errors = fieldErrors(parsed.error.issues);
       throw new InvalidInputError(errors.map((e) => `--${kebab(e.field)}: ${e.message}`).join('; '), errors);
     }
-    return this.run(command, parsed.data as never, actor);
+    return this.run(command, parsed.data, actor);
   }
 
   private async run<C extends OperatorCommand>(command: C, args: OperatorArgs<C>, actor: Actor): Promise<unknown> {

@@ -20,7 +20,7 @@ function simulate(
   spo2Scale = kitFor(scenario).spo2Scale,
 ): PlannedPatient {
   const kit = kitFor(scenario);
-  const devices = kit.kinds.map((kind, i) => ({ id: `dev-${seed}-${i}-${kind}`, kind: kind as DeviceKind, secret: 's' }));
+  const devices = kit.kinds.map((kind, i) => ({ id: `dev-${seed}-${i}-${kind}`, kind, secret: 's' }));
   const [planned] = planWard([{ id: `patient-${seed}`, name: 'Test', spo2Scale, devices }], [scenario], {
     seed,
     start: START,
@@ -249,7 +249,7 @@ describe('noisy-sensor', () => {
     expect(faults / out.length).toBeLessThan(0.12);
     for (const group of [malformed, dropouts, implausible]) expect(group.length).toBeGreaterThan(faults / 5);
     for (const bad of malformed) {
-      const payload = (bad as Extract<DeviceOutput, { type: 'malformed' }>).payload;
+      const payload = bad.payload;
       expect(isValidSample(payload)).toBe(false);
     }
   });

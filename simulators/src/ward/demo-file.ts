@@ -7,9 +7,9 @@ import type { WardPatient } from './plan.js';
 export function readDemoFile(file: string): WardPatient[] {
   let parsed: Partial<DemoWard>;
   try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<DemoWard>;
   } catch (error) {
-    throw new Error(`cannot read the demo ward from ${file}: ${(error as Error).message}`);
+    throw new Error(`cannot read the demo ward from ${file}: ${(error as Error).message}`, { cause: error });
   }
   if (!Array.isArray(parsed.patients)) throw new Error(`${file} is not a demo ward (no "patients"); create one with: npm run -s vigil -- seed demo`);
   return parsed.patients.map((p) => ({

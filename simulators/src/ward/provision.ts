@@ -16,7 +16,7 @@ const TEAM = 'Simulated homes';
 /** A ward file's ward for the database the operator reaches, checked against it, and how to save it. */
 interface OpenWard {
   ward: WardFile;
-  save(): void;
+  save: () => void;
 }
 
 /**

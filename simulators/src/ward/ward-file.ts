@@ -56,7 +56,7 @@ export class WardStore {
     try {
       parsed = JSON.parse(fs.readFileSync(this.file, 'utf8')) as typeof parsed;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read ${this.file}: ${(error as Error).message}`);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read ${this.file}: ${(error as Error).message}`, { cause: error });
       return { version: 2, databases: {} };
     }
     if (parsed.version === 2) {
