@@ -1,0 +1,203 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { decodeJwt, SignJWT } from 'jose';
+import { APP_CONFIG, type AppConfig } from '../../server/src/config/app.config.js';
+import { ApiClient, createUser, startSecurityPlatform, type TestUser } from '../support/auth.js';
+import { createPatient, createTeam, type TestPlatform, unique } from '../support/platform.js';
+import { ROOT } from '../support/process.js';
+
+/** Follow-ups of an outside probe (issue 10), each against the real PostgreSQL and Redis. */
+
+const METRICS_TOKEN = 'metrics-token-for-the-probe-test-0123456789';
+
+type SchemaObject = {
+  type?: string;
+  format?: string;
+  enum?: unknown[];
+  anyOf?: SchemaObject[];
+  pattern?: string;
+  minLength?: number;
+  properties?: Record<string, SchemaObject>;
+};
+type Operation = {
+  parameters?: Array<{ name: string; in: 'path' | 'query'; schema: SchemaObject }>;
+  requestBody?: { content: { 'application/json': { schema: SchemaObject } } };
+};
+
+describe('security follow-ups of the outside probe (real PostgreSQL and Redis)', () => {
+  let platform: TestPlatform;
+  const log: string[] = [];
+  let admin: TestUser;
+  let adminToken: string;
+  const ids = { team: '', user: '', patient: '', device: '' };
+
+  beforeAll(async () => {
+    const logDestination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        log.push(chunk.toString());
+        done();
+      },
+    });
+    platform = await startSecurityPlatform({ LOG_LEVEL: 'info', VIGIL_METRICS_TOKEN: METRICS_TOKEN }, { logDestination });
+    ids.team = await createTeam(platform);
+    ids.patient = await createPatient(platform, ids.team);
+    admin = await createUser(platform, 'admin', ids.team);
+    ids.user = (await createUser(platform, 'care_staff', ids.team)).id;
+    adminToken = (await new ApiClient(platform.baseUrl).signIn(admin)).accessToken;
+    const device = await new ApiClient(platform.baseUrl).post<{ device: { id: string } }>(
+      '/api/admin/devices',
+      { patientId: ids.patient, kind: 'scale' },
+      adminToken,
+    );
+    ids.device = device.body.device.id;
+  });
+  afterAll(() => platform?.close());
+
+  describe('NUL bytes in REST strings', () => {
+    const document = JSON.parse(fs.readFileSync(path.join(ROOT, 'docs/openapi.json'), 'utf8')) as { paths: Record<string, Record<string, Operation>> };
+    /** A real id for a path parameter: `{id}` of the collection before it, `{userId}` a user. */
+    const idOf = (route: string, param: string): string => {
+      const segments = route.split('/');
+      const collection = param === 'userId' ? 'users' : segments[segments.indexOf(`{${param}}`) - 1];
+      return { teams: ids.team, users: ids.user, patients: ids.patient, devices: ids.device }[collection]!;
+    };
+    const valid = (name: string, schema: SchemaObject): unknown => {
+      if (schema.enum) return schema.enum[0];
+      if (schema.anyOf) return valid(name, schema.anyOf[0]);
+      if (schema.type === 'boolean') return false;
+      if (schema.type === 'number' || schema.type === 'integer') return 1;
+      if (schema.format === 'uuid') return { teamId: ids.team, userId: ids.user, patientId: ids.patient }[name] ?? ids.patient;
+      if (schema.format === 'email') return `probe-${unique()}@test.example`;
+      if (schema.format === 'date-time') return '2026-11-30T08:00:00Z';
+      if (schema.pattern === '^\\d{6}$') return '123456';
+      return `Valid-${unique()}-Value`.padEnd(schema.minLength ?? 0, 'x');
+    };
+    const poisoned = (value: unknown, schema: SchemaObject) => {
+      const text = schema.format ? `${String(value)}\u0000` : `Null\u0000Byte`;
+      return text.padEnd(schema.minLength ?? 0, 'x');
+    };
+
+    // Every string field of every body, query and path parameter the API describes (the broker's
+    // endpoints answer only the broker's token): one request per field, that field holding a NUL.
+    const cases: Array<{ label: string; method: string; route: string; field: string; where: 'body' | 'query' | 'path' }> = [];
+    for (const [route, operations] of Object.entries(document.paths)) {
+      if (route.startsWith('/api/broker')) continue;
+      for (const [method, operation] of Object.entries(operations)) {
+        for (const parameter of operation.parameters ?? []) {
+          if (parameter.schema.type === 'string')
+            cases.push({
+              label: `${method.toUpperCase()} ${route} ${parameter.in} ${parameter.name}`,
+              method,
+              route,
+              field: parameter.name,
+              where: parameter.in,
+            });
+        }
+        const body = operation.requestBody?.content['application/json'].schema;
+        for (const [field, schema] of Object.entries(body?.properties ?? {})) {
+          if (schema.type === 'string') cases.push({ label: `${method.toUpperCase()} ${route} body ${field}`, method, route, field, where: 'body' });
+        }
+      }
+    }
+
+    it('covers the admin, patient, audit and auth routes', () => {
+      const labels = cases.map((c) => c.label);
+      expect(labels).toEqual(
+        expect.arrayContaining([
+          'POST /api/admin/patients body name',
+          'PATCH /api/admin/patients/{id} body name',
+          'POST /api/admin/teams body name',
+          'POST /api/admin/users body name',
+          'POST /api/admin/users body password',
+          'GET /api/admin/audit query action',
+          'GET /api/patients/{id} path id',
+          'POST /api/auth/login body password',
+        ]),
+      );
+    });
+
+    it.each(cases.map((c) => [c.label, c] as const))('%s: a NUL is a 400 naming the field', async (_label, { method, route, field, where }) => {
+      const operation = document.paths[route][method];
+      const params = Object.fromEntries((operation.parameters ?? []).filter((p) => p.in === 'path').map((p) => [p.name, idOf(route, p.name)]));
+      const bodySchema = operation.requestBody?.content['application/json'].schema;
+      const body = bodySchema
+        ? Object.fromEntries(Object.entries(bodySchema.properties ?? {}).map(([name, schema]) => [name, valid(name, schema)]))
+        : undefined;
+      const query = new URLSearchParams();
+      if (where === 'body') body![field] = poisoned(body![field], bodySchema!.properties![field]);
+      if (where === 'path') params[field] = poisoned(params[field], { format: 'uuid' });
+      if (where === 'query') {
+        const schema = operation.parameters!.find((p) => p.name === field)!.schema;
+        query.set(field, poisoned(valid(field, schema), schema));
+      }
+      const url = route.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name])) + (where === 'query' ? `?${query}` : '');
+      const response = await new ApiClient(platform.baseUrl).request<{ errors?: Array<{ field: string }> }>(method.toUpperCase(), url, {
+        body,
+        token: adminToken,
+      });
+      expect({ status: response.status, fields: response.body?.errors?.map((e) => e.field) }).toEqual({ status: 400, fields: expect.arrayContaining([field]) });
+    });
+  });
+
+  describe('caching', () => {
+    it.each([
+      '/api/patients',
+      `/api/patients/{patient}`,
+      '/api/overview',
+      '/api/admin/patients',
+      '/api/admin/users',
+      '/api/admin/teams',
+      '/api/admin/devices',
+      '/api/admin/audit',
+      '/api/auth/me',
+    ])('GET %s is sent with Cache-Control: no-store', async (route) => {
+      const response = await new ApiClient(platform.baseUrl).get(route.replace('{patient}', ids.patient), adminToken);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+    });
+  });
+
+  describe('access tokens', () => {
+    const resign = async (token: string, withExpiry: boolean) => {
+      const claims = decodeJwt(token);
+      const key = new TextEncoder().encode(platform.app.get<AppConfig>(APP_CONFIG).auth.secret!);
+      const jwt = new SignJWT({ sid: claims.sid })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(claims.sub!)
+        .setIssuer('vigil')
+        .setAudience('vigil-api')
+        .setIssuedAt();
+      return (withExpiry ? jwt.setExpirationTime('5m') : jwt).sign(key);
+    };
+
+    it('refuses a token re-signed without exp (401), and takes the same token with exp', async () => {
+      const api = new ApiClient(platform.baseUrl);
+      expect((await api.get('/api/auth/me', await resign(adminToken, true))).status).toBe(200);
+      expect((await api.get('/api/auth/me', await resign(adminToken, false))).status).toBe(401);
+    });
+  });
+
+  describe('/metrics', () => {
+    it('answers only the scraper presenting VIGIL_METRICS_TOKEN', async () => {
+      const api = new ApiClient(platform.baseUrl);
+      expect((await api.get('/metrics')).status).toBe(401);
+      expect((await api.get('/metrics', 'not-the-metrics-token-0123456789')).status).toBe(401);
+      expect((await api.get('/metrics', adminToken)).status).toBe(401);
+      const scraped = await fetch(`${platform.baseUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toContain('vigil_ingest_messages_total');
+    });
+  });
+
+  // Last: the requests above and here are what the log holds.
+  it('writes no token to the log, not even one sent in the query string', async () => {
+    const api = new ApiClient(platform.baseUrl);
+    const response = await api.get(`/api/patients?access_token=${adminToken}&token=${adminToken}`, adminToken);
+    expect(response.status).toBe(200);
+    const lines = log.join('');
+    expect(lines).toContain('access_token=***'); // the request was logged, masked
+    for (const secret of [adminToken, METRICS_TOKEN, admin.password]) expect(lines).not.toContain(secret);
+  });
+});
