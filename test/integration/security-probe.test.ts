@@ -141,6 +141,53 @@ describe('security follow-ups of the outside probe (real PostgreSQL and Redis)',
     });
   });
 
+  describe('refused access', () => {
+    type Entry = {
+      action: string;
+      actorId: string | null;
+      patientId: string | null;
+      targetId: string | null;
+      ip: string | null;
+      details: Record<string, unknown>;
+    };
+    const audit = async (query: string) =>
+      (await new ApiClient(platform.baseUrl).get<{ entries: Entry[] }>(`/api/admin/audit?${query}&limit=500`, adminToken)).body.entries;
+
+    it("is audited: another team's clinician asking for this team's patient (404) and for admin routes (403), with who, what, which id and from where", async () => {
+      const otherTeam = await createTeam(platform);
+      const stranger = await createUser(platform, 'clinician', otherTeam);
+      const api = new ApiClient(platform.baseUrl);
+      const { accessToken } = await api.signIn(stranger);
+      expect((await api.get(`/api/patients/${ids.patient}`, accessToken)).status).toBe(404);
+      expect((await api.get('/api/admin/users', accessToken)).status).toBe(403);
+      expect((await api.request('PATCH', `/api/admin/patients/${ids.patient}`, { token: accessToken, body: { name: 'Taken Over' } })).status).toBe(403);
+
+      const entries = await audit(`userId=${stranger.id}&action=access.refused`);
+      const shown = entries.map(({ targetId, patientId, ip, details }) => ({ targetId, patientId, ip, status: details.status }));
+      expect(shown).toEqual(
+        expect.arrayContaining([
+          { targetId: 'GET /api/patients/:id', patientId: ids.patient, ip: api.ip, status: 404 },
+          { targetId: 'GET /api/admin/users', patientId: null, ip: api.ip, status: 403 },
+          { targetId: 'PATCH /api/admin/patients/:id', patientId: ids.patient, ip: api.ip, status: 403 },
+        ]),
+      );
+      expect(entries.find((e) => e.targetId === 'GET /api/patients/:id')!.details.params).toEqual({ id: ids.patient });
+      // The patient's own audit trail shows the attempt too.
+      const about = await audit(`patientId=${ids.patient}&action=access.refused`);
+      expect(about.some((e) => e.actorId === stranger.id && e.targetId === 'GET /api/patients/:id')).toBe(true);
+    });
+
+    it('is rate-limited per user: 20 entries a minute, then one saying the rest were left out', async () => {
+      const prober = await createUser(platform, 'care_staff', await createTeam(platform));
+      const api = new ApiClient(platform.baseUrl);
+      const { accessToken } = await api.signIn(prober);
+      for (let i = 0; i < 30; i++) expect((await api.get(`/api/patients/${ids.patient}`, accessToken)).status).toBe(404);
+      const entries = await audit(`userId=${prober.id}`);
+      expect(entries.filter((e) => e.action === 'access.refused')).toHaveLength(20);
+      expect(entries.filter((e) => e.action === 'access.refused_throttled')).toHaveLength(1);
+    });
+  });
+
   describe('caching', () => {
     it.each([
       '/api/patients',

@@ -10,6 +10,9 @@ export const UNKNOWN_EMAIL_FAILURE_WINDOW_SECONDS = 24 * 60 * 60;
 /** Failed attempts from one client address, on any accounts, within the window below, before it is refused. */
 export const ADDRESS_FAILURE_LIMIT = 20;
 export const ADDRESS_FAILURE_WINDOW_SECONDS = 15 * 60;
+/** Refused requests audited one by one per user and window (RefusalAuditService); then one entry says the rest were left out. */
+export const REFUSAL_AUDIT_LIMIT = 20;
+export const REFUSAL_AUDIT_WINDOW_SECONDS = 60;
 /** Between the password step and the code step. */
 export const MFA_CHALLENGE_SECONDS = 5 * 60;
 /** Access tokens are short-lived: revocation is also checked on every request, this bounds a leaked one. */
