@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { decodeJwt, SignJWT } from 'jose';
 import { APP_CONFIG, type AppConfig } from '../../server/src/config/app.config.js';
-import { ApiClient, createUser, startSecurityPlatform, type TestUser } from '../support/auth.js';
+import { ApiClient, createUser, freshCode, startSecurityPlatform, type TestUser } from '../support/auth.js';
 import { createPatient, createTeam, type TestPlatform, unique } from '../support/platform.js';
 import { ROOT } from '../support/process.js';
 
@@ -54,6 +54,17 @@ describe('security follow-ups of the outside probe (real PostgreSQL and Redis)',
     ids.device = device.body.device.id;
   });
   afterAll(() => platform?.close());
+
+  type Entry = {
+    action: string;
+    actorId: string | null;
+    patientId: string | null;
+    targetId: string | null;
+    ip: string | null;
+    details: Record<string, unknown>;
+  };
+  const audit = async (query: string) =>
+    (await new ApiClient(platform.baseUrl).get<{ entries: Entry[] }>(`/api/admin/audit?${query}&limit=500`, adminToken)).body.entries;
 
   describe('NUL bytes in REST strings', () => {
     const document = JSON.parse(fs.readFileSync(path.join(ROOT, 'docs/openapi.json'), 'utf8')) as { paths: Record<string, Record<string, Operation>> };
@@ -185,6 +196,60 @@ describe('security follow-ups of the outside probe (real PostgreSQL and Redis)',
       const entries = await audit(`userId=${prober.id}`);
       expect(entries.filter((e) => e.action === 'access.refused')).toHaveLength(20);
       expect(entries.filter((e) => e.action === 'access.refused_throttled')).toHaveLength(1);
+    });
+  });
+
+  describe('lockout cannot be used against the owner', () => {
+    const wrong = (user: TestUser, i: number) => ({ email: user.email, password: `wrong-password-${i}-guess` });
+
+    it("a stranger's wrong passwords lock only the stranger's address: the owner signs in from another with password and code", async () => {
+      const owner = await createUser(platform, 'care_staff', ids.team);
+      const stranger = new ApiClient(platform.baseUrl);
+      const statuses = [];
+      for (let i = 0; i < 6; i++) statuses.push((await stranger.login(wrong(owner, i))).status);
+      expect(statuses).toEqual([401, 401, 401, 401, 423, 423]);
+      expect((await stranger.login(owner)).status).toBe(423); // the right password too: the lock says nothing
+      const nurse = new ApiClient(platform.baseUrl);
+      const step1 = await nurse.login(owner);
+      expect(step1.status).toBe(200);
+      const step2 = await nurse.post<{ accessToken: string }>('/api/auth/mfa', { mfaToken: step1.body.mfaToken, code: await freshCode(owner.totpSecret) });
+      expect(step2.status).toBe(200);
+      expect((await nurse.get('/api/auth/me', step2.body.accessToken)).body).toMatchObject({ id: owner.id });
+      expect((await stranger.login(owner)).status).toBe(423); // the owner's sign-in does not lift the stranger's lock
+    });
+
+    it('many addresses buy no more guesses: each that failed waits a growing delay, a fresh one is not delayed', async () => {
+      const owner = await createUser(platform, 'clinician', ids.team);
+      const strangers = Array.from({ length: 10 }, () => new ApiClient(platform.baseUrl));
+      for (const [i, stranger] of strangers.entries()) expect((await stranger.login(wrong(owner, i))).status).toBe(401);
+      // 10 failures on the account: 5 past the limit, a delay of 2^5 s after the latest one.
+      const delayed = await strangers[0].login(owner); // the right password, from an address that failed
+      expect(delayed.status).toBe(429);
+      expect(delayed.body.message).toMatch(/on this account/);
+      expect(Number(delayed.headers.get('retry-after'))).toBeGreaterThan(16);
+      await expect(new ApiClient(platform.baseUrl).signIn(owner)).resolves.toMatchObject({ accessToken: expect.any(String) });
+      const actions = (await audit(`userId=${owner.id}`)).map((e) => e.action);
+      expect(actions).toEqual(expect.arrayContaining(['auth.login_delayed', 'auth.login']));
+    });
+
+    it('an admin unlock lifts the lock from every address', async () => {
+      const owner = await createUser(platform, 'care_staff', ids.team);
+      const stranger = new ApiClient(platform.baseUrl);
+      for (let i = 0; i < 5; i++) await stranger.login(wrong(owner, i));
+      expect((await stranger.login(owner)).status).toBe(423);
+      expect((await new ApiClient(platform.baseUrl).post(`/api/admin/users/${owner.id}/unlock`, undefined, adminToken)).status).toBe(204);
+      expect((await stranger.login(owner)).status).toBe(200);
+    });
+
+    it("/api/auth/me does not share the sign-in routes' limit", async () => {
+      const api = new ApiClient(platform.baseUrl);
+      const { accessToken } = await api.signIn(await createUser(platform, 'care_staff', ids.team));
+      const statuses = [];
+      for (let i = 0; i < 25; i++) statuses.push((await api.get('/api/auth/me', accessToken)).status);
+      expect(statuses).toEqual(Array(25).fill(200));
+      const logins = [];
+      for (let i = 0; i < 11; i++) logins.push((await api.post('/api/auth/login', {})).status);
+      expect(logins.at(-1)).toBe(429); // the sign-in routes keep theirs
     });
   });
 
