@@ -4,6 +4,7 @@ import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { Options } from 'pino-http';
 import type { LogLevel } from './config/app.config.js';
+import { redactRequestUrl } from './domain/urls.js';
 
 /**
  * Paths that may hold secrets. Request bodies are never logged; headers with credentials and
@@ -53,9 +54,9 @@ export function httpLogOptions(logger: Logger): Options<IncomingMessage, ServerR
       return id;
     },
     customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    autoLogging: { ignore: (req) => req.url === '/api/health' || req.url === '/metrics' },
+    autoLogging: { ignore: (req) => req.url === '/api/health' || req.url?.split('?')[0] === '/metrics' },
     serializers: {
-      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactRequestUrl(req.url) }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   };

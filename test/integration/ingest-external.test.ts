@@ -289,7 +289,7 @@ describe('ingest through an external broker (Mosquitto)', () => {
     };
 
     it('answers only the broker that presents the token', async () => {
-      const body = { username: device.id, password: device.secret };
+      const body = { username: device.id, password: device.secret, clientid: device.id };
       expect((await call('authenticate', body, null)).status).toBe(404);
       expect((await call('authenticate', body, 'wrong-token-0123456789abcdef')).status).toBe(404);
       expect(await call('authenticate', body)).toEqual({ status: 200, body: { result: 'allow', is_superuser: false } });
@@ -297,7 +297,7 @@ describe('ingest through an external broker (Mosquitto)', () => {
     });
 
     it('authenticates devices by their secret, refuses unknown and revoked ones, and knows the server user', async () => {
-      const result = async (username: string, password: string) => (await call('authenticate', { username, password, clientid: 'c' })).body.result;
+      const result = async (username: string, password: string) => (await call('authenticate', { username, password, clientid: username })).body.result;
       expect(await result(device.id, 'wrong')).toBe('deny');
       expect(await result('00000000-0000-4000-8000-000000000000', 'x')).toBe('deny');
       expect(await result('vigil-server', 'server-password')).toBe('allow');
@@ -312,8 +312,20 @@ describe('ingest through an external broker (Mosquitto)', () => {
       );
     });
 
+    it("denies a device asking for another device's client id, or none (no session takeover through EMQX)", async () => {
+      const [other] = await provisionDevices(platform, 1);
+      const result = async (clientid?: string) =>
+        (await call('authenticate', { username: device.id, password: device.secret, ...(clientid === undefined ? {} : { clientid }) })).body.result;
+      expect(await result(device.id)).toBe('allow');
+      expect(await result(`${device.id.toUpperCase()}-backfill`)).toBe('allow');
+      expect(await result(other.id)).toBe('deny');
+      expect(await result('')).toBe('deny');
+      expect(await result()).toBe('deny');
+      expect((await call('authenticate', { username: 'vigil-server', password: 'server-password', clientid: 'vigil-server-1' })).body.result).toBe('allow');
+    });
+
     it('refuses a device at once when it is revoked by its id in upper case, and knows it by either case', async () => {
-      const result = async (username: string, password: string) => (await call('authenticate', { username, password })).body.result;
+      const result = async (username: string, password: string) => (await call('authenticate', { username, password, clientid: username })).body.result;
       const authorized = async (username: string, topic: string) => (await call('authorize', { username, action: 'publish', topic })).body.result;
       const [doomed] = await provisionDevices(platform, 1);
       const upper = doomed.id.toUpperCase();

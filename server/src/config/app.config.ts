@@ -101,6 +101,7 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'expected 1 to 64 letters, digits, or _ . : -')
     .optional(),
   VIGIL_BROKER_AUTH_TOKEN: z.string().trim().min(24, 'expected at least 24 characters (e.g. openssl rand -hex 24)').optional(),
+  VIGIL_METRICS_TOKEN: z.string().trim().min(24, 'expected at least 24 characters (e.g. openssl rand -hex 24)').optional(),
   VIGIL_MQTT_SHARE_GROUP: z
     .string()
     .trim()
@@ -109,7 +110,7 @@ const envSchema = z.object({
     .default('vigil'),
 });
 
-const SECRET_VARIABLES = new Set(['VIGIL_SECRET', 'VIGIL_BROKER_AUTH_TOKEN']);
+const SECRET_VARIABLES = new Set(['VIGIL_SECRET', 'VIGIL_BROKER_AUTH_TOKEN', 'VIGIL_METRICS_TOKEN']);
 
 /**
  * A bad value as the start-up error shows it, with no secret in it: anything that parses as a
@@ -157,6 +158,8 @@ export interface AppConfig {
   };
   /** Shared secret an external broker (EMQX) presents to /api/broker/*; unset = those endpoints are off. */
   brokerAuthToken?: string;
+  /** Bearer token Prometheus must present to /metrics; unset = /metrics is open (restrict it in the proxy). */
+  metricsToken?: string;
   ingest: {
     /** A batch is written when it holds this many rows ... */
     batchRows: number;
@@ -222,6 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
       shareGroup: e.VIGIL_MQTT_SHARE_GROUP,
     },
     brokerAuthToken: e.VIGIL_BROKER_AUTH_TOKEN,
+    metricsToken: e.VIGIL_METRICS_TOKEN,
     ingest: {
       batchRows: e.VIGIL_INGEST_BATCH_ROWS,
       batchMs: e.VIGIL_INGEST_BATCH_MS,
