@@ -143,7 +143,7 @@ describe('security follow-ups of the outside probe (real PostgreSQL and Redis)',
         const schema = operation.parameters!.find((p) => p.name === field)!.schema;
         query.set(field, poisoned(valid(field, schema), schema));
       }
-      const url = route.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name])) + (where === 'query' ? `?${query}` : '');
+      const url = route.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name])) + (where === 'query' ? `?${query.toString()}` : '');
       const response = await new ApiClient(platform.baseUrl).request<{ errors?: Array<{ field: string }> }>(method.toUpperCase(), url, {
         body,
         token: adminToken,
@@ -274,7 +274,7 @@ describe('security follow-ups of the outside probe (real PostgreSQL and Redis)',
   describe('access tokens', () => {
     const resign = async (token: string, withExpiry: boolean) => {
       const claims = decodeJwt(token);
-      const key = new TextEncoder().encode(platform.app.get<AppConfig>(APP_CONFIG).auth.secret!);
+      const key = new TextEncoder().encode(platform.app.get<AppConfig>(APP_CONFIG).auth.secret);
       const jwt = new SignJWT({ sid: claims.sid })
         .setProtectedHeader({ alg: 'HS256' })
         .setSubject(claims.sub!)
