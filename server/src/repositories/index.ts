@@ -1,4 +1,5 @@
 import { AuditRepository } from './audit.repository.js';
+import { ClockRepository } from './clock.repository.js';
 import { CryptoRepository } from './crypto.repository.js';
 import { DeadLetterRepository } from './dead-letter.repository.js';
 import { DemoWardRepository } from './demo-ward.repository.js';
@@ -24,6 +25,7 @@ import { UserRepository } from './user.repository.js';
 /** Repositories that need only the database and the config (the CLI and the server both use them). */
 export const CORE_REPOSITORIES = [
   AuditRepository,
+  ClockRepository,
   CryptoRepository,
   DeadLetterRepository,
   DemoWardRepository,

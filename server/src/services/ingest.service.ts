@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
-import type { BatchWork, DeadLetter } from '../domain/ingest-batch.js';
-import { payloadExcerpt, type Rejection, validateMessage } from '../domain/ingest-validation.js';
+import type { BatchWork, DeadLetter, MessageOrigin } from '../domain/ingest-batch.js';
+import { deadLetterOf, payloadExcerpt, type Rejection, validateMessage } from '../domain/ingest-validation.js';
 import { once } from '../domain/once.js';
 import { type MessageKind, parseTopic, type RejectReason } from '../domain/protocol.js';
+import { ClockRepository } from '../repositories/clock.repository.js';
 import type { DeviceCredentials } from '../repositories/device.repository.js';
 import { DeviceDirectoryService } from './device-directory.service.js';
 import { IngestMetrics } from './ingest-metrics.js';
@@ -39,12 +40,13 @@ export class IngestService {
     private readonly directory: DeviceDirectoryService,
     private readonly writer: IngestWriterService,
     private readonly metrics: IngestMetrics,
+    private readonly clock: ClockRepository,
   ) {
     this.retentionMs = config.retentionDays * DAY_MS;
   }
 
   ingest(message: DeviceMessage, ack: Ack): void {
-    const receivedAt = new Date();
+    const receivedAt = this.clock.date();
     const answer = once(ack);
     try {
       this.route(message, receivedAt, answer);
@@ -92,7 +94,7 @@ export class IngestService {
     if (!patientId && kind !== 'status' && (result.points.length || result.event)) {
       return whole('device_unlinked', 'the device is not linked to a patient');
     }
-    const work: BatchWork = {};
+    const work: BatchWork = { origin: this.originOf(message, deviceId, receivedAt) };
     if (result.points.length) {
       work.readings = result.points.map((p) => ({ time: new Date(p.time), patientId: patientId!, deviceId, metric: p.metric, value: p.value }));
     }
@@ -104,16 +106,21 @@ export class IngestService {
 
   /** Dead-letters the message and refuses it at once, without waiting for the write. */
   private refuse(message: DeviceMessage, deviceId: string | null, reason: RejectReason, detail: string, ack: Ack): void {
-    const letters = this.deadLetters(message, deviceId, new Date(), [{ reason, detail }]);
+    const letters = this.deadLetters(message, deviceId, this.clock.date(), [{ reason, detail }]);
     this.writer.submit({ deadLetters: letters }, () => undefined);
     ack(new TopicRefusedError(`${reason}: ${message.topic}`));
   }
 
   private deadLetters(message: DeviceMessage, deviceId: string | null, receivedAt: Date, rejections: Rejection[]): DeadLetter[] {
-    const excerpt = payloadExcerpt(message.payload);
-    return rejections.map(({ reason, detail }) => {
-      this.metrics.rejects.inc({ reason });
-      return { receivedAt, topic: message.topic.slice(0, 256), deviceId, reason, detail, payloadExcerpt: excerpt };
+    const origin = this.originOf(message, deviceId, receivedAt);
+    return rejections.map((rejection) => {
+      this.metrics.rejects.inc({ reason: rejection.reason });
+      return deadLetterOf(origin, rejection);
     });
+  }
+
+  /** Kept with the message's rows: if the database refuses them, the message is dead-lettered from this. */
+  private originOf(message: DeviceMessage, deviceId: string | null, receivedAt: Date): MessageOrigin {
+    return { topic: message.topic, deviceId, receivedAt, payloadExcerpt: payloadExcerpt(message.payload) };
   }
 }
