@@ -22,7 +22,7 @@ export class DeadLetterRepository {
       letters.map((l) => l.deviceId),
       letters.map((l) => l.reason),
       letters.map((l) => l.detail),
-      letters.map((l) => Buffer.from(l.payloadExcerpt.buffer, l.payloadExcerpt.byteOffset, l.payloadExcerpt.byteLength)),
+      letters.map((l) => Buffer.from(l.payloadExcerpt)),
     ]);
   }
 
