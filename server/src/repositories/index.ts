@@ -7,6 +7,7 @@ import { DeviceChangeRepository } from './device-change.repository.js';
 import { DeviceEventRepository } from './device-event.repository.js';
 import { DeviceRepository } from './device.repository.js';
 import { EventBusRepository } from './event-bus.repository.js';
+import { InstallationRepository } from './installation.repository.js';
 import { MfaChallengeRepository } from './mfa-challenge.repository.js';
 import { MigrationRepository } from './migration.repository.js';
 import { MqttConsumerRepository } from './mqtt-consumer.repository.js';
@@ -32,6 +33,7 @@ export const CORE_REPOSITORIES = [
   DeviceEventRepository,
   DeviceRepository,
   EventBusRepository,
+  InstallationRepository,
   MigrationRepository,
   OverviewRepository,
   PatientRepository,
