@@ -189,7 +189,7 @@ describe('the ingest writer on PostgreSQL: COPY, fallback and what it announces'
     await submitTogether([
       { readings: [reading(now, 70), fresh] },
       { event: { time: new Date(now), patientId: device.patientId, deviceId: device.id, type: 'fall', data: { confidence: 0.9 } } },
-      { deadLetters: [{ receivedAt: new Date(), topic: 'copy-test', deviceId: device.id, reason: 'bad_json', detail: 'test', payloadExcerpt: '{' }] },
+      { deadLetters: [{ receivedAt: new Date(), topic: 'copy-test', deviceId: device.id, reason: 'bad_json', detail: 'test', payloadExcerpt: Buffer.from('{') }] },
     ]);
     expect(await countReadings(platform, device.id)).toBe(4);
     expect(await announced(1)).toEqual([keys([fresh])]);

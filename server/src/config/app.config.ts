@@ -94,6 +94,7 @@ const envSchema = z.object({
   VIGIL_INGEST_WRITERS: positiveInt(2, 'writers'),
   VIGIL_INGEST_MAX_IN_FLIGHT: positiveInt(10_000, 'messages').pipe(z.number().max(65_535, 'expected at most 65535 messages')),
   VIGIL_INGEST_COPY: flag(true),
+  VIGIL_INGEST_STALL_SECONDS: positiveInt(60, 'seconds'),
   VIGIL_DEVICE_CACHE_SECONDS: positiveInt(60, 'seconds'),
   VIGIL_MQTT_CLIENT_ID: z
     .string()
@@ -173,6 +174,8 @@ export interface AppConfig {
     copy: boolean;
     /** How long a device's credentials and patient link are cached (changes also invalidate at once). */
     deviceCacheSeconds: number;
+    /** /api/ready is degraded when no ingest write has committed for this long while messages wait. */
+    stallSeconds: number;
   };
   retentionDays: number;
   /** Seed a demo ward and run its simulated devices when the database is new (embedded mode). */
@@ -233,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
       maxInFlight: e.VIGIL_INGEST_MAX_IN_FLIGHT,
       copy: e.VIGIL_INGEST_COPY,
       deviceCacheSeconds: e.VIGIL_DEVICE_CACHE_SECONDS,
+      stallSeconds: e.VIGIL_INGEST_STALL_SECONDS,
     },
     retentionDays: e.VIGIL_RETENTION_DAYS,
     demo: e.VIGIL_DEMO,

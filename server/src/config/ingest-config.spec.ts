@@ -14,7 +14,7 @@ const problem = (env: Record<string, string>) => {
 describe('loadConfig: ingest and external broker', () => {
   it('has defaults for every ingest setting', () => {
     const config = loadConfig({}, '/srv/vigil');
-    expect(config.ingest).toEqual({ batchRows: 5000, batchMs: 20, writers: 2, maxInFlight: 10_000, copy: true, deviceCacheSeconds: 60 });
+    expect(config.ingest).toEqual({ batchRows: 5000, batchMs: 20, writers: 2, maxInFlight: 10_000, copy: true, deviceCacheSeconds: 60, stallSeconds: 60 });
     expect(config.mqtt.shareGroup).toBe('vigil');
     expect(config.mqtt.clientId).toMatch(/^vigil-[A-Za-z0-9_.:-]+$/);
     expect(config.brokerAuthToken).toBeUndefined();
@@ -29,13 +29,14 @@ describe('loadConfig: ingest and external broker', () => {
         VIGIL_INGEST_MAX_IN_FLIGHT: '65535',
         VIGIL_INGEST_COPY: 'off',
         VIGIL_DEVICE_CACHE_SECONDS: '3600',
+        VIGIL_INGEST_STALL_SECONDS: '15',
         VIGIL_MQTT_CLIENT_ID: 'vigil-server-1',
         VIGIL_MQTT_SHARE_GROUP: 'ward_a',
         VIGIL_BROKER_AUTH_TOKEN: 'x'.repeat(24),
       },
       '/srv/vigil',
     );
-    expect(config.ingest).toEqual({ batchRows: 1000, batchMs: 5, writers: 4, maxInFlight: 65_535, copy: false, deviceCacheSeconds: 3600 });
+    expect(config.ingest).toEqual({ batchRows: 1000, batchMs: 5, writers: 4, maxInFlight: 65_535, copy: false, deviceCacheSeconds: 3600, stallSeconds: 15 });
     expect(config.mqtt).toMatchObject({ clientId: 'vigil-server-1', shareGroup: 'ward_a' });
     expect(config.brokerAuthToken).toBe('x'.repeat(24));
   });
@@ -45,6 +46,7 @@ describe('loadConfig: ingest and external broker', () => {
     [{ VIGIL_INGEST_BATCH_MS: '1.5' }, /^VIGIL_INGEST_BATCH_MS: expected a whole number of milliseconds/],
     [{ VIGIL_INGEST_MAX_IN_FLIGHT: '70000' }, /^VIGIL_INGEST_MAX_IN_FLIGHT: expected at most 65535/],
     [{ VIGIL_INGEST_COPY: 'sometimes' }, /^VIGIL_INGEST_COPY: expected on or off/],
+    [{ VIGIL_INGEST_STALL_SECONDS: '0' }, /^VIGIL_INGEST_STALL_SECONDS: expected a positive number of seconds/],
     [{ VIGIL_MQTT_CLIENT_ID: 'has space' }, /^VIGIL_MQTT_CLIENT_ID: expected 1 to 64 letters/],
     [{ VIGIL_MQTT_SHARE_GROUP: 'a/b' }, /^VIGIL_MQTT_SHARE_GROUP: expected 1 to 32 letters/],
     [{ VIGIL_BROKER_AUTH_TOKEN: 'short' }, /^VIGIL_BROKER_AUTH_TOKEN: expected at least 24 characters/],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { type ReadingRow, retryDelayMs, type StatusUpdate, WriteBatch } from './ingest-batch.js';
+import { type ReadingRow, type StatusUpdate, WriteBatch } from './ingest-batch.js';
 
 const A = '00000000-0000-4000-8000-00000000000a';
 const B = '00000000-0000-4000-8000-00000000000b';
@@ -18,11 +18,23 @@ describe('WriteBatch', () => {
     const batch = new WriteBatch<string>();
     batch.add({ readings: [reading(A, 'hr', 1), reading(A, 'spo2', 1)] }, 'm1');
     expect(batch.readingsOnly).toBe(true);
-    batch.add({ deadLetters: [{ receivedAt: new Date(0), topic: 't', deviceId: A, reason: 'bad_json', detail: '', payloadExcerpt: '' }] }, 'm2');
+    batch.add({ deadLetters: [{ receivedAt: new Date(0), topic: 't', deviceId: A, reason: 'bad_json', detail: '', payloadExcerpt: new Uint8Array() }] }, 'm2');
     expect(batch.readingsOnly).toBe(false);
     expect(batch.rows).toBe(3);
     expect(batch.messages).toBe(2);
     expect(batch.acks).toEqual(['m1', 'm2']);
+  });
+
+  it('rebuilds a batch from some of its messages (a split)', () => {
+    const batch = new WriteBatch<string>();
+    batch.add({ readings: [reading(A, 'hr', 1)] }, 'm1', 10);
+    batch.add({ status: status(B, true, 5) }, 'm2', 11);
+    batch.add({ readings: [reading(B, 'hr', 2), reading(B, 'hr', 3)] }, 'm3', 12);
+    const half = WriteBatch.of(batch.entries.slice(1));
+    expect(half.acks).toEqual(['m2', 'm3']);
+    expect(half.readings).toHaveLength(2);
+    expect(half.statuses().map((s) => s.deviceId)).toEqual([B]);
+    expect(half.entries.map((e) => e.at)).toEqual([11, 12]);
   });
 
   it.each([
@@ -68,18 +80,5 @@ describe('WriteBatch', () => {
       'b:hr:1=80',
     ]);
     expect(batch.readings).toHaveLength(5); // the count of points received is unchanged
-  });
-});
-
-describe('retryDelayMs', () => {
-  it.each([
-    [0, 100],
-    [1, 200],
-    [3, 800],
-    [5, 3200],
-    [6, 5000],
-    [1000, 5000],
-  ])('attempt %i waits %i ms', (attempt, ms) => {
-    expect(retryDelayMs(attempt)).toBe(ms);
   });
 });

@@ -32,13 +32,23 @@ export interface StatusUpdate {
   receivedAt: Date;
 }
 
+/** A dead-letter row. Its text is storable (domain/text.ts); the payload excerpt is raw bytes (`bytea`). */
 export interface DeadLetter {
   receivedAt: Date;
   topic: string;
   deviceId: string | null;
   reason: RejectReason;
   detail: string;
-  payloadExcerpt: string;
+  payloadExcerpt: Uint8Array;
+}
+
+/** Where a message came from: enough to dead-letter it when the database refuses its rows. */
+export interface MessageOrigin {
+  topic: string;
+  deviceId: string | null;
+  receivedAt: Date;
+  /** The first bytes of the payload (`payloadExcerpt`), not all of it: batches stay small. */
+  payloadExcerpt: Uint8Array;
 }
 
 /** What one message contributes; any part may be absent. */
@@ -47,6 +57,14 @@ export interface BatchWork {
   event?: EventRow;
   status?: StatusUpdate;
   deadLetters?: DeadLetter[];
+  origin?: MessageOrigin;
+}
+
+/** One message in a batch: its rows, its acknowledgement, and when it was submitted (clock ms). */
+export interface BatchEntry<Ack> {
+  work: BatchWork;
+  ack: Ack;
+  at: number;
 }
 
 export interface BatchLimits {
@@ -60,10 +78,23 @@ export class WriteBatch<Ack> {
   readonly readings: ReadingRow[] = [];
   readonly events: EventRow[] = [];
   readonly deadLetters: DeadLetter[] = [];
-  readonly acks: Ack[] = [];
+  /** The messages, in arrival order: a batch refused for its data is split along them. */
+  readonly entries: Array<BatchEntry<Ack>> = [];
   private readonly statusByDevice = new Map<string, StatusUpdate>();
 
-  add(work: BatchWork, ack: Ack): void {
+  /** A batch of some of another batch's messages. */
+  static of<Ack>(entries: ReadonlyArray<BatchEntry<Ack>>): WriteBatch<Ack> {
+    const batch = new WriteBatch<Ack>();
+    for (const entry of entries) batch.push(entry);
+    return batch;
+  }
+
+  add(work: BatchWork, ack: Ack, at = 0): void {
+    this.push({ work, ack, at });
+  }
+
+  push(entry: BatchEntry<Ack>): void {
+    const { work } = entry;
     if (work.readings) for (const row of work.readings) this.readings.push(row);
     if (work.event) this.events.push(work.event);
     if (work.deadLetters) for (const letter of work.deadLetters) this.deadLetters.push(letter);
@@ -71,7 +102,11 @@ export class WriteBatch<Ack> {
       const previous = this.statusByDevice.get(work.status.deviceId);
       if (!previous || previous.receivedAt <= work.status.receivedAt) this.statusByDevice.set(work.status.deviceId, work.status);
     }
-    this.acks.push(ack);
+    this.entries.push(entry);
+  }
+
+  get acks(): Ack[] {
+    return this.entries.map((entry) => entry.ack);
   }
 
   get rows(): number {
@@ -79,7 +114,7 @@ export class WriteBatch<Ack> {
   }
 
   get messages(): number {
-    return this.acks.length;
+    return this.entries.length;
   }
 
   /** Only readings: one statement, no explicit transaction needed. */
@@ -114,9 +149,4 @@ function compareKeys(a: ReadingRow, b: ReadingRow): number {
     (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0) ||
     a.time.getTime() - b.time.getTime()
   );
-}
-
-/** Wait before retry number `attempt` (0-based) of a failed write: 100 ms doubling to 5 s. */
-export function retryDelayMs(attempt: number): number {
-  return Math.min(5000, 100 * 2 ** Math.min(attempt, 16));
 }

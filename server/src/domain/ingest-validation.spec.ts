@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { payloadExcerpt, validateMessage, type ValidationContext } from './ingest-validation.js';
+import { deadLetterOf, payloadExcerpt, validateMessage, type ValidationContext } from './ingest-validation.js';
 import type { MessageKind, RejectReason } from './protocol.js';
 
 const NOW = Date.parse('2026-11-29T10:00:00.000Z');
@@ -152,9 +152,76 @@ describe('validateMessage: events and status', () => {
   });
 });
 
-describe('payloadExcerpt', () => {
-  it('keeps the first 512 characters, without NUL bytes', () => {
-    expect(payloadExcerpt('a\u0000b')).toBe('a\uFFFDb');
+describe('validateMessage: text the database can store', () => {
+  const bytes = (...values: number[]) => Uint8Array.from(values);
+  it.each([
+    ['the line noise of the issue (00 ff 03 07 80)', bytes(0x00, 0xff, 0x03, 0x07, 0x80)],
+    ['a lone continuation byte', Buffer.concat([Buffer.from('{"t":1,"m":{"hr":70},"x":"'), bytes(0x80), Buffer.from('"}')])],
+    ['an overlong encoding of "/"', bytes(0xc0, 0xaf)],
+    ['a surrogate encoded as UTF-8 (CESU)', bytes(0xed, 0xa0, 0x80)],
+  ])('rejects %s whole as bad_encoding', (_name, payload) => {
+    expect(validateMessage('readings', payload, context)).toEqual({
+      points: [],
+      rejections: [{ reason: 'bad_encoding', detail: `the payload (${payload.byteLength} bytes) is not valid UTF-8` }],
+    });
+  });
+
+  it('rejects a raw NUL byte inside a JSON string as bad_json (control characters must be escaped)', () => {
+    const payload = Buffer.from(`{"t":${NOW - 1000},"type":"fall","data":{"note":"a\u0000b"}}`);
+    expect(validateMessage('events', payload, context).rejections.map((r) => r.reason)).toEqual(['bad_json']);
+  });
+
+  it.each([
+    ['U+0000 in event data', { note: 'a\u0000b', ['k\u0000']: ['\u0000'] }, { note: 'a\ufffdb', ['k\ufffd']: ['\ufffd'] }],
+    ['a lone high surrogate', { note: '\ud800' }, { note: '\ufffd' }],
+    ['a lone low surrogate inside text', { note: 'x\udc00y' }, { note: 'x\ufffdy' }],
+    ['a valid pair, unchanged', { note: '\ud83d\ude00' }, { note: '\ud83d\ude00' }],
+  ])('cleans %s in an event (escaped in JSON)', (_name, data, cleaned) => {
+    const payload = JSON.stringify({ t: NOW - 1000, type: 'fall', data }); // JSON.stringify escapes lone surrogates as \udxxx
+    expect(validateMessage('events', payload, context).event?.data).toEqual(cleaned);
+  });
+
+  it('cleans the firmware version of a status', () => {
+    expect(validateMessage('status', '{"online":true,"fw":"1.\\u0000"}', context).status?.fw).toBe('1.\ufffd');
+  });
+
+  it('names a metric key holding U+0000 as unknown, cleaned', () => {
+    const result = validateMessage('readings', '{"t":' + (NOW - 1000) + ',"m":{"h\\u0000r":70}}', context);
+    expect(result.rejections).toEqual([{ reason: 'unknown_metric', detail: 'm.h\ufffdr: "h\ufffdr" is not in the metric catalogue' }]);
+  });
+
+  it.each([
+    [32, true],
+    [33, false],
+  ])('accepts event data nested %i levels: %s', (depth, accepted) => {
+    let data: unknown = 1;
+    for (let i = 1; i < depth; i++) data = { d: data }; // the event object itself is one more level
+    const result = validateMessage('events', JSON.stringify({ t: NOW - 1000, type: 'fall', data }), context);
+    if (accepted) expect(result.event).toBeDefined();
+    else expect(result.rejections).toEqual([{ reason: 'bad_shape', detail: 'nested deeper than 32 levels' }]);
+  });
+
+  it('rejects an array nested 30,000 deep as bad_shape, without a stack overflow', () => {
+    expect(validateMessage('readings', '['.repeat(30_000) + ']'.repeat(30_000), context).rejections[0].reason).toBe('bad_shape');
+  });
+});
+
+describe('payloadExcerpt and deadLetterOf', () => {
+  it('keeps the first 512 bytes as they arrived, NUL and invalid UTF-8 included', () => {
+    expect([...payloadExcerpt(Uint8Array.from([0x00, 0xff, 0x03, 0x07, 0x80]))]).toEqual([0x00, 0xff, 0x03, 0x07, 0x80]);
     expect(payloadExcerpt(Buffer.from('x'.repeat(10_000)))).toHaveLength(512);
+    expect([...payloadExcerpt('é')]).toEqual([0xc3, 0xa9]);
+  });
+
+  it("makes the dead letter's text storable and bounded", () => {
+    const letter = deadLetterOf(
+      { topic: 'vigil/v1/devices/\u0000/readings', deviceId: 'd\ud800', receivedAt: new Date(0), payloadExcerpt: Uint8Array.from([0]) },
+      { reason: 'bad_json', detail: 'Unexpected token \u0000' + 'x'.repeat(2000) },
+    );
+    expect(letter.topic).toBe('vigil/v1/devices/\ufffd/readings');
+    expect(letter.deviceId).toBe('d\ufffd');
+    expect(letter.detail.startsWith('Unexpected token \ufffdx')).toBe(true);
+    expect(letter.detail).toHaveLength(1000);
+    expect([...letter.payloadExcerpt]).toEqual([0]);
   });
 });

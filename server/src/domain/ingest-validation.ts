@@ -1,8 +1,12 @@
+import { isUtf8 } from 'node:buffer';
+import type { DeadLetter, MessageOrigin } from './ingest-batch.js';
 import { isMetricCode, METRICS, type MetricCode } from './metric-catalogue.js';
+import { toStorableJson, toStorableText } from './text.js';
 import {
   type EventType,
   eventSchema,
   MAX_CLOCK_AHEAD_MS,
+  MAX_JSON_DEPTH,
   MAX_PAYLOAD_BYTES,
   MAX_SAMPLES_PER_MESSAGE,
   type MessageKind,
@@ -20,6 +24,11 @@ import {
  * samples) is rejected whole. Inside a readable message, each value and each sample is judged
  * on its own: a sample with one implausible value still stores its other values, because a
  * glitch in one sensor channel must not lose the readings of the others.
+ *
+ * Text (domain/text.ts): a payload that is not valid UTF-8 is rejected whole (`bad_encoding`);
+ * in a readable one every string (keys too) has U+0000 and lone surrogates replaced by U+FFFD
+ * before anything is judged or stored, so no `text` or `jsonb` column receives what PostgreSQL
+ * refuses. Nesting deeper than MAX_JSON_DEPTH is `bad_shape`.
  */
 
 export interface Point {
@@ -102,16 +111,30 @@ function checkTime(t: string | number, at: string, context: ValidationContext): 
   return reason ? { reason, detail: `${at}t=${new Date(time).toISOString()}` } : time;
 }
 
-/** Parses the payload as JSON; the byte limit is checked first so a huge payload is never parsed. */
+/** True when `value` nests arrays and objects deeper than `limit` (never recurses past it). */
+function nestedDeeper(value: unknown, limit: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (limit === 0) return true;
+  return Object.values(value).some((item) => nestedDeeper(item, limit - 1));
+}
+
+/**
+ * Parses the payload as JSON with storable strings; the byte limit is checked first so a huge
+ * payload is never parsed, and the encoding before parsing, so no bad byte is silently replaced.
+ */
 function readJson(payload: Uint8Array | string): { value: unknown } | ValidatedMessage {
   const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
   if (size > MAX_PAYLOAD_BYTES) return whole('payload_too_large', `${size} bytes; the limit is ${MAX_PAYLOAD_BYTES}`);
+  if (typeof payload !== 'string' && !isUtf8(payload)) return whole('bad_encoding', `the payload (${size} bytes) is not valid UTF-8`);
   const text = typeof payload === 'string' ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
+  let value: unknown;
   try {
-    return { value: JSON.parse(text) };
+    value = JSON.parse(text);
   } catch (error) {
     return whole('bad_json', (error as Error).message);
   }
+  if (nestedDeeper(value, MAX_JSON_DEPTH)) return whole('bad_shape', `nested deeper than ${MAX_JSON_DEPTH} levels`);
+  return { value: toStorableJson(value) };
 }
 
 function validateReadings(body: unknown, context: ValidationContext): ValidatedMessage {
@@ -175,14 +198,26 @@ export function validateMessage(kind: MessageKind, payload: Uint8Array | string,
   }
 }
 
-const EXCERPT_CHARS = 512;
+/** Bytes of a payload kept in a dead letter. */
+export const EXCERPT_BYTES = 512;
 
-/** The start of a payload as text, for the dead-letter table. */
-export function payloadExcerpt(payload: Uint8Array | string): string {
-  const text =
-    typeof payload === 'string'
-      ? payload.slice(0, EXCERPT_CHARS * 4)
-      : Buffer.from(payload.buffer, payload.byteOffset, Math.min(payload.byteLength, EXCERPT_CHARS * 4)).toString('utf8');
-  // Postgres text cannot hold NUL bytes.
-  return text.slice(0, EXCERPT_CHARS).replaceAll('\u0000', '\uFFFD');
+/** The first bytes of a payload as they arrived (stored as `bytea`: no byte sequence can fail the insert). */
+export function payloadExcerpt(payload: Uint8Array | string): Uint8Array {
+  const bytes = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+  return Uint8Array.prototype.slice.call(bytes, 0, EXCERPT_BYTES);
+}
+
+const MAX_TOPIC_CHARS = 256;
+const MAX_DETAIL_CHARS = 1000;
+
+/** A dead-letter row for a message and one rejection, its text made storable and bounded. */
+export function deadLetterOf(origin: MessageOrigin, rejection: Rejection): DeadLetter {
+  return {
+    receivedAt: origin.receivedAt,
+    topic: toStorableText(origin.topic.slice(0, MAX_TOPIC_CHARS)),
+    deviceId: origin.deviceId === null ? null : toStorableText(origin.deviceId.slice(0, MAX_TOPIC_CHARS)),
+    reason: rejection.reason,
+    detail: toStorableText(rejection.detail.slice(0, MAX_DETAIL_CHARS)),
+    payloadExcerpt: origin.payloadExcerpt,
+  };
 }

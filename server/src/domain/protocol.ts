@@ -19,6 +19,8 @@ export type EventType = (typeof EVENT_TYPES)[number];
 /** Limits of one MQTT message. */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 export const MAX_SAMPLES_PER_MESSAGE = 1000;
+/** Deepest nesting of arrays and objects in a payload (an event's `data` is stored as jsonb). */
+export const MAX_JSON_DEPTH = 32;
 
 export const topicFor = (deviceId: string, kind: MessageKind | 'commands') => `${TOPIC_ROOT}/${deviceId}/${kind}`;
 
@@ -102,6 +104,8 @@ export const REJECT_REASONS = [
   'device_revoked',
   'device_unlinked',
   'processing_failed',
+  'bad_encoding',
+  'storage_refused',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

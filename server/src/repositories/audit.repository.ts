@@ -43,19 +43,24 @@ export interface AuditFilter {
 export class AuditRepository {
   constructor(private readonly db: DatabaseRepository) {}
 
-  async append(entry: AuditEntry, on: Queryable = this.db): Promise<void> {
+  /** Appends entries in one statement, in order (the audit writer batches them). */
+  async append(entries: readonly AuditEntry[], on: Queryable = this.db): Promise<void> {
+    if (entries.length === 0) return;
     await on.query(
       `INSERT INTO audit_log (actor_id, actor_label, action, patient_id, target_type, target_id, ip, details)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+       SELECT actor_id, actor_label, action, patient_id, target_type, target_id, ip, details
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::jsonb[])
+              WITH ORDINALITY AS e(actor_id, actor_label, action, patient_id, target_type, target_id, ip, details, n)
+        ORDER BY n`,
       [
-        entry.actorId,
-        entry.actorLabel ?? null,
-        entry.action,
-        entry.patientId ?? null,
-        entry.targetType ?? null,
-        entry.targetId ?? null,
-        entry.ip ?? null,
-        JSON.stringify(entry.details ?? {}),
+        entries.map((e) => e.actorId),
+        entries.map((e) => e.actorLabel ?? null),
+        entries.map((e) => e.action),
+        entries.map((e) => e.patientId ?? null),
+        entries.map((e) => e.targetType ?? null),
+        entries.map((e) => e.targetId ?? null),
+        entries.map((e) => e.ip ?? null),
+        entries.map((e) => JSON.stringify(e.details ?? {})),
       ],
     );
   }

@@ -3,9 +3,13 @@ import type { DeadLetter } from '../domain/ingest-batch.js';
 import { DatabaseRepository, type Queryable } from './database.repository.js';
 
 const INSERT = `INSERT INTO dead_letters (received_at, topic, device_id, reason, detail, payload_excerpt)
-  SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`;
+  SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[])`;
 
-/** Rejected device messages, kept with their reason (docs/protocol.md lists the reasons). */
+/**
+ * Rejected device messages, kept with their reason (docs/protocol.md lists the reasons). The
+ * rows come storable (domain/ingest-validation.ts `deadLetterOf`): cleaned text and the
+ * payload excerpt as `bytea`, so no message can make this insert fail.
+ */
 @Injectable()
 export class DeadLetterRepository {
   constructor(private readonly db: DatabaseRepository) {}
@@ -18,7 +22,7 @@ export class DeadLetterRepository {
       letters.map((l) => l.deviceId),
       letters.map((l) => l.reason),
       letters.map((l) => l.detail),
-      letters.map((l) => l.payloadExcerpt),
+      letters.map((l) => Buffer.from(l.payloadExcerpt)),
     ]);
   }
 

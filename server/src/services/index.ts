@@ -1,4 +1,5 @@
 import { AccessService } from './access.service.js';
+import { AuditWriterService } from './audit-writer.service.js';
 import { AuditService } from './audit.service.js';
 import { AuthService } from './auth.service.js';
 import { DeviceAdminService } from './device-admin.service.js';
@@ -32,6 +33,7 @@ import { UserAdminService } from './user-admin.service.js';
 export const CORE_SERVICES = [
   AccessService,
   AuditService,
+  AuditWriterService,
   DeviceAdminService,
   HistoryService,
   MigrationService,

@@ -14,7 +14,9 @@ export class IngestMetrics {
   readonly commitSeconds: Histogram;
   readonly writeFailures: Counter;
   readonly writePaths: Counter<'path'>;
-  private inFlight: () => number = () => 0;
+  readonly batchRetries: Histogram;
+  readonly unstorable: Counter;
+  private writer: WriterGauges = { inFlight: () => 0, oldestWaitingSeconds: () => 0, retriesPending: () => 0 };
 
   constructor(metrics: MetricsRepository) {
     this.messages = metrics.counter('vigil_ingest_messages_total', 'Device messages received, by kind', ['kind']);
@@ -34,11 +36,32 @@ export class IngestMetrics {
       'Committed batches with readings, by how they were written: copy (COPY, no duplicate), fallback (COPY met a duplicate; INSERT … ON CONFLICT), insert (INSERT … ON CONFLICT only: embedded PGlite or VIGIL_INGEST_COPY=off)',
       ['path'],
     );
-    metrics.gauge('vigil_ingest_in_flight_messages', 'Messages received and not yet acknowledged (waiting for their commit)', [], () => this.inFlight());
+    this.batchRetries = metrics.histogram(
+      'vigil_ingest_batch_retries',
+      'Failed write attempts per batch before all of it was committed or dead-lettered (transient retries and splits)',
+      [0, 1, 2, 3, 5, 10, 20, 50, 100],
+    );
+    this.unstorable = metrics.counter(
+      'vigil_ingest_unstorable_messages_total',
+      'Messages the database refused even as a dead letter (logged with their payload, then acknowledged); should stay 0',
+    );
+    metrics.gauge('vigil_ingest_in_flight_messages', 'Messages received and not yet acknowledged (waiting for their commit)', [], () => this.writer.inFlight());
+    metrics.gauge('vigil_ingest_oldest_unacked_seconds', 'Age of the oldest message received and not yet acknowledged (0 when none waits)', [], () =>
+      this.writer.oldestWaitingSeconds(),
+    );
+    metrics.gauge('vigil_ingest_batch_retries_pending', 'Failed attempts so far of the batches being written now (0 while writes succeed)', [], () =>
+      this.writer.retriesPending(),
+    );
   }
 
-  /** Where vigil_ingest_in_flight_messages is read from at each scrape (the writer's count). */
-  countInFlight(read: () => number): void {
-    this.inFlight = read;
+  /** Where the writer's gauges are read from at each scrape. */
+  observeWriter(gauges: WriterGauges): void {
+    this.writer = gauges;
   }
+}
+
+export interface WriterGauges {
+  inFlight(): number;
+  oldestWaitingSeconds(): number;
+  retriesPending(): number;
 }

@@ -14,14 +14,15 @@ import { IngestMetrics } from './ingest-metrics.js';
 import { type Ack, IngestStoppedError, IngestWriterService } from './ingest-writer.service.js';
 
 /** The writer over fake repositories that record what each write stores. */
-function writerWithFakes({ failures = 0 } = {}) {
+function writerWithFakes({ failures = 0, refuse = (_row: ReadingRow) => false } = {}) {
   const clock = new FakeClock();
   const written = { readings: [] as ReadingRow[][], deadLetters: [] as DeadLetter[][] };
   let failing = failures;
   const db = { transaction: (work: (tx: Transaction) => Promise<unknown>) => work({} as Transaction) } as unknown as DatabaseRepository;
   const readings = {
     insertNew: async (rows: ReadingRow[]) => {
-      if (failing-- > 0) throw new Error('the database is down');
+      if (failing-- > 0) throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+      if (rows.some(refuse)) throw Object.assign(new Error('value out of range'), { code: '22003' });
       if (rows.length) written.readings.push(rows);
       return rows;
     },
@@ -46,7 +47,7 @@ const letter = (detail: string): DeadLetter => ({
   deviceId: null,
   reason: 'bad_json',
   detail,
-  payloadExcerpt: '{',
+  payloadExcerpt: Buffer.from('{'),
 });
 const reading: ReadingRow = { time: new Date(0), patientId: 'p', deviceId: 'd', metric: 'hr', value: 70 };
 
@@ -168,5 +169,46 @@ describe('IngestWriterService: timing, on a fake clock', () => {
     expect(acks).toHaveLength(1);
     expect(acks[0]).toBeInstanceOf(IngestStoppedError);
     expect(writer.inFlight).toBe(0);
+  });
+});
+
+describe('IngestWriterService: a message the database refuses', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(new Logger()));
+
+  it('dead-letters the message at fault as storage_refused and commits and acknowledges the others', async () => {
+    const bad = { ...reading, value: 1e308 };
+    const { writer, written, metrics, clock } = writerWithFakes({ refuse: (row) => row.value === bad.value });
+    const acks: string[] = [];
+    const origin = { topic: 'vigil/v1/devices/d/readings', deviceId: 'd', receivedAt: new Date(0), payloadExcerpt: Buffer.from('{"bad"}') };
+    writer.submit({ readings: [{ ...reading, time: new Date(1) }] }, (error) => acks.push(`1:${error?.message ?? 'ok'}`));
+    writer.submit({ readings: [bad], origin }, (error) => acks.push(`2:${error?.message ?? 'ok'}`));
+    writer.submit({ readings: [{ ...reading, time: new Date(3) }] }, (error) => acks.push(`3:${error?.message ?? 'ok'}`));
+    await clock.runUntil(() => writer.inFlight === 0);
+    expect(acks.sort()).toEqual(['1:ok', '2:ok', '3:ok']);
+    expect(written.readings.flat().map((r) => r.time.getTime())).toEqual([1, 3]);
+    expect(written.deadLetters).toHaveLength(1);
+    const [refused] = written.deadLetters[0];
+    expect(refused).toMatchObject({
+      reason: 'storage_refused',
+      topic: origin.topic,
+      deviceId: 'd',
+      detail: "22003: value out of range (the message's 1 reading(s))",
+    });
+    expect(Buffer.from(refused.payloadExcerpt).toString()).toBe('{"bad"}');
+    await new Promise((resolve) => setImmediate(resolve)); // the batch's retries are observed once its last part settles
+    const retries = (await metrics.registry.getSingleMetric('vigil_ingest_batch_retries')!.get()).values.find((v) => v.metricName?.endsWith('_sum'));
+    expect(retries?.value).toBe(3); // failed: the whole batch, messages 1–2, message 2
+  });
+
+  it('reports a stall only when messages wait and nothing committed for longer than VIGIL_INGEST_STALL_SECONDS (60)', async () => {
+    const { writer, clock } = writerWithFakes({ failures: Infinity });
+    expect(writer.stall()).toBeUndefined();
+    writer.submit({ readings: [reading] }, () => undefined);
+    await clock.advance(60_000);
+    expect(writer.stall()).toBeUndefined();
+    await clock.advance(1_000);
+    expect(writer.stall()).toMatchObject({ waiting: 1, oldestWaitingSeconds: 61, secondsSinceCommit: 61 });
+    expect(writer.stall()?.reason).toBe('no ingest write has committed for 61 s while 1 message(s) wait (bound: 60 s)');
   });
 });

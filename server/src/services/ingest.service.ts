@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
-import type { BatchWork, DeadLetter } from '../domain/ingest-batch.js';
-import { payloadExcerpt, type Rejection, validateMessage } from '../domain/ingest-validation.js';
+import type { BatchWork, DeadLetter, MessageOrigin } from '../domain/ingest-batch.js';
+import { deadLetterOf, payloadExcerpt, type Rejection, validateMessage } from '../domain/ingest-validation.js';
 import { once } from '../domain/once.js';
 import { type MessageKind, parseTopic, type RejectReason } from '../domain/protocol.js';
 import { ClockRepository } from '../repositories/clock.repository.js';
@@ -94,7 +94,7 @@ export class IngestService {
     if (!patientId && kind !== 'status' && (result.points.length || result.event)) {
       return whole('device_unlinked', 'the device is not linked to a patient');
     }
-    const work: BatchWork = {};
+    const work: BatchWork = { origin: this.originOf(message, deviceId, receivedAt) };
     if (result.points.length) {
       work.readings = result.points.map((p) => ({ time: new Date(p.time), patientId: patientId!, deviceId, metric: p.metric, value: p.value }));
     }
@@ -112,10 +112,15 @@ export class IngestService {
   }
 
   private deadLetters(message: DeviceMessage, deviceId: string | null, receivedAt: Date, rejections: Rejection[]): DeadLetter[] {
-    const excerpt = payloadExcerpt(message.payload);
-    return rejections.map(({ reason, detail }) => {
-      this.metrics.rejects.inc({ reason });
-      return { receivedAt, topic: message.topic.slice(0, 256), deviceId, reason, detail, payloadExcerpt: excerpt };
+    const origin = this.originOf(message, deviceId, receivedAt);
+    return rejections.map((rejection) => {
+      this.metrics.rejects.inc({ reason: rejection.reason });
+      return deadLetterOf(origin, rejection);
     });
+  }
+
+  /** Kept with the message's rows: if the database refuses them, the message is dead-lettered from this. */
+  private originOf(message: DeviceMessage, deviceId: string | null, receivedAt: Date): MessageOrigin {
+    return { topic: message.topic, deviceId, receivedAt, payloadExcerpt: payloadExcerpt(message.payload) };
   }
 }

@@ -5,6 +5,7 @@ import { BrokerRepository } from '../repositories/broker.repository.js';
 import { DatabaseRepository } from '../repositories/database.repository.js';
 import { MqttConsumerRepository } from '../repositories/mqtt-consumer.repository.js';
 import { RedisRepository } from '../repositories/redis.repository.js';
+import { IngestWriterService } from './ingest-writer.service.js';
 
 const TIMEOUT_MS = 2000;
 
@@ -17,6 +18,7 @@ export class ReadinessService {
     private readonly redis: RedisRepository,
     private readonly broker: BrokerRepository,
     private readonly consumer: MqttConsumerRepository,
+    private readonly writer: IngestWriterService,
   ) {}
 
   /** Liveness: the process serves requests. */
@@ -26,7 +28,9 @@ export class ReadinessService {
 
   /**
    * Readiness: database (with its dialect), Redis and the MQTT broker all answer; an external
-   * broker as the connection ingest actually uses (the persistent session), not a probe of its own.
+   * broker as the connection ingest actually uses (the persistent session), not a probe of its own;
+   * and ingest keeps up: down, with the reason, when no write has committed for
+   * VIGIL_INGEST_STALL_SECONDS while messages wait.
    */
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
@@ -51,6 +55,11 @@ export class ReadinessService {
         const details = { embedded: this.broker.isEmbedded, url: redactUrl(this.broker.url) };
         const up = this.broker.isEmbedded ? this.broker.embeddedRunning : this.consumer.connected;
         return up ? broker.up(details) : broker.down(details);
+      },
+      () => {
+        const ingest = this.indicators.check('ingest');
+        const stall = this.writer.stall();
+        return stall ? ingest.down({ ...stall }) : ingest.up({ waiting: this.writer.inFlight });
       },
     ]);
   }
