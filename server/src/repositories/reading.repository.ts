@@ -167,6 +167,19 @@ export class ReadingRepository {
     return rows;
   }
 
+  /**
+   * A patient's readings stored with a time after `after`, oldest first, at most `limit`, as
+   * the live stream carries them: [epoch ms, patient, device, metric, value].
+   */
+  async since(patientId: string, after: Date, limit: number): Promise<Array<[number, string, string, string, number]>> {
+    const { rows } = await this.db.query<{ t: number; d: string; m: string; v: number }>(
+      `SELECT (extract(epoch FROM time) * 1000)::float8 AS t, device_id AS d, metric AS m, value AS v FROM readings
+        WHERE patient_id = $1 AND time > $2 ORDER BY time, device_id, metric LIMIT $3`,
+      [patientId, after, limit],
+    );
+    return rows.map((row) => [row.t, patientId, row.d, row.m, row.v]);
+  }
+
   /** Buckets of `bucketMs` over [from, to), built from raw readings or from a rollup. */
   async buckets(patientId: string, metric: string, from: Date, to: Date, source: HistorySource, bucketMs: number): Promise<HistoryPoint[]> {
     const width = `${bucketMs} milliseconds`;

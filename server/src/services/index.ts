@@ -12,6 +12,11 @@ import { ExternalIngestService } from './external-ingest.service.js';
 import { IngestPipelineService } from './ingest-pipeline.service.js';
 import { IngestWriterService } from './ingest-writer.service.js';
 import { IngestService } from './ingest.service.js';
+import { LiveEventsService } from './live-events.service.js';
+import { LiveMetrics } from './live-metrics.js';
+import { LiveOverviewService } from './live-overview.service.js';
+import { LiveStreamService } from './live-stream.service.js';
+import { LiveService } from './live.service.js';
 import { LockoutService } from './lockout.service.js';
 import { MigrationService } from './migration.service.js';
 import { MosquittoExportService } from './mosquitto-export.service.js';
@@ -53,3 +58,6 @@ export const INGEST_SERVICES = [
 
 /** Sign-in, sessions and the patient routes (server only: they need Redis or the signing key). */
 export const SECURITY_SERVICES = [AuthService, EnrolmentService, LockoutService, OverviewService, PatientService, SessionService];
+
+/** The live stream to socket.io clients (LiveEventsService alone also serves a worker process). */
+export const LIVE_SERVICES = [LiveEventsService, LiveMetrics, LiveOverviewService, LiveService, LiveStreamService];
