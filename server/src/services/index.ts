@@ -5,6 +5,7 @@ import { AuthService } from './auth.service.js';
 import { BrokerAuthService } from './broker-auth.service.js';
 import { DeviceDirectoryService } from './device-directory.service.js';
 import { EnrolmentService } from './enrolment.service.js';
+import { FhirService } from './fhir.service.js';
 import { HistoryService } from './history.service.js';
 import { IngestMetrics } from './ingest-metrics.js';
 import { EmbeddedIngestService } from './embedded-ingest.service.js';
@@ -57,7 +58,7 @@ export const INGEST_SERVICES = [
 ];
 
 /** Sign-in, sessions and the patient routes (server only: they need Redis or the signing key). */
-export const SECURITY_SERVICES = [AuthService, EnrolmentService, LockoutService, OverviewService, PatientService, SessionService];
+export const SECURITY_SERVICES = [AuthService, EnrolmentService, FhirService, LockoutService, OverviewService, PatientService, SessionService];
 
 /** The live stream to socket.io clients (LiveEventsService alone also serves a worker process). */
 export const LIVE_SERVICES = [LiveEventsService, LiveMetrics, LiveOverviewService, LiveService, LiveStreamService];

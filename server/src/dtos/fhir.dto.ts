@@ -1,0 +1,17 @@
+import { z } from 'zod';
+
+/**
+ * The query of `GET /fhir/r4/Observation`: the parameters Vigil supports, and no others
+ * (strict: an unknown one is a 400 OperationOutcome, not silently ignored). Values are parsed
+ * by the FHIR search rules in domain/fhir.ts.
+ */
+export const observationSearchQuery = z
+  .object({
+    patient: z.string({ error: 'required: Patient/<id> or <id>' }),
+    code: z.string().optional(),
+    date: z.union([z.string(), z.array(z.string())]).optional(),
+    _count: z.string().optional(),
+    _cursor: z.string().optional(),
+  })
+  .strict();
+export type ObservationSearchQuery = z.infer<typeof observationSearchQuery>;
