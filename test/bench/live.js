@@ -241,7 +241,14 @@ async function livePhases() {
     const devices = [];
     for (let t = 0; t < TEAMS; t++) {
       const team = await admin.createTeam(CLI_ACTOR, `bench team ${t} ${Date.now()}`);
-      const { user } = await users.createUser(CLI_ACTOR, { email: `bench-${t}-${Date.now()}@bench.example`, name: `Nurse ${t}`, role: 'clinician', team: team.id, password: `bench-Correct-Horse-${t}-x`, enrolNow: true });
+      const { user } = await users.createUser(CLI_ACTOR, {
+        email: `bench-${t}-${Date.now()}@bench.example`,
+        name: `Nurse ${t}`,
+        role: 'clinician',
+        team: team.id,
+        password: `bench-Correct-Horse-${t}-x`,
+        enrolNow: true,
+      });
       const { accessToken: token } = await sessions.start(user.id, {});
       teams.push({ id: team.id, token });
       for (let p = 0; p < PATIENTS / TEAMS; p++) {
@@ -257,7 +264,11 @@ async function livePhases() {
       const clients = await startClients(url, plan(count, patients, teams));
       let devicesReady;
       const ready = new Promise((r) => (devicesReady = r));
-      const load = child('devices', { brokerUrl: platform.urls.broker, devices, pointsPerSecond: POINTS, seconds: SECONDS }, (m) => m.type === 'ready' && devicesReady());
+      const load = child(
+        'devices',
+        { brokerUrl: platform.urls.broker, devices, pointsPerSecond: POINTS, seconds: SECONDS },
+        (m) => m.type === 'ready' && devicesReady(),
+      );
       await ready;
       const sample = cpuSampler();
       for (const c of [...clients, load]) c.send({ type: 'go' });
@@ -265,19 +276,34 @@ async function livePhases() {
       const { published } = await load.done;
       const usage = sample();
       const latencies = reports.map((r) => r.latency);
-      results[`vigil_${count}`] = { clients: count + TEAM_CLIENTS, published, samplesReceived: reports.reduce((n, r) => n + r.samples, 0), ticks: reports.reduce((n, r) => n + r.ticks, 0), latencyMs: latencies, server: usage };
+      results[`vigil_${count}`] = {
+        clients: count + TEAM_CLIENTS,
+        published,
+        samplesReceived: reports.reduce((n, r) => n + r.samples, 0),
+        ticks: reports.reduce((n, r) => n + r.ticks, 0),
+        latencyMs: latencies,
+        server: usage,
+      };
       log(JSON.stringify(results[`vigil_${count}`]));
 
       log(`bare socket.io: the same clients and payloads`);
       let bareReady;
       const barePort = new Promise((r) => (bareReady = r));
-      const bare = child('bare', { patients: patients.map((p) => p.id), pointsPerSecond: POINTS, seconds: SECONDS }, (m) => m.type === 'ready' && bareReady(m.port));
+      const bare = child(
+        'bare',
+        { patients: patients.map((p) => p.id), pointsPerSecond: POINTS, seconds: SECONDS },
+        (m) => m.type === 'ready' && bareReady(m.port),
+      );
       const bareUrl = `http://127.0.0.1:${await barePort}`;
       const bareClients = await startClients(bareUrl, plan(count, patients, teams));
       for (const c of [...bareClients, bare]) c.send({ type: 'go' });
       const bareReports = await Promise.all(bareClients.map((c) => c.done));
       await bare.done;
-      results[`bare_${count}`] = { clients: count + TEAM_CLIENTS, samplesReceived: bareReports.reduce((n, r) => n + r.samples, 0), latencyMs: bareReports.map((r) => r.latency) };
+      results[`bare_${count}`] = {
+        clients: count + TEAM_CLIENTS,
+        samplesReceived: bareReports.reduce((n, r) => n + r.samples, 0),
+        latencyMs: bareReports.map((r) => r.latency),
+      };
       log(JSON.stringify(results[`bare_${count}`]));
     }
   } finally {
@@ -313,7 +339,8 @@ async function historyPhase() {
       log(`history (${dialect}): storing ${total} rows (${HISTORY_DAYS} days at 1 Hz)`);
       for (let i = 0; i < total; i += 5000) {
         const rows = [];
-        for (let k = i; k < Math.min(total, i + 5000); k++) rows.push({ time: new Date(start + k * 1000), patientId, deviceId, metric: 'spo2', value: k === Math.floor(total / 2) ? 80 : 97 });
+        for (let k = i; k < Math.min(total, i + 5000); k++)
+          rows.push({ time: new Date(start + k * 1000), patientId, deviceId, metric: 'spo2', value: k === Math.floor(total / 2) ? 80 : 97 });
         await readings.insertNew(rows);
       }
       if (dialect === 'timescaledb') await db.query(`CALL refresh_continuous_aggregate('readings_1m', NULL, NULL)`).catch(() => undefined);
@@ -331,8 +358,16 @@ async function historyPhase() {
       };
       const query = await timed(() => history.series({ patientId, metric: 'spo2', from, to, maxPoints: 1000 }));
       const points = (await history.series({ patientId, metric: 'spo2', from, to, maxPoints: 1000 })).points;
-      const count = await timed(() => db.query('SELECT count(*) FROM readings WHERE patient_id = $1 AND metric = $2 AND time >= $3 AND time < $4', [patientId, 'spo2', from, to]));
-      results[`history_${dialect}`] = { rows: total, points: points.length, lowestMin: Math.min(...points.map((p) => p.min)), queryMs: query, countStarMs: count };
+      const count = await timed(() =>
+        db.query('SELECT count(*) FROM readings WHERE patient_id = $1 AND metric = $2 AND time >= $3 AND time < $4', [patientId, 'spo2', from, to]),
+      );
+      results[`history_${dialect}`] = {
+        rows: total,
+        points: points.length,
+        lowestMin: Math.min(...points.map((p) => p.min)),
+        queryMs: query,
+        countStarMs: count,
+      };
       log(JSON.stringify(results[`history_${dialect}`]));
     } finally {
       await db.close();
@@ -349,7 +384,12 @@ if (role === 'clients') await clientsRole(JSON.parse(options));
 else if (role === 'devices') await devicesRole(JSON.parse(options));
 else if (role === 'bare') await bareRole(JSON.parse(options));
 else {
-  const results = { machine: { cpus: os.cpus().length, node: process.version }, settings: { CLIENTS, TEAM_CLIENTS, POINTS, SECONDS, HISTORY_DAYS }, ...(await livePhases()), ...(await historyPhase()) };
+  const results = {
+    machine: { cpus: os.cpus().length, node: process.version },
+    settings: { CLIENTS, TEAM_CLIENTS, POINTS, SECONDS, HISTORY_DAYS },
+    ...(await livePhases()),
+    ...(await historyPhase()),
+  };
   const line = JSON.stringify(results);
   fs.mkdirSync(path.join(here, 'results'), { recursive: true });
   fs.writeFileSync(path.join(here, 'results', `live-${Date.now()}.json`), line + '\n');
