@@ -12,6 +12,7 @@ import { MetricsController } from './controllers/metrics.controller.js';
 import { CoreModule } from './core.module.js';
 import { httpLogOptions } from './logger.js';
 import { ErrorFilter } from './middleware/error.filter.js';
+import { RefusalAuditInterceptor } from './middleware/refusal-audit.interceptor.js';
 import { ResponseSchemaInterceptor } from './middleware/zod.js';
 import { BrokerRepository } from './repositories/broker.repository.js';
 import type { DatabaseRepository } from './repositories/database.repository.js';
@@ -50,6 +51,7 @@ export class AppModule {
         ...LIVE_SERVICES,
         LiveGateway,
         { provide: APP_INTERCEPTOR, useClass: ResponseSchemaInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: RefusalAuditInterceptor },
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],
     };

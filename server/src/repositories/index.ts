@@ -8,6 +8,7 @@ import { DeviceEventRepository } from './device-event.repository.js';
 import { DeviceRepository } from './device.repository.js';
 import { EventBusRepository } from './event-bus.repository.js';
 import { LiveRepository } from './live.repository.js';
+import { InstallationRepository } from './installation.repository.js';
 import { MfaChallengeRepository } from './mfa-challenge.repository.js';
 import { MigrationRepository } from './migration.repository.js';
 import { MqttConsumerRepository } from './mqtt-consumer.repository.js';
@@ -33,6 +34,7 @@ export const CORE_REPOSITORIES = [
   DeviceEventRepository,
   DeviceRepository,
   EventBusRepository,
+  InstallationRepository,
   MigrationRepository,
   OverviewRepository,
   PatientRepository,
