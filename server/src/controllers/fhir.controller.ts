@@ -1,10 +1,13 @@
-import { type ArgumentsHost, Catch, Controller, type ExceptionFilter, Get, Header, HttpStatus, Logger, Param, Query, UseFilters } from '@nestjs/common';
+import { type ArgumentsHost, Catch, Controller, type ExceptionFilter, Get, Header, HttpStatus, Logger, Query, UseFilters } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { Actor } from '../domain/actor.js';
 import { ForbiddenError, InvalidInputError, NotFoundError, UnauthorizedError } from '../domain/errors.js';
 import { operationOutcome } from '../domain/fhir.js';
+import { uuid } from '../dtos/common.dto.js';
+import { fhirId } from '../dtos/fhir.dto.js';
 import { Authenticated, CurrentActor } from '../middleware/auth.guard.js';
+import { ZodParam } from '../middleware/zod.js';
 import { FhirService } from '../services/fhir.service.js';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
@@ -18,8 +21,15 @@ export class FhirErrorFilter implements ExceptionFilter {
     const request = host.switchToHttp().getRequest<Request & { id?: string }>();
     const response = host.switchToHttp().getResponse<Response>().type(FHIR_JSON);
     const message = exception instanceof Error ? exception.message : String(exception);
-    if (exception instanceof InvalidInputError) response.status(HttpStatus.BAD_REQUEST).json(operationOutcome('invalid', message));
-    else if (exception instanceof NotFoundError) response.status(HttpStatus.NOT_FOUND).json(operationOutcome('not-found', message));
+    if (exception instanceof InvalidInputError) {
+      response.status(HttpStatus.BAD_REQUEST).json(
+        operationOutcome(
+          'invalid',
+          message,
+          exception.errors?.map((e) => e.field),
+        ),
+      );
+    } else if (exception instanceof NotFoundError) response.status(HttpStatus.NOT_FOUND).json(operationOutcome('not-found', message));
     else if (exception instanceof UnauthorizedError) response.status(HttpStatus.UNAUTHORIZED).json(operationOutcome('login', message));
     else if (exception instanceof ForbiddenError) response.status(HttpStatus.FORBIDDEN).json(operationOutcome('forbidden', message));
     else {
@@ -49,7 +59,7 @@ export class FhirController {
   @ApiOperation({ summary: 'FHIR R4 Patient' })
   @ApiResponse({ status: 200, description: 'Patient' })
   @ApiResponse({ status: 404, description: 'OperationOutcome: no such patient among the caller’s teams' })
-  patient(@CurrentActor() actor: Actor, @Param('id') id: string) {
+  patient(@CurrentActor() actor: Actor, @ZodParam('id', uuid('patient')) id: string) {
     return this.fhir.patient(actor, id);
   }
 
@@ -58,7 +68,7 @@ export class FhirController {
   @ApiOperation({ summary: 'FHIR R4 Observation (vital signs; blood pressure as a 85354-9 panel)' })
   @ApiResponse({ status: 200, description: 'Observation' })
   @ApiResponse({ status: 404, description: 'OperationOutcome' })
-  observation(@CurrentActor() actor: Actor, @Param('id') id: string) {
+  observation(@CurrentActor() actor: Actor, @ZodParam('id', fhirId) id: string) {
     return this.fhir.observation(actor, id);
   }
 

@@ -96,8 +96,13 @@ export function patientResource(patient: { id: string; name: string }): Patient 
   return { resourceType: 'Patient', id: patient.id, active: true, name: [{ text: patient.name }] };
 }
 
-export function operationOutcome(code: 'invalid' | 'not-found' | 'login' | 'forbidden' | 'exception' | 'not-supported', diagnostics: string): OperationOutcome {
-  return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, diagnostics }] };
+/** `expression` names the offending parameters or elements (for a 400). */
+export function operationOutcome(
+  code: 'invalid' | 'not-found' | 'login' | 'forbidden' | 'exception' | 'not-supported',
+  diagnostics: string,
+  expression?: string[],
+): OperationOutcome {
+  return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, diagnostics, ...(expression?.length ? { expression } : {}) }] };
 }
 
 // ---- search ----

@@ -15,3 +15,6 @@ export const observationSearchQuery = z
   })
   .strict();
 export type ObservationSearchQuery = z.infer<typeof observationSearchQuery>;
+
+/** A FHIR resource id (hl7.org/fhir/R4/datatypes.html#id): 1 to 64 of A–Z, a–z, 0–9, '-' and '.'. */
+export const fhirId = z.string().regex(/^[A-Za-z0-9.-]{1,64}$/, 'expected a FHIR id: 1 to 64 letters, digits, - or .');

@@ -65,7 +65,16 @@ export const INGEST_SERVICES = [
 ];
 
 /** Sign-in, sessions and the patient routes (server only: they need Redis or the signing key). */
-export const SECURITY_SERVICES = [AuthService, EnrolmentService, FhirService, LockoutService, OverviewService, PatientService, RefusalAuditService, SessionService];
+export const SECURITY_SERVICES = [
+  AuthService,
+  EnrolmentService,
+  FhirService,
+  LockoutService,
+  OverviewService,
+  PatientService,
+  RefusalAuditService,
+  SessionService,
+];
 
 /** The live stream to socket.io clients (LiveEventsService alone also serves a worker process). */
 export const LIVE_SERVICES = [LiveEventsService, LiveMetrics, LiveOverviewService, LiveService, LiveStreamService];
