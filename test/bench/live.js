@@ -211,7 +211,9 @@ async function livePhases() {
   const { createLogger } = await server('logger.js');
   const { startPlatform } = await server('platform.js');
   const { freePort } = await server('embedded/net.js');
-  const { AdminService } = await server('services/admin.service.js');
+  const { TeamAdminService } = await server('services/team-admin.service.js');
+  const { PatientAdminService } = await server('services/patient-admin.service.js');
+  const { DeviceAdminService } = await server('services/device-admin.service.js');
   const { UserAdminService } = await server('services/user-admin.service.js');
   const { SessionService } = await server('services/session.service.js');
   const { CLI_ACTOR } = await server('domain/actor.js');
@@ -232,7 +234,11 @@ async function livePhases() {
   const platform = await startPlatform(config, createLogger('warn'));
   const results = {};
   try {
-    const admin = platform.app.get(AdminService);
+    const admin = {
+      createTeam: (...a) => platform.app.get(TeamAdminService).createTeam(...a),
+      createPatient: (...a) => platform.app.get(PatientAdminService).createPatient(...a),
+      createDevice: (...a) => platform.app.get(DeviceAdminService).createDevice(...a),
+    };
     const users = platform.app.get(UserAdminService);
     const sessions = platform.app.get(SessionService);
     log(`provisioning ${TEAMS} teams, ${PATIENTS} patients with a device each`);

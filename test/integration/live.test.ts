@@ -4,7 +4,7 @@ import { CLI_ACTOR } from '../../server/src/domain/actor.js';
 import { topicFor } from '../../server/src/domain/protocol.js';
 import type { AlertWire } from '../../server/src/dtos/live.dto.js';
 import { EventBusRepository } from '../../server/src/repositories/event-bus.repository.js';
-import { AdminService } from '../../server/src/services/admin.service.js';
+import { DeviceAdminService } from '../../server/src/services/device-admin.service.js';
 import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
 import { ApiClient, createUser, type TestUser } from '../support/auth.js';
 import { metric, publish } from '../support/devices.js';
@@ -68,7 +68,7 @@ describe('live stream: two instances, Mosquitto, Redis, PostgreSQL', () => {
     two = await startTestPlatform({ ...env, VIGIL_MQTT_CLIENT_ID: 'vigil-live-two' });
     [teamA, teamB] = [await createTeam(one), await createTeam(one)];
     [patientA, quietA, patientB] = [await createPatient(one, teamA), await createPatient(one, teamA), await createPatient(one, teamB)];
-    const admin = one.app.get(AdminService);
+    const admin = one.app.get(DeviceAdminService);
     for (const [patient, assign] of [
       [patientA, (d: { id: string; secret: string }) => (deviceA = d)],
       [patientB, (d: { id: string; secret: string }) => (deviceB = d)],
