@@ -5,6 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/app.config.js';
 import { BrokerAuthController } from './controllers/broker-auth.controller.js';
+import { LiveGateway } from './gateways/live.gateway.js';
 import { HealthController } from './controllers/health.controller.js';
 import { SECURITY_CONTROLLERS } from './controllers/index.js';
 import { MetricsController } from './controllers/metrics.controller.js';
@@ -15,10 +16,10 @@ import { RefusalAuditInterceptor } from './middleware/refusal-audit.interceptor.
 import { ResponseSchemaInterceptor } from './middleware/zod.js';
 import { BrokerRepository } from './repositories/broker.repository.js';
 import type { DatabaseRepository } from './repositories/database.repository.js';
-import { INGEST_REPOSITORIES, SECURITY_REPOSITORIES } from './repositories/index.js';
+import { INGEST_REPOSITORIES, LIVE_REPOSITORIES, SECURITY_REPOSITORIES } from './repositories/index.js';
 import { MetricsRepository } from './repositories/metrics.repository.js';
 import { RedisRepository } from './repositories/redis.repository.js';
-import { INGEST_SERVICES, SECURITY_SERVICES } from './services/index.js';
+import { INGEST_SERVICES, LIVE_SERVICES, SECURITY_SERVICES } from './services/index.js';
 import { ReadinessService } from './services/readiness.service.js';
 
 /** The connections the platform opened before the application starts (see platform.ts). */
@@ -46,6 +47,9 @@ export class AppModule {
         ...INGEST_SERVICES,
         ...SECURITY_REPOSITORIES,
         ...SECURITY_SERVICES,
+        ...LIVE_REPOSITORIES,
+        ...LIVE_SERVICES,
+        LiveGateway,
         { provide: APP_INTERCEPTOR, useClass: ResponseSchemaInterceptor },
         { provide: APP_INTERCEPTOR, useClass: RefusalAuditInterceptor },
         { provide: APP_FILTER, useClass: ErrorFilter },

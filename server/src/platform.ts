@@ -14,6 +14,7 @@ import { createEmbeddedBroker } from './embedded/embedded-broker.js';
 import { startEmbeddedDatabase } from './embedded/embedded-database.js';
 import { startEmbeddedRedis } from './embedded/embedded-redis.js';
 import { resolveSigningSecret } from './embedded/signing-secret.js';
+import { LiveIoAdapter } from './gateways/live-io.adapter.js';
 import { hardenHttp } from './middleware/http-hardening.js';
 import { serveOpenApi } from './openapi.js';
 import { describeError } from './domain/error-status.js';
@@ -100,6 +101,7 @@ export async function startPlatform(given: AppConfig, logger: Logger): Promise<P
     });
     app.useLogger(app.get(NestPinoLogger));
     teardown.push(() => app.close());
+    app.useWebSocketAdapter(new LiveIoAdapter(app, config));
     hardenHttp(app, config);
     serveOpenApi(app);
     serveDashboard(app, logger);

@@ -1,7 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { HistoryService, type History } from '../../server/src/services/history.service.js';
 import { ReadingRepository, type ReadingRow } from '../../server/src/repositories/reading.repository.js';
+import { AuditRepository } from '../../server/src/repositories/audit.repository.js';
+import { ClockRepository } from '../../server/src/repositories/clock.repository.js';
+import { DeviceEventRepository } from '../../server/src/repositories/device-event.repository.js';
+import { PatientRepository } from '../../server/src/repositories/patient.repository.js';
+import { TeamRepository } from '../../server/src/repositories/team.repository.js';
+import { AccessService } from '../../server/src/services/access.service.js';
+import { AuditService } from '../../server/src/services/audit.service.js';
 import { type MigratedDatabase, migratedDatabase } from '../support/storage.js';
+
+/** The service as the server wires it, on this database. */
+function historyService(m: MigratedDatabase): HistoryService {
+  const access = new AccessService(new PatientRepository(m.db), new TeamRepository(m.db));
+  return new HistoryService(
+    new ReadingRepository(m.db),
+    new DeviceEventRepository(m.db),
+    access,
+    new AuditService(new AuditRepository(m.db), access),
+    new ClockRepository(),
+  );
+}
 
 const PATIENT = '00000000-0000-4000-8000-000000000001';
 const OTHER_PATIENT = '00000000-0000-4000-8000-000000000002';
@@ -45,7 +64,7 @@ describe('history query: the same answers on both dialects', () => {
       for (let i = 0; i < rows.length; i += 1000) batches.push(rows.slice(i, i + 1000));
       for (const batch of batches.reverse()) await readings.insertNew(batch);
       expect(await readings.insertNew(batches[0])).toHaveLength(0);
-      const history = new HistoryService(readings);
+      const history = historyService(m);
       for (const [name, from, to, maxPoints] of QUERIES) {
         (answers[name] ??= {})[dialect] = await history.series({
           patientId: PATIENT,
@@ -127,5 +146,63 @@ describe('history query: the same answers on both dialects', () => {
       }
     }
     expect(checked).toBeGreaterThan(0);
+  });
+});
+
+describe('history over 30 days of a 1 Hz metric: a single low second shows in its bucket, on both dialects', () => {
+  const DAY = 24 * HOUR;
+  const START = Date.UTC(2026, 9, 1);
+  const DIP = START + 20 * DAY + 13 * HOUR + 17 * 60_000 + 42_000; // one second at 80 %
+  const SPIKE = START + 21 * DAY + 2 * HOUR + 5_000; // one second at 100 %
+  /** SpO2 97 % every second on the day of the dip and spike, one sample every 5 minutes on the other 29 days. */
+  function spo2Rows(): ReadingRow[] {
+    const rows: ReadingRow[] = [];
+    const dense = [START + 20 * DAY + 12 * HOUR, START + 21 * DAY + 12 * HOUR];
+    for (let t = START; t < START + 30 * DAY; t += t >= dense[0] && t < dense[1] ? 1000 : 300_000) {
+      const value = t === DIP ? 80 : t === SPIKE ? 100 : 97;
+      rows.push({ time: new Date(t), patientId: PATIENT, deviceId: OXIMETER, metric: 'spo2', value });
+    }
+    return rows;
+  }
+  const rows = spo2Rows();
+  const answers: Partial<Record<'postgresql' | 'timescaledb', Record<number, History>>> = {};
+  const stores: MigratedDatabase[] = [];
+
+  beforeAll(async () => {
+    for (const dialect of ['postgresql', 'timescaledb'] as const) {
+      const m = await migratedDatabase(dialect);
+      stores.push(m);
+      const readings = new ReadingRepository(m.db);
+      for (let i = 0; i < rows.length; i += 5000) await readings.insertNew(rows.slice(i, i + 5000));
+      const history = historyService(m);
+      answers[dialect] = {};
+      for (const points of [1000, 100]) {
+        answers[dialect]![points] = await history.series({
+          patientId: PATIENT,
+          metric: 'spo2',
+          from: new Date(START),
+          to: new Date(START + 30 * DAY),
+          maxPoints: points,
+        });
+      }
+    }
+  }, 300_000);
+  afterAll(async () => {
+    await Promise.all(stores.map((m) => m.close()));
+  });
+
+  it.each([1000, 100])('%d points: at most that many, the dip and the spike in their buckets, the same on both dialects', (points) => {
+    for (const dialect of ['postgresql', 'timescaledb'] as const) {
+      const { points: got, bucketMs } = answers[dialect]![points];
+      expect(got.length).toBeLessThanOrEqual(points);
+      expect(got.length).toBeGreaterThan(points / 2);
+      const holding = (t: number) => got.filter((p) => +p.t <= t && t < +p.t + bucketMs);
+      expect(holding(DIP).map((p) => [p.min, p.max])).toEqual([[80, 97]]);
+      expect(holding(SPIKE).map((p) => [p.min, p.max])).toEqual([[97, 100]]);
+      expect(got.filter((p) => p.min !== 97 || p.max !== 97)).toHaveLength(2);
+      expect(got.reduce((n, p) => n + Number(p.count), 0)).toBe(rows.length);
+    }
+    const [pg, ts] = [answers.postgresql![points], answers.timescaledb![points]];
+    expect(ts.points.map((p) => [+p.t, p.min, p.max, Number(p.count)])).toEqual(pg.points.map((p) => [+p.t, p.min, p.max, Number(p.count)]));
   });
 });

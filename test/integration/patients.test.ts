@@ -75,10 +75,18 @@ describe('care-team scoping of patient data (real PostgreSQL and Redis)', () => 
   });
 
   it('answers 404 for another team’s patient on every patient route, exactly as for a patient that does not exist', async () => {
-    const { body: doc } = await api().get<{ paths: Record<string, Record<string, unknown>> }>('/api/docs-json');
+    type Operation = { parameters?: Array<{ in: string; name: string; required?: boolean; schema?: { enum?: string[] } }> };
+    const { body: doc } = await api().get<{ paths: Record<string, Record<string, Operation>> }>('/api/docs-json');
+    // A required query parameter gets the first value its schema allows (e.g. metric=hr).
+    const query = (operation: Operation) =>
+      new URLSearchParams(
+        (operation.parameters ?? []).filter((p) => p.in === 'query' && p.required).map((p) => [p.name, p.schema?.enum?.[0] ?? '']),
+      ).toString();
     const routes = Object.entries(doc.paths)
       .filter(([path]) => path.startsWith('/api/patients/{id}'))
-      .flatMap(([path, methods]) => Object.keys(methods).map((method) => [method.toUpperCase(), path] as const));
+      .flatMap(([path, methods]) =>
+        Object.entries(methods).map(([method, operation]) => [method.toUpperCase(), query(operation) ? `${path}?${query(operation)}` : path] as const),
+      );
     expect(routes.length).toBeGreaterThanOrEqual(1);
     for (const [method, path] of routes) {
       const call = (id: string) =>

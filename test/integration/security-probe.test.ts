@@ -137,18 +137,23 @@ describe('security follow-ups of the outside probe (real PostgreSQL and Redis)',
         ? Object.fromEntries(Object.entries(bodySchema.properties ?? {}).map(([name, schema]) => [name, valid(name, schema)]))
         : undefined;
       const query = new URLSearchParams();
+      // The other required query parameters hold valid values, so only the poisoned field can be at fault.
+      for (const p of operation.parameters ?? []) if (p.in === 'query' && p.required && p.name !== field) query.set(p.name, String(valid(p.name, p.schema)));
       if (where === 'body') body![field] = poisoned(body![field], bodySchema!.properties![field]);
       if (where === 'path') params[field] = poisoned(params[field], { format: 'uuid' });
       if (where === 'query') {
         const schema = operation.parameters!.find((p) => p.name === field)!.schema;
         query.set(field, poisoned(valid(field, schema), schema));
       }
-      const url = route.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name])) + (where === 'query' ? `?${query.toString()}` : '');
-      const response = await new ApiClient(platform.baseUrl).request<{ errors?: Array<{ field: string }> }>(method.toUpperCase(), url, {
-        body,
-        token: adminToken,
-      });
-      expect({ status: response.status, fields: response.body?.errors?.map((e) => e.field) }).toEqual({ status: 400, fields: expect.arrayContaining([field]) });
+      const url = route.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name])) + (query.size ? `?${query.toString()}` : '');
+      const response = await new ApiClient(platform.baseUrl).request<{ errors?: Array<{ field: string }>; issue?: Array<{ expression?: string[] }> }>(
+        method.toUpperCase(),
+        url,
+        { body, token: adminToken },
+      );
+      // FHIR routes answer an OperationOutcome, which names the field in `issue[].expression`.
+      const fields = response.body?.errors?.map((e) => e.field) ?? response.body?.issue?.flatMap((i) => i.expression ?? []);
+      expect({ status: response.status, fields }).toEqual({ status: 400, fields: expect.arrayContaining([field]) });
     });
   });
 

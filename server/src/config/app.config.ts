@@ -109,6 +109,9 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,32}$/, 'expected 1 to 32 letters, digits, _ or -')
     .optional()
     .default('vigil'),
+  // Live stream (docs/architecture.md, "Live and alerts contract"): per-socket send bound, session re-check.
+  VIGIL_LIVE_MAX_BUFFER_BYTES: positiveInt(1_048_576, 'bytes'),
+  VIGIL_LIVE_SESSION_CHECK_SECONDS: positiveInt(30, 'seconds'),
 });
 
 const SECRET_VARIABLES = new Set(['VIGIL_SECRET', 'VIGIL_BROKER_AUTH_TOKEN', 'VIGIL_METRICS_TOKEN']);
@@ -177,6 +180,12 @@ export interface AppConfig {
     /** /api/ready is degraded when no ingest write has committed for this long while messages wait. */
     stallSeconds: number;
   };
+  live: {
+    /** A socket holding more than this many bytes unsent is behind: it is told to resync instead of queueing more. */
+    maxBufferBytes: number;
+    /** How often connected sockets' sessions are checked (a revoked session's sockets are disconnected). */
+    sessionCheckSeconds: number;
+  };
   retentionDays: number;
   /** Seed a demo ward and run its simulated devices when the database is new (embedded mode). */
   demo: boolean;
@@ -238,6 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
       deviceCacheSeconds: e.VIGIL_DEVICE_CACHE_SECONDS,
       stallSeconds: e.VIGIL_INGEST_STALL_SECONDS,
     },
+    live: { maxBufferBytes: e.VIGIL_LIVE_MAX_BUFFER_BYTES, sessionCheckSeconds: e.VIGIL_LIVE_SESSION_CHECK_SECONDS },
     retentionDays: e.VIGIL_RETENTION_DAYS,
     demo: e.VIGIL_DEMO,
     demoExplicit: present.VIGIL_DEMO !== undefined,

@@ -14,6 +14,14 @@ export interface Device {
 }
 
 /** What the broker hooks and the ingest pipeline need to know about a device. */
+export interface LinkedDeviceStatus {
+  deviceId: string;
+  patientId: string;
+  online: boolean;
+  battery: number | null;
+  lastSeen: Date | null;
+}
+
 export interface DeviceCredentials {
   id: string;
   patientId: string | null;
@@ -146,5 +154,16 @@ export class DeviceRepository {
   async relink(id: string, patientId: string): Promise<Device | undefined> {
     const { rows } = await this.db.query<Device>(`UPDATE devices SET patient_id = $2 WHERE id = $1 RETURNING ${COLUMNS}`, [id, patientId]);
     return rows[0];
+  }
+
+  /** The stored status of these devices (the newest applied) with each one's patient; unlinked devices are left out. */
+  async statusesWithPatient(deviceIds: string[]): Promise<LinkedDeviceStatus[]> {
+    if (deviceIds.length === 0) return [];
+    const { rows } = await this.db.query<LinkedDeviceStatus>(
+      `SELECT d.id AS "deviceId", d.patient_id AS "patientId", d.online, d.battery, d.last_seen AS "lastSeen"
+         FROM devices d JOIN patients p ON p.id = d.patient_id WHERE d.id = ANY($1::uuid[])`,
+      [deviceIds],
+    );
+    return rows;
   }
 }

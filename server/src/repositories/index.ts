@@ -7,6 +7,7 @@ import { DeviceChangeRepository } from './device-change.repository.js';
 import { DeviceEventRepository } from './device-event.repository.js';
 import { DeviceRepository } from './device.repository.js';
 import { EventBusRepository } from './event-bus.repository.js';
+import { LiveRepository } from './live.repository.js';
 import { InstallationRepository } from './installation.repository.js';
 import { MfaChallengeRepository } from './mfa-challenge.repository.js';
 import { MigrationRepository } from './migration.repository.js';
@@ -50,3 +51,6 @@ export const INGEST_REPOSITORIES = [DeviceChangeRepository, MqttConsumerReposito
 
 /** Sign-in state that needs Redis or the signing key (server only). */
 export const SECURITY_REPOSITORIES = [MfaChallengeRepository, RateLimitRepository, TokenRepository];
+
+/** socket.io (the gateway's server with the Redis adapter, or the Redis emitter): server and workers. */
+export const LIVE_REPOSITORIES = [LiveRepository];

@@ -71,6 +71,10 @@ const ROLLUPS_POSTGRES = `WITH inserted AS (
   ), ${ROLLUPS_FROM_INSERTED}
   SELECT`;
 
+/** A patient's readings of some metrics in [$3, $4], each with its FHIR Observation group `g`. */
+const MEASUREMENT_ROWS = `SELECT time, device_id, metric, value, CASE WHEN metric IN ('sbp', 'dbp') THEN 'bp' ELSE metric END AS g
+  FROM readings WHERE patient_id = $1 AND metric = ANY($2::text[]) AND time >= $3 AND time <= $4`;
+
 const UNIQUE_VIOLATION = '23505';
 
 // Device ids come in lower case (deviceIdOf), as PostgreSQL returns UUIDs.
@@ -165,6 +169,61 @@ export class ReadingRepository {
       [patientId, metric, from, to, limit],
     );
     return rows;
+  }
+
+  /**
+   * A patient's readings stored with a time after `after`, oldest first, at most `limit`, as
+   * the live stream carries them: [epoch ms, patient, device, metric, value].
+   */
+  async since(patientId: string, after: Date, limit: number): Promise<Array<[number, string, string, string, number]>> {
+    const { rows } = await this.db.query<{ t: number; d: string; m: string; v: number }>(
+      `SELECT (extract(epoch FROM time) * 1000)::float8 AS t, device_id AS d, metric AS m, value AS v FROM readings
+        WHERE patient_id = $1 AND time > $2 ORDER BY time, device_id, metric LIMIT $3`,
+      [patientId, after, limit],
+    );
+    return rows.map((row) => [row.t, patientId, row.d, row.m, row.v]);
+  }
+
+  /**
+   * FHIR Observations as stored measurements: one per (time, device, group), where the group is
+   * the metric, or `bp` for the systolic and diastolic values of one blood pressure reading.
+   * Times in [from, to] (inclusive, epoch ms), after the keyset `after`, in key order.
+   */
+  async measurements(
+    patientId: string,
+    metrics: readonly string[],
+    from: number,
+    to: number,
+    limit: number,
+    after?: { time: number; deviceId: string; group: string },
+  ): Promise<Array<{ time: number; deviceId: string; group: string; values: Record<string, number> }>> {
+    const { rows } = await this.db.query<{ time: number; deviceId: string; group: string; values: Record<string, number> }>(
+      `SELECT (extract(epoch FROM time) * 1000)::float8 AS time, device_id AS "deviceId", g AS "group", jsonb_object_agg(metric, value) AS values
+         FROM (${MEASUREMENT_ROWS}) r
+        WHERE $5::float8 IS NULL OR (time, device_id, g) > (to_timestamp($5 / 1000.0), $6::uuid, $7::text)
+        GROUP BY time, device_id, g ORDER BY time, device_id, g LIMIT $8`,
+      [patientId, metrics, new Date(from), new Date(to), after?.time ?? null, after?.deviceId ?? null, after?.group ?? null, limit],
+    );
+    return rows;
+  }
+
+  async countMeasurements(patientId: string, metrics: readonly string[], from: number, to: number): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM (${MEASUREMENT_ROWS}) r GROUP BY time, device_id, g) x`,
+      [patientId, metrics, new Date(from), new Date(to)],
+    );
+    return rows[0].n;
+  }
+
+  /** One measurement by its key, with its patient. */
+  async measurement(deviceId: string, group: string, time: number): Promise<{ patientId: string; values: Record<string, number> } | undefined> {
+    const { rows } = await this.db.query<{ patientId: string; values: Record<string, number> }>(
+      `SELECT patient_id AS "patientId", jsonb_object_agg(metric, value) AS values FROM readings
+        WHERE device_id = $1 AND time = to_timestamp($3 / 1000.0) AND (CASE WHEN metric IN ('sbp', 'dbp') THEN 'bp' ELSE metric END) = $2
+        GROUP BY patient_id`,
+      [deviceId, group, time],
+    );
+    return rows[0];
   }
 
   /** Buckets of `bucketMs` over [from, to), built from raw readings or from a rollup. */

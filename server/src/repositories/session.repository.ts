@@ -49,6 +49,17 @@ export class SessionRepository {
     return rows[0];
   }
 
+  /** Which of these sessions are still live (not revoked, not expired, user not disabled). */
+  async liveAmong(sessionIds: string[]): Promise<Set<string>> {
+    if (sessionIds.length === 0) return new Set();
+    const { rows } = await this.db.query<{ id: string }>(
+      `SELECT s.id FROM auth_sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.id = ANY($1::uuid[]) AND s.revoked_at IS NULL AND s.expires_at > now() AND u.disabled_at IS NULL`,
+      [sessionIds],
+    );
+    return new Set(rows.map((row) => row.id));
+  }
+
   async addRefreshToken(sessionId: string, tokenHash: string): Promise<void> {
     await this.db.query('INSERT INTO refresh_tokens (token_hash, session_id) VALUES ($1, $2)', [tokenHash, sessionId]);
   }

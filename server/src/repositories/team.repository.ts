@@ -54,4 +54,10 @@ export class TeamRepository {
     );
     return rows;
   }
+
+  /** The user ids of a team's members. */
+  async memberIds(teamId: string): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>('SELECT user_id AS id FROM team_members WHERE team_id = $1', [teamId]);
+    return rows.map((row) => row.id);
+  }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Actor } from '../domain/actor.js';
 import { ForbiddenError, NotFoundError } from '../domain/errors.js';
 import { type Patient, PatientRepository } from '../repositories/patient.repository.js';
+import { TeamRepository } from '../repositories/team.repository.js';
 
 /**
  * Care-team scoping, the one check every patient-scoped read and write goes through, first:
@@ -11,7 +12,10 @@ import { type Patient, PatientRepository } from '../repositories/patient.reposit
  */
 @Injectable()
 export class AccessService {
-  constructor(private readonly patients: PatientRepository) {}
+  constructor(
+    private readonly patients: PatientRepository,
+    private readonly teams: TeamRepository,
+  ) {}
 
   /** The patient, or NotFoundError when absent or outside the actor's teams. */
   async patient(actor: Actor, patientId: string): Promise<Patient> {
@@ -23,6 +27,13 @@ export class AccessService {
   /** Every patient the actor may see. */
   async patientsOf(actor: Actor): Promise<Patient[]> {
     return actor.userId ? this.patients.listForMember(actor.userId) : [];
+  }
+
+  /** The team, when the actor is one of its members; NotFoundError otherwise (absent or not theirs look the same). */
+  async team(actor: Actor, teamId: string): Promise<{ id: string; patients: Patient[] }> {
+    const member = actor.userId ? (await this.teams.listForMember(actor.userId)).some((team) => team.id === teamId) : false;
+    if (!member) throw new NotFoundError(`team ${teamId} not found`);
+    return { id: teamId, patients: await this.patients.list(teamId) };
   }
 
   /** Administration: admins and the operator CLI. */

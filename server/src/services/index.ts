@@ -6,6 +6,7 @@ import { DeviceAdminService } from './device-admin.service.js';
 import { BrokerAuthService } from './broker-auth.service.js';
 import { DeviceDirectoryService } from './device-directory.service.js';
 import { EnrolmentService } from './enrolment.service.js';
+import { FhirService } from './fhir.service.js';
 import { HistoryService } from './history.service.js';
 import { IngestMetrics } from './ingest-metrics.js';
 import { EmbeddedIngestService } from './embedded-ingest.service.js';
@@ -13,6 +14,11 @@ import { ExternalIngestService } from './external-ingest.service.js';
 import { IngestPipelineService } from './ingest-pipeline.service.js';
 import { IngestWriterService } from './ingest-writer.service.js';
 import { IngestService } from './ingest.service.js';
+import { LiveEventsService } from './live-events.service.js';
+import { LiveMetrics } from './live-metrics.js';
+import { LiveOverviewService } from './live-overview.service.js';
+import { LiveStreamService } from './live-stream.service.js';
+import { LiveService } from './live.service.js';
 import { LockoutService } from './lockout.service.js';
 import { RefusalAuditService } from './refusal-audit.service.js';
 import { MigrationService } from './migration.service.js';
@@ -61,4 +67,16 @@ export const INGEST_SERVICES = [
 ];
 
 /** Sign-in, sessions and the patient routes (server only: they need Redis or the signing key). */
-export const SECURITY_SERVICES = [AuthService, EnrolmentService, LockoutService, OverviewService, PatientService, RefusalAuditService, SessionService];
+export const SECURITY_SERVICES = [
+  AuthService,
+  EnrolmentService,
+  FhirService,
+  LockoutService,
+  OverviewService,
+  PatientService,
+  RefusalAuditService,
+  SessionService,
+];
+
+/** The live stream to socket.io clients (LiveEventsService alone also serves a worker process). */
+export const LIVE_SERVICES = [LiveEventsService, LiveMetrics, LiveOverviewService, LiveService, LiveStreamService];

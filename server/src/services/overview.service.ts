@@ -12,6 +12,7 @@ import {
 import { METRIC_CODES } from '../domain/metric-catalogue.js';
 import type { News2Result } from '../domain/news2.js';
 import { type DeviceState, type OpenAlert, OverviewRepository } from '../repositories/overview.repository.js';
+import type { Patient } from '../repositories/patient.repository.js';
 import { AccessService } from './access.service.js';
 import { AuditService } from './audit.service.js';
 
@@ -39,17 +40,23 @@ export class OverviewService {
 
   async overviewFor(actor: Actor): Promise<{ patients: OverviewPatient[] }> {
     const patients = await this.access.patientsOf(actor);
+    const result = await this.rows(patients);
+    await this.audit.record(actor, 'overview.view', { details: { patientIds: patients.map((p) => p.id) } });
+    return { patients: result.sort(byUrgency) };
+  }
+
+  /** The overview rows of these patients (access already checked by the caller), in their order. */
+  async rows(patients: Patient[]): Promise<OverviewPatient[]> {
     const ids = patients.map((p) => p.id);
     const [rows, devices, alerts] = await Promise.all([
       this.overview.latestReadings(ids, METRIC_CODES, LATEST_LOOKBACK_SECONDS, NEWS2_FRESH_SECONDS),
       this.overview.devices(ids),
       this.overview.openAlerts(ids),
     ]);
-    await this.audit.record(actor, 'overview.view', { details: { patientIds: ids } });
     const latest = latestByPatient(rows);
     const devicesOf = groupByPatient(devices);
     const alertsOf = groupByPatient(alerts);
-    const result = patients.map((patient): OverviewPatient => {
+    return patients.map((patient): OverviewPatient => {
       const values = latest.get(patient.id) ?? {};
       return {
         id: patient.id,
@@ -61,6 +68,5 @@ export class OverviewService {
         devices: devicesOf.get(patient.id) ?? [],
       };
     });
-    return { patients: result.sort(byUrgency) };
   }
 }

@@ -1,0 +1,202 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
+import { chunks, LIVE_LIMITS, type LiveSample, samplesByPatient, type SharedReading, unsent, valueKeys } from '../domain/live-stream.js';
+import { SERVER_EVENTS } from '../dtos/live.dto.js';
+import { liveShare } from '../dtos/live-share.dto.js';
+import { ClockRepository, type Timer } from '../repositories/clock.repository.js';
+import { EventBusRepository } from '../repositories/event-bus.repository.js';
+import { LiveRepository } from '../repositories/live.repository.js';
+import { ReadingRepository } from '../repositories/reading.repository.js';
+import { LiveMetrics } from './live-metrics.js';
+
+export const patientRoom = (patientId: string) => `patient:${patientId}`;
+export const teamRoom = (teamId: string) => `team:${teamId}`;
+export const userRoom = (userId: string) => `user:${userId}`;
+
+/** What a socket that joined a patient room by a gap fill still needs filtered out of live batches. */
+interface Joined {
+  /** Samples pending at the join were covered by the gap fill: send only those after this index. */
+  from: number;
+  /** Values the gap fill sent, until `until`: a reading committed before the gap query may still arrive live. */
+  sent?: ReadonlySet<string>;
+  until: number;
+}
+
+/**
+ * Live readings to patient rooms (docs/architecture.md, "Live and alerts contract"):
+ * - every committed reading, from any instance, reaches this instance's watchers; each room
+ *   gets at most one `reading.batch.v1` per flush (4 a second) carrying every sample since
+ *   the previous one;
+ * - `watch {patientId, since}` first sends the stored samples after `since`, then live data,
+ *   each value once (live data arriving meanwhile is held and merged);
+ * - a socket whose unsent bytes pass VIGIL_LIVE_MAX_BUFFER_BYTES leaves its rooms and gets
+ *   `resync.v1` (refetch history, watch again with `since`); one four times past it is
+ *   disconnected. Nothing queues for it without bound.
+ */
+@Injectable()
+export class LiveStreamService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('LiveStreamService');
+  private readonly pending = new Map<string, LiveSample[]>();
+  /** Per patient, sockets whose gap fill runs: live samples held for them meanwhile. */
+  private readonly filling = new Map<string, Map<string, LiveSample[]>>();
+  /** Per patient, sockets that joined by a gap fill and still get filtered batches. */
+  private readonly joined = new Map<string, Map<string, Joined>>();
+  private readonly timers: Timer[] = [];
+  private readonly unsubscribe: Array<() => void> = [];
+  /** Called with the patients that got readings (the overview marks their rows changed). */
+  private readonly readingListeners: Array<(patientIds: string[]) => void> = [];
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly live: LiveRepository,
+    private readonly bus: EventBusRepository,
+    private readonly readings: ReadingRepository,
+    private readonly clock: ClockRepository,
+    private readonly metrics: LiveMetrics,
+  ) {}
+
+  onModuleInit(): void {
+    this.unsubscribe.push(
+      this.bus.on('readings.stored', ({ rows }) => {
+        const shared: SharedReading[] = rows.map((r) => [r.time.getTime(), r.patientId, r.deviceId, r.metric, r.value]);
+        this.live.share({ kind: 'readings', rows: shared });
+      }),
+    );
+    this.live.onShared((message) => this.receive(message));
+    this.timers.push(this.clock.every(LIVE_LIMITS.flushMs, () => this.flush()));
+  }
+
+  onModuleDestroy(): void {
+    for (const timer of this.timers) timer.cancel();
+    for (const off of this.unsubscribe) off();
+  }
+
+  onReadings(listener: (patientIds: string[]) => void): void {
+    this.readingListeners.push(listener);
+  }
+
+  private receive(message: unknown): void {
+    const parsed = liveShare.safeParse(message);
+    if (!parsed.success) {
+      this.logger.warn({ issues: parsed.error.issues.slice(0, 3) }, 'ignored a malformed live message from another instance');
+      return;
+    }
+    if (parsed.data.kind !== 'readings') return;
+    const byPatient = samplesByPatient(parsed.data.rows);
+    for (const [patientId, samples] of byPatient) {
+      if (this.live.localMembers(patientRoom(patientId)).size > 0) {
+        const pending = this.pending.get(patientId);
+        if (pending) pending.push(...samples);
+        else this.pending.set(patientId, samples.slice());
+      }
+      for (const held of this.filling.get(patientId)?.values() ?? []) held.push(...samples);
+    }
+    for (const listener of this.readingListeners) listener([...byPatient.keys()]);
+  }
+
+  /** Live readings of a patient to a socket; with `since`, the stored samples after it first. */
+  async watch(socketId: string, patientId: string, since?: Date): Promise<void> {
+    const room = patientRoom(patientId);
+    if (this.live.rooms(socketId).includes(room)) return;
+    if (!since) {
+      this.live.join(socketId, room);
+      return;
+    }
+    const held: LiveSample[] = [];
+    const filling = this.filling.get(patientId) ?? new Map<string, LiveSample[]>();
+    this.filling.set(patientId, filling.set(socketId, held));
+    let stored: SharedReading[];
+    try {
+      stored = await this.readings.since(patientId, since, LIVE_LIMITS.gapFillMaxReadings + 1);
+    } finally {
+      filling.delete(socketId);
+      if (filling.size === 0) this.filling.delete(patientId);
+    }
+    // From here to the join nothing awaits: no live batch can slip in between.
+    let sent: ReadonlySet<string> | undefined;
+    if (stored.length > LIVE_LIMITS.gapFillMaxReadings) {
+      this.resync(socketId, { patientId, since: since.toISOString(), reason: 'gap too large: fetch history from since, then watch again' }, 'gap');
+    } else {
+      const gap = samplesByPatient(stored).get(patientId) ?? [];
+      sent = valueKeys(gap);
+      for (const part of chunks([...gap, ...unsent(held, sent)], LIVE_LIMITS.gapFillChunkSamples)) {
+        this.live.emitToSocket(socketId, SERVER_EVENTS.readingBatch, { patientId, samples: part });
+      }
+      for (const key of valueKeys(held)) (sent as Set<string>).add(key);
+    }
+    const joined = this.joined.get(patientId) ?? new Map<string, Joined>();
+    this.joined.set(patientId, joined.set(socketId, { from: this.pending.get(patientId)?.length ?? 0, sent, until: this.clock.now() + GAP_GRACE_MS }));
+    this.live.join(socketId, room);
+  }
+
+  unwatch(socketId: string, patientId: string): void {
+    this.live.leave(socketId, patientRoom(patientId));
+    this.joined.get(patientId)?.delete(socketId);
+  }
+
+  /** A socket went away: forget what was held for it. */
+  forget(socketId: string): void {
+    for (const map of [...this.filling.values(), ...this.joined.values()]) map.delete(socketId);
+  }
+
+  /** Sends each patient room what arrived since the last flush; first drops sockets that fell behind. */
+  flush(): void {
+    this.dropSlowSockets();
+    const now = this.clock.now();
+    for (const [patientId, samples] of this.pending) {
+      const room = patientRoom(patientId);
+      const special = this.joined.get(patientId);
+      const except: string[] = [];
+      for (const [socketId, state] of special ?? []) {
+        except.push(socketId);
+        const rest = state.sent ? unsent(samples.slice(state.from), state.sent) : samples.slice(state.from);
+        if (rest.length) this.live.emitToSocket(socketId, SERVER_EVENTS.readingBatch, { patientId, samples: rest });
+      }
+      this.live.emitLocal(room, SERVER_EVENTS.readingBatch, { patientId, samples }, except);
+      this.metrics.batches.inc();
+    }
+    this.pending.clear();
+    for (const [patientId, sockets] of this.joined) {
+      for (const [socketId, state] of sockets) {
+        if (state.until <= now) sockets.delete(socketId);
+        else state.from = 0;
+      }
+      if (sockets.size === 0) this.joined.delete(patientId);
+    }
+  }
+
+  private dropSlowSockets(): void {
+    const limit = this.config.live.maxBufferBytes;
+    let most = 0;
+    for (const { id } of this.live.localSockets()) {
+      const bytes = this.live.bufferedBytes(id);
+      most = Math.max(most, bytes);
+      if (bytes <= limit) continue;
+      if (bytes > 4 * limit) {
+        this.metrics.disconnects.inc({ reason: 'behind' });
+        this.live.disconnect(id);
+        continue;
+      }
+      for (const room of this.live.rooms(id)) {
+        const [kind, target] = room.split(':');
+        if (kind !== 'patient' && kind !== 'team') continue;
+        this.live.leave(id, room);
+        this.joined.get(target)?.delete(id);
+        const about = kind === 'patient' ? { patientId: target } : { teamId: target };
+        this.resync(id, { ...about, reason: 'the client fell behind: fetch history, then watch again with since' }, 'behind');
+      }
+    }
+    this.metrics.buffered(most);
+  }
+
+  private resync(socketId: string, payload: { patientId?: string; teamId?: string; since?: string; reason: string }, reason: 'gap' | 'behind'): void {
+    this.metrics.resyncs.inc({ reason });
+    this.live.emitToSocket(socketId, SERVER_EVENTS.resync, payload);
+  }
+}
+
+/**
+ * How long values a gap fill sent are still filtered out of live batches: a reading committed
+ * on another instance just before the gap query reaches this one over Redis a moment later.
+ */
+const GAP_GRACE_MS = 5_000;

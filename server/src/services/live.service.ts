@@ -1,0 +1,122 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
+import type { Actor } from '../domain/actor.js';
+import { fieldErrors, NotFoundError } from '../domain/errors.js';
+import { type Ack, watchBody } from '../dtos/live.dto.js';
+import { ClockRepository, type Timer } from '../repositories/clock.repository.js';
+import { LiveRepository } from '../repositories/live.repository.js';
+import { SessionRepository } from '../repositories/session.repository.js';
+import { AccessService } from './access.service.js';
+import { AuditService } from './audit.service.js';
+import { LiveMetrics } from './live-metrics.js';
+import { LiveOverviewService } from './live-overview.service.js';
+import { LiveStreamService, userRoom } from './live-stream.service.js';
+
+/**
+ * The socket side of the live contract: a socket joins its user's inbox on connect; `watch` and
+ * `unwatch` of a patient or a team are checked against care-team membership here, first (another
+ * team's patient or team is "not found", like a missing one), and audited. Sessions of connected
+ * sockets are re-checked every VIGIL_LIVE_SESSION_CHECK_SECONDS: a revoked one is disconnected.
+ */
+@Injectable()
+export class LiveService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('LiveService');
+  private timer?: Timer;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly live: LiveRepository,
+    private readonly access: AccessService,
+    private readonly audit: AuditService,
+    private readonly stream: LiveStreamService,
+    private readonly overview: LiveOverviewService,
+    private readonly sessions: SessionRepository,
+    private readonly clock: ClockRepository,
+    private readonly metrics: LiveMetrics,
+  ) {}
+
+  onModuleInit(): void {
+    this.metrics.countSockets(() => this.live.localSockets().length);
+    this.timer = this.clock.every(
+      this.config.live.sessionCheckSeconds * 1000,
+      () => void this.checkSessions().catch((err) => this.logger.warn({ err }, 'session check failed')),
+    );
+  }
+
+  onModuleDestroy(): void {
+    this.timer?.cancel();
+  }
+
+  connected(socketId: string, actor: Actor): void {
+    if (actor.userId) this.live.join(socketId, userRoom(actor.userId));
+  }
+
+  disconnected(socketId: string): void {
+    this.stream.forget(socketId);
+  }
+
+  watch(socketId: string, actor: Actor, body: unknown): Promise<Ack> {
+    return this.answer(async () => {
+      const parsed = this.parse(body);
+      if ('patientId' in parsed) {
+        await this.access.patient(actor, parsed.patientId);
+        await this.audit.record(actor, 'live.watch', { patientId: parsed.patientId, details: parsed.since ? { since: parsed.since } : undefined });
+        await this.stream.watch(socketId, parsed.patientId, parsed.since ? new Date(parsed.since) : undefined);
+      } else {
+        const team = await this.access.team(actor, parsed.teamId);
+        await this.audit.record(actor, 'live.watch_team', { targetType: 'team', targetId: team.id, details: { patientIds: team.patients.map((p) => p.id) } });
+        this.overview.watch(socketId, team.id);
+      }
+    });
+  }
+
+  unwatch(socketId: string, actor: Actor, body: unknown): Promise<Ack> {
+    return this.answer(async () => {
+      const parsed = this.parse(body);
+      if ('patientId' in parsed) {
+        await this.access.patient(actor, parsed.patientId);
+        this.stream.unwatch(socketId, parsed.patientId);
+        await this.audit.record(actor, 'live.unwatch', { patientId: parsed.patientId });
+      } else {
+        await this.access.team(actor, parsed.teamId);
+        this.overview.unwatch(socketId, parsed.teamId);
+        await this.audit.record(actor, 'live.unwatch_team', { targetType: 'team', targetId: parsed.teamId });
+      }
+    });
+  }
+
+  /** Disconnects this instance's sockets whose session was revoked or expired, or whose user was disabled. */
+  async checkSessions(): Promise<void> {
+    const sockets = this.live.localSockets().filter((socket) => socket.actor?.sessionId);
+    if (sockets.length === 0) return;
+    const live = await this.sessions.liveAmong([...new Set(sockets.map((socket) => socket.actor!.sessionId!))]);
+    for (const socket of sockets) {
+      if (live.has(socket.actor!.sessionId!)) continue;
+      this.metrics.disconnects.inc({ reason: 'session_ended' });
+      this.live.disconnect(socket.id);
+    }
+  }
+
+  private parse(body: unknown) {
+    // The union's own error says only "invalid input": parse by the shape the client meant, to name the field.
+    const meant = typeof body === 'object' && body !== null && 'teamId' in body ? watchBody.options[1] : watchBody.options[0];
+    const parsed = meant.safeParse(body);
+    if (parsed.success) return parsed.data;
+    const problems = fieldErrors(parsed.error.issues).map(({ field, message }) => `${field || 'body'}: ${message}`);
+    throw new InvalidBody(`invalid body: ${problems.join('; ')}; expected {patientId, since?} or {teamId}`);
+  }
+
+  private async answer(work: () => Promise<void>): Promise<Ack> {
+    try {
+      await work();
+      return { ok: true };
+    } catch (error) {
+      if (error instanceof NotFoundError) return { error: 'not found' };
+      if (error instanceof InvalidBody) return { error: error.message };
+      this.logger.error({ err: error }, 'live request failed');
+      return { error: 'the server could not do this; try again' };
+    }
+  }
+}
+
+class InvalidBody extends Error {}
