@@ -1,9 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+import { localMosquittoConf } from '../../server/src/domain/mosquitto-files.js';
 import { stopChild } from '../../server/src/embedded/child-process.js';
-import { freePort } from '../../server/src/embedded/net.js';
+import { freePort, isListening } from '../../server/src/embedded/net.js';
 import { tempDir } from './embedded.js';
 import { waitFor } from './wait.js';
 
@@ -24,29 +24,40 @@ export interface TestMosquitto {
  * in a temporary folder, so tests never share topics or sessions with each other or with the
  * machine's broker on 1883. `extraConfig` adds lines (e.g. password_file, acl_file).
  */
-export async function startMosquitto(extraConfig: string[] = []): Promise<TestMosquitto> {
+export function startMosquitto(extraConfig: string[] = []): Promise<TestMosquitto> {
+  return runMosquitto(
+    (port, dataDir) =>
+      [
+        `listener ${port} 127.0.0.1`,
+        'allow_anonymous true',
+        'persistence true',
+        `persistence_location ${dataDir}/`,
+        'max_queued_messages 100000',
+        'max_inflight_messages 0',
+        ...extraConfig,
+      ].join('\n') + '\n',
+  );
+}
+
+/** deploy/mosquitto/mosquitto.conf as shipped (queues, flow control, persistence), anonymous, on a free port; `overrides` replace options. */
+export function startShippedMosquitto(overrides: Record<string, string | number> = {}): Promise<TestMosquitto> {
+  return runMosquitto((port, dataDir) => localMosquittoConf(fs.readFileSync(SHIPPED_CONF, 'utf8'), { port, dataDir, overrides }));
+}
+
+const SHIPPED_CONF = new URL('../../deploy/mosquitto/mosquitto.conf', import.meta.url);
+
+async function runMosquitto(configure: (port: number, dataDir: string) => string): Promise<TestMosquitto> {
   const dir = tempDir('vigil-mosquitto-');
   fs.chmodSync(dir.path, 0o777); // mosquitto drops to its own user when started as root
   const port = await freePort();
   const conf = path.join(dir.path, 'mosquitto.conf');
-  fs.writeFileSync(
-    conf,
-    [
-      `listener ${port} 127.0.0.1`,
-      'allow_anonymous true',
-      'persistence true',
-      `persistence_location ${dir.path}/`,
-      'max_queued_messages 100000',
-      'max_inflight_messages 0',
-      ...extraConfig,
-    ].join('\n') + '\n',
-  );
+  fs.writeFileSync(conf, configure(port, dir.path));
   let child: ReturnType<typeof spawn> | undefined;
   const start = async () => {
     const started = (child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' }));
     const up = async () => {
       if (started.exitCode !== null) throw new Error(`mosquitto exited with ${started.exitCode}`);
-      return listening(port);
+      return isListening(port);
     };
     await waitFor(up, Boolean, 10_000, 'mosquitto listening');
   };
@@ -65,17 +76,6 @@ export async function startMosquitto(extraConfig: string[] = []): Promise<TestMo
       dir.remove();
     },
   };
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /**

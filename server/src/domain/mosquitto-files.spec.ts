@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
+import { CANARY_TOPIC } from './canary.js';
 import { isServerUser, mosquittoAcl, mosquittoPasswd } from './mosquitto-files.js';
 import { deviceMay, serverMay } from './topic-rights.js';
 
@@ -32,8 +33,9 @@ describe('mosquittoAcl', () => {
 
   it('lets the server receive what serverMay lets it subscribe to, and publish commands', () => {
     expect(granted('topic', 'read').every((filter) => serverMay('subscribe', filter, 'vigil'))).toBe(true);
-    expect(granted('topic', 'read')).toHaveLength(3);
-    expect(granted('topic', 'write')).toEqual(['vigil/v1/devices/+/commands']);
+    expect(granted('topic', 'read')).toHaveLength(5);
+    expect(granted('topic', 'write')).toEqual(['vigil/v1/devices/+/commands', CANARY_TOPIC]);
+    expect(granted('topic', 'write').every((topic) => serverMay('publish', topic.replace('+', DEVICE), 'vigil'))).toBe(true);
     expect(serverMay('publish', `vigil/v1/devices/${DEVICE}/commands`, 'vigil')).toBe(true);
   });
 });

@@ -3,6 +3,7 @@ import { AdminService } from './admin.service.js';
 import { AuditService } from './audit.service.js';
 import { AuthService } from './auth.service.js';
 import { BrokerAuthService } from './broker-auth.service.js';
+import { BrokerWatchService } from './broker-watch.service.js';
 import { DeviceDirectoryService } from './device-directory.service.js';
 import { EnrolmentService } from './enrolment.service.js';
 import { HistoryService } from './history.service.js';
@@ -20,6 +21,7 @@ import { OverviewService } from './overview.service.js';
 import { PatientService } from './patient.service.js';
 import { RetentionService } from './retention.service.js';
 import { SeedService } from './seed.service.js';
+import { SessionRetireService } from './session-retire.service.js';
 import { SessionService } from './session.service.js';
 import { StatusService } from './status.service.js';
 import { UserAdminService } from './user-admin.service.js';
@@ -42,6 +44,7 @@ export const CORE_SERVICES = [
 /** Device ingest: MQTT intake, validation, batching and writing (server only; see ingest-pipeline.service.ts). */
 export const INGEST_SERVICES = [
   BrokerAuthService,
+  BrokerWatchService,
   DeviceDirectoryService,
   EmbeddedIngestService,
   ExternalIngestService,
@@ -49,6 +52,7 @@ export const INGEST_SERVICES = [
   IngestPipelineService,
   IngestService,
   IngestWriterService,
+  SessionRetireService,
 ];
 
 /** Sign-in, sessions and the patient routes (server only: they need Redis or the signing key). */

@@ -5,6 +5,7 @@ import { BrokerRepository } from '../repositories/broker.repository.js';
 import { DatabaseRepository } from '../repositories/database.repository.js';
 import { MqttConsumerRepository } from '../repositories/mqtt-consumer.repository.js';
 import { RedisRepository } from '../repositories/redis.repository.js';
+import { BrokerWatchService } from './broker-watch.service.js';
 
 const TIMEOUT_MS = 2000;
 
@@ -17,6 +18,7 @@ export class ReadinessService {
     private readonly redis: RedisRepository,
     private readonly broker: BrokerRepository,
     private readonly consumer: MqttConsumerRepository,
+    private readonly watch: BrokerWatchService,
   ) {}
 
   /** Liveness: the process serves requests. */
@@ -26,7 +28,10 @@ export class ReadinessService {
 
   /**
    * Readiness: database (with its dialect), Redis and the MQTT broker all answer; an external
-   * broker as the connection ingest actually uses (the persistent session), not a probe of its own.
+   * broker as the connections ingest actually uses (the persistent sessions), not a probe of its own.
+   * With an external broker, `delivery` says whether what the broker acknowledged to devices
+   * reaches Vigil: up while it merely degrades (`degraded: true`, with the dropped count, the
+   * canary counts and what to do), since taking the instance out of service would not help.
    */
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
@@ -52,6 +57,7 @@ export class ReadinessService {
         const up = this.broker.isEmbedded ? this.broker.embeddedRunning : this.consumer.connected;
         return up ? broker.up(details) : broker.down(details);
       },
+      ...(this.broker.isEmbedded ? [] : [() => this.indicators.check('delivery').up({ ...this.watch.status() })]),
     ]);
   }
 }
