@@ -20,7 +20,7 @@ export interface RetiredSession {
 }
 
 /** A client id as the config accepts one (VIGIL_MQTT_CLIENT_ID), with the `-N` of a further connection. */
-const CLIENT_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+const CLIENT_ID = /^[A-Za-z0-9_.:-]{1,70}$/;
 
 /**
  * `vigil mqtt retire`: ends a shared-group session that no instance consumes any more (issue
@@ -41,7 +41,7 @@ export class SessionRetireService {
 
   async retire(actor: Actor, clientId: string, quietMs: number): Promise<RetiredSession> {
     this.access.requireAdmin(actor);
-    if (!CLIENT_ID.test(clientId)) throw new InvalidInputError('clientId: expected 1 to 64 letters, digits, or _ . : -');
+    if (!CLIENT_ID.test(clientId)) throw new InvalidInputError('clientId: expected 1 to 70 letters, digits, or _ . : -');
     if (!this.config.mqtt.url) throw new InvalidInputError('MQTT_URL: retiring a session needs the external broker (the embedded one keeps no shared group)');
     await this.directory.start();
     try {
