@@ -112,7 +112,6 @@ async function runPhase(target, phase) {
   const before = await scrape(target.baseUrl);
   const rowsBefore = await target.countRows();
   const droppedBefore = target.dropped?.() ?? 0;
-  const started = performance.now();
   const report = await runLoadWorker({
     brokerUrl: target.brokerUrl,
     devices: target.devices,
@@ -125,7 +124,7 @@ async function runPhase(target, phase) {
   });
   const sentPoints = report.sent * phase.metrics;
   const ackedPoints = report.points;
-  let storedAt = started;
+  let storedAt = report.startedAtMs; // epoch ms: the worker's clock and ours are the machine's
   let settled = { stored: 0 };
   if (target.path !== 'embedded') {
     // Until every acknowledged point is stored or dropped, or nothing moves for 5 s.
@@ -137,7 +136,7 @@ async function runPhase(target, phase) {
       if (points !== last) {
         last = points;
         still = performance.now();
-        if (points > 0) storedAt = performance.now();
+        if (points > 0) storedAt = Date.now();
       }
       if (points + dropped >= ackedPoints || performance.now() - still > 5000) break;
       await new Promise((r) => setTimeout(r, 100));
@@ -146,7 +145,7 @@ async function runPhase(target, phase) {
   const after = await scrape(target.baseUrl);
   settled = { stored: (await target.countRows()) - rowsBefore };
   const droppedMessages = (target.dropped?.() ?? 0) - droppedBefore;
-  const ingestSeconds = target.path === 'embedded' ? undefined : (storedAt - started) / 1000;
+  const ingestSeconds = target.path === 'embedded' ? undefined : (storedAt - report.startedAtMs) / 1000;
   const summary = {
     path: target.path,
     ...phase,
