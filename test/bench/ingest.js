@@ -297,7 +297,9 @@ async function main() {
     { createLogger },
     { startPlatform },
     { freePort, isListening },
-    { AdminService },
+    { TeamAdminService },
+    { PatientAdminService },
+    { DeviceAdminService },
     { CLI_ACTOR },
     { localMosquittoConf },
     { MosquittoExportService },
@@ -306,7 +308,9 @@ async function main() {
     server('logger.js'),
     server('platform.js'),
     server('embedded/net.js'),
-    server('services/admin.service.js'),
+    server('services/team-admin.service.js'),
+    server('services/patient-admin.service.js'),
+    server('services/device-admin.service.js'),
     server('domain/actor.js'),
     server('domain/mosquitto-files.js'),
     server('services/mosquitto-export.service.js'),
@@ -346,12 +350,11 @@ async function main() {
     for (const c of results.ceilings)
       log(`  ${c.label.padEnd(96)} ${Math.round(c.rowsPerSecond).toLocaleString('en').padStart(9)} rows/s (stored ${c.stored})`);
 
-    const admin = platform.app.get(AdminService);
-    const team = await admin.createTeam(CLI_ACTOR, 'Bench ward');
-    const patient = await admin.createPatient(CLI_ACTOR, { name: 'Bench patient', team: team.id, spo2Scale: 1 });
+    const team = await platform.app.get(TeamAdminService).createTeam(CLI_ACTOR, 'Bench ward');
+    const patient = await platform.app.get(PatientAdminService).createPatient(CLI_ACTOR, { name: 'Bench patient', team: team.id, spo2Scale: 1 });
     const devices = [];
     for (let i = 0; i < DEVICES; i++) {
-      const { device, secret } = await admin.createDevice(CLI_ACTOR, { patient: patient.id, kind: 'wearable' });
+      const { device, secret } = await platform.app.get(DeviceAdminService).createDevice(CLI_ACTOR, { patient: patient.id, kind: 'wearable' });
       devices.push({ id: device.id, secret });
     }
     results.ingest = { devices: DEVICES, secondsPerPhase: SECONDS, config: config.ingest };

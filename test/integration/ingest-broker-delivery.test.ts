@@ -73,8 +73,10 @@ describe('delivery through an external Mosquitto', () => {
     await Promise.all([database?.drop(), redis?.stop()]);
   });
 
+  // Anonymous clients here (no password file): the shipped use_username_as_clientid would refuse
+  // them, and the stale-session case needs the client ids the servers send.
   const broker = async (overrides: Record<string, string | number>) => {
-    const started = await startShippedMosquitto(overrides);
+    const started = await startShippedMosquitto({ overrides: { use_username_as_clientid: 'false', ...overrides } });
     brokers.push(started);
     return started;
   };

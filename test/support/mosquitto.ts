@@ -5,6 +5,7 @@ import { localMosquittoConf } from '../../server/src/domain/mosquitto-files.js';
 import { stopChild } from '../../server/src/embedded/child-process.js';
 import { freePort, isListening } from '../../server/src/embedded/net.js';
 import { tempDir } from './embedded.js';
+import { ROOT } from './process.js';
 import { waitFor } from './wait.js';
 
 export interface TestMosquitto {
@@ -39,12 +40,17 @@ export function startMosquitto(extraConfig: string[] = []): Promise<TestMosquitt
   );
 }
 
-/** deploy/mosquitto/mosquitto.conf as shipped (queues, flow control, persistence), anonymous, on a free port; `overrides` replace options. */
-export function startShippedMosquitto(overrides: Record<string, string | number> = {}): Promise<TestMosquitto> {
-  return runMosquitto((port, dataDir) => localMosquittoConf(fs.readFileSync(SHIPPED_CONF, 'utf8'), { port, dataDir, overrides }));
+/**
+ * Mosquitto on the configuration the project ships (deploy/mosquitto/mosquitto.conf): every
+ * queue, flow-control and persistence setting as shipped, its listener on a free port of
+ * 127.0.0.1, persistence in its own folder, the password file and ACL from `authDir` (as `vigil
+ * mosquitto export` writes them; anonymous clients without it). `overrides` replace options.
+ */
+export function startShippedMosquitto(options: { authDir?: string; overrides?: Record<string, string | number> } = {}): Promise<TestMosquitto> {
+  const shipped = fs.readFileSync(path.join(ROOT, 'deploy/mosquitto/mosquitto.conf'), 'utf8');
+  const auth = options.authDir ? { passwordFile: `${options.authDir}/passwd`, aclFile: `${options.authDir}/acl` } : undefined;
+  return runMosquitto((port, dataDir) => localMosquittoConf(shipped, { port, dataDir, auth, overrides: options.overrides }));
 }
-
-const SHIPPED_CONF = new URL('../../deploy/mosquitto/mosquitto.conf', import.meta.url);
 
 async function runMosquitto(configure: (port: number, dataDir: string) => string): Promise<TestMosquitto> {
   const dir = tempDir('vigil-mosquitto-');

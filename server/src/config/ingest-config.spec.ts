@@ -15,7 +15,7 @@ describe('loadConfig: ingest and external broker', () => {
   it('has defaults for every ingest setting', () => {
     const config = loadConfig({}, '/srv/vigil');
     expect(config.ingest).toEqual({ batchRows: 5000, batchMs: 20, writers: 2, maxInFlight: 10_000, copy: true, deviceCacheSeconds: 60 });
-    expect(config.mqtt).toMatchObject({ shareGroup: 'vigil', consumers: 4, canaryMs: 5000 });
+    expect(config.mqtt).toMatchObject({ shareGroup: 'vigil', consumers: 1, canaryMs: 5000 });
     expect(config.mqtt.clientId).toMatch(/^vigil-[A-Za-z0-9_.:-]+$/);
     expect(config.brokerAuthToken).toBeUndefined();
   });

@@ -8,6 +8,7 @@ import { DeviceChangeRepository } from './device-change.repository.js';
 import { DeviceEventRepository } from './device-event.repository.js';
 import { DeviceRepository } from './device.repository.js';
 import { EventBusRepository } from './event-bus.repository.js';
+import { InstallationRepository } from './installation.repository.js';
 import { MfaChallengeRepository } from './mfa-challenge.repository.js';
 import { MigrationRepository } from './migration.repository.js';
 import { MqttConsumerRepository } from './mqtt-consumer.repository.js';
@@ -26,12 +27,14 @@ import { UserRepository } from './user.repository.js';
 /** Repositories that need only the database and the config (the CLI and the server both use them). */
 export const CORE_REPOSITORIES = [
   AuditRepository,
+  ClockRepository,
   CryptoRepository,
   DeadLetterRepository,
   DemoWardRepository,
   DeviceEventRepository,
   DeviceRepository,
   EventBusRepository,
+  InstallationRepository,
   MigrationRepository,
   OverviewRepository,
   PatientRepository,
@@ -44,7 +47,7 @@ export const CORE_REPOSITORIES = [
 ];
 
 /** Ingest repositories that need Redis or the MQTT broker (server only). */
-export const INGEST_REPOSITORIES = [CanaryRepository, ClockRepository, DeviceChangeRepository, MqttConsumerRepository, MqttEmbeddedRepository];
+export const INGEST_REPOSITORIES = [CanaryRepository, DeviceChangeRepository, MqttConsumerRepository, MqttEmbeddedRepository];
 
 /** Sign-in state that needs Redis or the signing key (server only). */
 export const SECURITY_REPOSITORIES = [MfaChallengeRepository, RateLimitRepository, TokenRepository];

@@ -1,7 +1,7 @@
 import { AccessService } from './access.service.js';
-import { AdminService } from './admin.service.js';
 import { AuditService } from './audit.service.js';
 import { AuthService } from './auth.service.js';
+import { DeviceAdminService } from './device-admin.service.js';
 import { BrokerAuthService } from './broker-auth.service.js';
 import { BrokerWatchService } from './broker-watch.service.js';
 import { DeviceDirectoryService } from './device-directory.service.js';
@@ -14,30 +14,37 @@ import { IngestPipelineService } from './ingest-pipeline.service.js';
 import { IngestWriterService } from './ingest-writer.service.js';
 import { IngestService } from './ingest.service.js';
 import { LockoutService } from './lockout.service.js';
+import { RefusalAuditService } from './refusal-audit.service.js';
 import { MigrationService } from './migration.service.js';
 import { MosquittoExportService } from './mosquitto-export.service.js';
 import { OperatorService } from './operator.service.js';
 import { OverviewService } from './overview.service.js';
+import { PatientAdminService } from './patient-admin.service.js';
 import { PatientService } from './patient.service.js';
+import { ProvisioningCheckService } from './provisioning-check.service.js';
 import { RetentionService } from './retention.service.js';
 import { SeedService } from './seed.service.js';
 import { SessionRetireService } from './session-retire.service.js';
 import { SessionService } from './session.service.js';
 import { StatusService } from './status.service.js';
+import { TeamAdminService } from './team-admin.service.js';
 import { UserAdminService } from './user-admin.service.js';
 
 /** Services that need only the database (the CLI and the server both use them). */
 export const CORE_SERVICES = [
   AccessService,
-  AdminService,
   AuditService,
+  DeviceAdminService,
   HistoryService,
   MigrationService,
   MosquittoExportService,
   OperatorService,
+  PatientAdminService,
+  ProvisioningCheckService,
   RetentionService,
   SeedService,
   StatusService,
+  TeamAdminService,
   UserAdminService,
 ];
 
@@ -56,4 +63,4 @@ export const INGEST_SERVICES = [
 ];
 
 /** Sign-in, sessions and the patient routes (server only: they need Redis or the signing key). */
-export const SECURITY_SERVICES = [AuthService, EnrolmentService, LockoutService, OverviewService, PatientService, SessionService];
+export const SECURITY_SERVICES = [AuthService, EnrolmentService, LockoutService, OverviewService, PatientService, RefusalAuditService, SessionService];
