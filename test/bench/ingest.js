@@ -97,6 +97,7 @@ async function scrape(baseUrl) {
     commits: value('vigil_ingest_commit_seconds_count'),
     rows: value('vigil_ingest_batch_rows_sum'),
     points: value('vigil_ingest_points_total'),
+    dropped: value('vigil_broker_dropped_messages'),
     paths: { copy: path('copy'), fallback: path('fallback'), insert: path('insert') },
   };
 }
@@ -243,12 +244,20 @@ async function startExternal({ databaseUrl, dataDir, server: modules }) {
     });
     platform = await startPlatform(config, createLogger('warn'));
     const baseUrl = `http://127.0.0.1:${httpPort}`;
-    const droppedCounter = await brokerCounter(`mqtt://127.0.0.1:${mqttPort}`, { username: serverUser, password });
+    // Mosquitto's own dropped counter ($SYS/broker/publish/messages/dropped) as the server reports it: a
+    // client of our own as the server user would take the server's session (use_username_as_clientid).
+    let dropped = 0;
+    const droppedCounter = setInterval(() => {
+      scrape(baseUrl).then(
+        (m) => (dropped = m.dropped),
+        () => undefined,
+      );
+    }, 250);
     return {
       config,
-      target: { brokerUrl: `mqtt://127.0.0.1:${mqttPort}`, baseUrl, dropped: droppedCounter.value },
+      target: { brokerUrl: `mqtt://127.0.0.1:${mqttPort}`, baseUrl, dropped: () => dropped },
       async stop() {
-        await droppedCounter.close();
+        clearInterval(droppedCounter);
         await stop();
       },
     };
@@ -256,18 +265,6 @@ async function startExternal({ databaseUrl, dataDir, server: modules }) {
     await stop();
     throw error;
   }
-}
-
-/** Mosquitto's own count of dropped PUBLISHes ($SYS/broker/publish/messages/dropped), read as the server user. */
-async function brokerCounter(url, credentials) {
-  const { default: mqtt } = await import('mqtt');
-  const client = await mqtt.connectAsync(url, { ...credentials, clientId: `bench-sys-${process.pid}`, clean: true });
-  let dropped = 0;
-  client.on('message', (topic, payload) => {
-    dropped = Number(payload.toString());
-  });
-  await client.subscribeAsync('$SYS/broker/publish/messages/dropped', { qos: 0 });
-  return { value: () => dropped, close: () => client.endAsync(true) };
 }
 
 async function waitUntil(probe, ms, message) {

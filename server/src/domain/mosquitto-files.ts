@@ -87,9 +87,13 @@ export function localMosquittoConf(shipped: string, local: LocalMosquitto): stri
       return !LOCAL_REPLACED.has(key) && !overrides.has(key);
     });
   const dataDir = local.dataDir.endsWith('/') ? local.dataDir : `${local.dataDir}/`;
+  // The listener right after per_listener_settings: Mosquitto opens a default listener on 1883
+  // for a listener option (e.g. use_username_as_clientid) met before any `listener` line.
+  const first = kept.filter((line) => line.startsWith('per_listener_settings'));
   return lines([
-    ...kept,
+    ...first,
     `listener ${local.port} 127.0.0.1`,
+    ...kept.filter((line) => !first.includes(line)),
     `persistence_location ${dataDir}`,
     'log_dest stderr',
     ...(local.auth ? ['allow_anonymous false', `password_file ${local.auth.passwordFile}`, `acl_file ${local.auth.aclFile}`] : ['allow_anonymous true']),
