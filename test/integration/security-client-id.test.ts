@@ -141,7 +141,7 @@ describe('client ids are bound to the authenticated device: Mosquitto with the s
     } finally {
       await provisioning.close();
     }
-    mosquitto = await startShippedMosquitto(files.path);
+    mosquitto = await startShippedMosquitto({ authDir: files.path });
     const url = new URL(mosquitto.url);
     url.username = SERVER_USER;
     url.password = SERVER_PASSWORD;

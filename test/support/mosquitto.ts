@@ -1,9 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+import { localMosquittoConf } from '../../server/src/domain/mosquitto-files.js';
 import { stopChild } from '../../server/src/embedded/child-process.js';
-import { freePort } from '../../server/src/embedded/net.js';
+import { freePort, isListening } from '../../server/src/embedded/net.js';
 import { tempDir } from './embedded.js';
 import { ROOT } from './process.js';
 import { waitFor } from './wait.js';
@@ -26,49 +26,44 @@ export interface TestMosquitto {
  * machine's broker on 1883. `extraConfig` adds lines (e.g. password_file, acl_file).
  */
 export function startMosquitto(extraConfig: string[] = []): Promise<TestMosquitto> {
-  return startMosquittoWith((port, data) =>
-    [
-      `listener ${port} 127.0.0.1`,
-      'allow_anonymous true',
-      'persistence true',
-      `persistence_location ${data}/`,
-      'max_queued_messages 100000',
-      'max_inflight_messages 0',
-      ...extraConfig,
-    ].join('\n'),
+  return runMosquitto(
+    (port, dataDir) =>
+      [
+        `listener ${port} 127.0.0.1`,
+        'allow_anonymous true',
+        'persistence true',
+        `persistence_location ${dataDir}/`,
+        'max_queued_messages 100000',
+        'max_inflight_messages 0',
+        ...extraConfig,
+      ].join('\n') + '\n',
   );
 }
 
 /**
- * Mosquitto on the configuration the project ships (deploy/mosquitto/mosquitto.conf), as it
- * is but for where things are: its listener on a free port of 127.0.0.1, the password file and
- * ACL from `authDir` (as `vigil mosquitto export` writes them), persistence in its own folder.
+ * Mosquitto on the configuration the project ships (deploy/mosquitto/mosquitto.conf): every
+ * queue, flow-control and persistence setting as shipped, its listener on a free port of
+ * 127.0.0.1, persistence in its own folder, the password file and ACL from `authDir` (as `vigil
+ * mosquitto export` writes them; anonymous clients without it). `overrides` replace options.
  */
-export function startShippedMosquitto(authDir: string): Promise<TestMosquitto> {
+export function startShippedMosquitto(options: { authDir?: string; overrides?: Record<string, string | number> } = {}): Promise<TestMosquitto> {
   const shipped = fs.readFileSync(path.join(ROOT, 'deploy/mosquitto/mosquitto.conf'), 'utf8');
-  return startMosquittoWith((port, data) => {
-    const conf = shipped
-      .replace(/^listener 1883$/m, `listener ${port} 127.0.0.1`)
-      .replaceAll('/mosquitto/auth/', `${authDir}/`)
-      .replaceAll('/mosquitto/data/', `${data}/`);
-    if (!conf.includes(`listener ${port} `) || conf.split('\n').some((line) => !line.startsWith('#') && line.includes('/mosquitto/')))
-      throw new Error('deploy/mosquitto/mosquitto.conf changed shape: adapt startShippedMosquitto');
-    return conf;
-  });
+  const auth = options.authDir ? { passwordFile: `${options.authDir}/passwd`, aclFile: `${options.authDir}/acl` } : undefined;
+  return runMosquitto((port, dataDir) => localMosquittoConf(shipped, { port, dataDir, auth, overrides: options.overrides }));
 }
 
-async function startMosquittoWith(config: (port: number, dataDir: string) => string): Promise<TestMosquitto> {
+async function runMosquitto(configure: (port: number, dataDir: string) => string): Promise<TestMosquitto> {
   const dir = tempDir('vigil-mosquitto-');
   fs.chmodSync(dir.path, 0o777); // mosquitto drops to its own user when started as root
   const port = await freePort();
   const conf = path.join(dir.path, 'mosquitto.conf');
-  fs.writeFileSync(conf, config(port, dir.path) + '\n');
+  fs.writeFileSync(conf, configure(port, dir.path));
   let child: ReturnType<typeof spawn> | undefined;
   const start = async () => {
     const started = (child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' }));
     const up = async () => {
       if (started.exitCode !== null) throw new Error(`mosquitto exited with ${started.exitCode}`);
-      return listening(port);
+      return isListening(port);
     };
     await waitFor(up, Boolean, 10_000, 'mosquitto listening');
   };
@@ -87,17 +82,6 @@ async function startMosquittoWith(config: (port: number, dataDir: string) => str
       dir.remove();
     },
   };
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /**

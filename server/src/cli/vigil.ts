@@ -8,6 +8,7 @@ import type { MosquittoExport } from '../services/mosquitto-export.service.js';
 import { formatHuman } from './format.js';
 import { type ExportOptions, serverCredentials, writeMosquittoFiles } from './mosquitto-export.js';
 import { openOperatorSession } from './operator-session.js';
+import { retireSession } from './retire-session.js';
 
 /**
  * The operator CLI: `npm run -s vigil -- <command>`, JSON with `--json`.
@@ -89,6 +90,22 @@ program
     const credentials = serverCredentials(options, config.mqtt.url);
     const exported = (await execute('mosquitto export', credentials, config)) as MosquittoExport;
     print('mosquitto export', writeMosquittoFiles(options.dir, exported));
+  });
+
+program
+  .command('mqtt')
+  .description("the server's sessions on an external broker")
+  .command('retire')
+  .description(
+    'end a shared-group session no instance uses any more (an instance removed, or its VIGIL_MQTT_CLIENT_ID changed): ' +
+      'its queued messages are stored first, then the session is ended with expiry 0. Needs DATABASE_URL, REDIS_URL and MQTT_URL',
+  )
+  .requiredOption('--client-id <id>', "the session's client id (e.g. vigil-server-3, or vigil-server-1-4 for a further connection)")
+  .option('--quiet-seconds <s>', 'done once nothing arrived for this long', '5')
+  .action(async (options: { clientId: string; quietSeconds: string }) => {
+    const quiet = Number(options.quietSeconds);
+    if (!Number.isFinite(quiet) || quiet <= 0 || quiet > 600) throw new UsageError('--quiet-seconds: expected a number of seconds from 0 to 600');
+    print('mqtt retire', await retireSession(loadOperatorConfig(process.env), options.clientId, quiet * 1000));
   });
 
 program

@@ -102,6 +102,8 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'expected 1 to 64 letters, digits, or _ . : -')
     .optional(),
   VIGIL_BROKER_AUTH_TOKEN: z.string().trim().min(24, 'expected at least 24 characters (e.g. openssl rand -hex 24)').optional(),
+  VIGIL_MQTT_CONSUMERS: positiveInt(1, 'connections').pipe(z.number().max(64, 'expected at most 64 connections')),
+  VIGIL_MQTT_CANARY_SECONDS: positiveInt(5, 'seconds'),
   VIGIL_METRICS_TOKEN: z.string().trim().min(24, 'expected at least 24 characters (e.g. openssl rand -hex 24)').optional(),
   VIGIL_MQTT_SHARE_GROUP: z
     .string()
@@ -159,6 +161,10 @@ export interface AppConfig {
     /** External broker: the server's persistent-session client id (one per instance) and shared-subscription group. */
     clientId: string;
     shareGroup: string;
+    /** Connections each instance consumes through, all in the group (the first under clientId, then clientId-2, …). */
+    consumers: number;
+    /** Each instance publishes an ingest canary this often (domain/canary.ts). */
+    canaryMs: number;
   };
   /** Shared secret an external broker (EMQX) presents to /api/broker/*; unset = those endpoints are off. */
   brokerAuthToken?: string;
@@ -235,6 +241,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
           .replace(/[^A-Za-z0-9_.:-]/g, '-')
           .slice(0, 50)}`,
       shareGroup: e.VIGIL_MQTT_SHARE_GROUP,
+      consumers: e.VIGIL_MQTT_CONSUMERS,
+      canaryMs: e.VIGIL_MQTT_CANARY_SECONDS * 1000,
     },
     brokerAuthToken: e.VIGIL_BROKER_AUTH_TOKEN,
     metricsToken: e.VIGIL_METRICS_TOKEN,

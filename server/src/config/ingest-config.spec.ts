@@ -15,7 +15,7 @@ describe('loadConfig: ingest and external broker', () => {
   it('has defaults for every ingest setting', () => {
     const config = loadConfig({}, '/srv/vigil');
     expect(config.ingest).toEqual({ batchRows: 5000, batchMs: 20, writers: 2, maxInFlight: 10_000, copy: true, deviceCacheSeconds: 60, stallSeconds: 60 });
-    expect(config.mqtt.shareGroup).toBe('vigil');
+    expect(config.mqtt).toMatchObject({ shareGroup: 'vigil', consumers: 1, canaryMs: 5000 });
     expect(config.mqtt.clientId).toMatch(/^vigil-[A-Za-z0-9_.:-]+$/);
     expect(config.brokerAuthToken).toBeUndefined();
   });
@@ -32,12 +32,14 @@ describe('loadConfig: ingest and external broker', () => {
         VIGIL_INGEST_STALL_SECONDS: '15',
         VIGIL_MQTT_CLIENT_ID: 'vigil-server-1',
         VIGIL_MQTT_SHARE_GROUP: 'ward_a',
+        VIGIL_MQTT_CONSUMERS: '8',
+        VIGIL_MQTT_CANARY_SECONDS: '2',
         VIGIL_BROKER_AUTH_TOKEN: 'x'.repeat(24),
       },
       '/srv/vigil',
     );
     expect(config.ingest).toEqual({ batchRows: 1000, batchMs: 5, writers: 4, maxInFlight: 65_535, copy: false, deviceCacheSeconds: 3600, stallSeconds: 15 });
-    expect(config.mqtt).toMatchObject({ clientId: 'vigil-server-1', shareGroup: 'ward_a' });
+    expect(config.mqtt).toMatchObject({ clientId: 'vigil-server-1', shareGroup: 'ward_a', consumers: 8, canaryMs: 2000 });
     expect(config.brokerAuthToken).toBe('x'.repeat(24));
   });
 
@@ -49,6 +51,9 @@ describe('loadConfig: ingest and external broker', () => {
     [{ VIGIL_INGEST_STALL_SECONDS: '0' }, /^VIGIL_INGEST_STALL_SECONDS: expected a positive number of seconds/],
     [{ VIGIL_MQTT_CLIENT_ID: 'has space' }, /^VIGIL_MQTT_CLIENT_ID: expected 1 to 64 letters/],
     [{ VIGIL_MQTT_SHARE_GROUP: 'a/b' }, /^VIGIL_MQTT_SHARE_GROUP: expected 1 to 32 letters/],
+    [{ VIGIL_MQTT_CONSUMERS: '0' }, /^VIGIL_MQTT_CONSUMERS: expected a positive number of connections/],
+    [{ VIGIL_MQTT_CONSUMERS: '65' }, /^VIGIL_MQTT_CONSUMERS: expected at most 64 connections/],
+    [{ VIGIL_MQTT_CANARY_SECONDS: 'often' }, /^VIGIL_MQTT_CANARY_SECONDS: expected a whole number of seconds/],
     [{ VIGIL_BROKER_AUTH_TOKEN: 'short' }, /^VIGIL_BROKER_AUTH_TOKEN: expected at least 24 characters/],
   ])('refuses %j', (env, message) => {
     expect(problem(env)).toMatch(message);

@@ -37,6 +37,11 @@ describe('serverMay', () => {
     ['publish', `vigil/v1/devices/${A}/commands`, true],
     ['publish', `vigil/v1/devices/${A}/readings`, false],
     ['publish', 'vigil/v1/devices/+/commands', false],
+    ['subscribe', '$SYS/broker/publish/messages/dropped', true],
+    ['subscribe', '$SYS/brokers/+/metrics/delivery/dropped/queue_full', true],
+    ['subscribe', '$SYS/#', false],
+    ['publish', 'vigil/v1/devices/00000000-0000-4000-8000-00000000ca4a/readings', true],
+    ['publish', 'vigil/v1/devices/00000000-0000-4000-8000-00000000ca4b/readings', false],
   ];
   it.each(cases)('the server may %s %s: %s', (action, topic, allowed) => {
     expect(serverMay(action, topic, 'vigil')).toBe(allowed);

@@ -1,3 +1,5 @@
+import { BROKER_COUNTER_TOPICS } from './broker-counters.js';
+import { CANARY_TOPIC } from './canary.js';
 import { parseTopic, SERVER_SUBSCRIPTIONS, TOPIC_ROOT, topicFor } from './protocol.js';
 
 /**
@@ -32,11 +34,12 @@ export function clientIdBelongsTo(deviceId: string, clientId: string | undefined
 
 /**
  * The Vigil server's own broker user subscribes to every device's readings, events and status
- * (plainly or in its shared-subscription group) and publishes commands to any device.
+ * (plainly or in its shared-subscription group) and the broker's own counters (domain/broker-counters.ts),
+ * and publishes commands to any device and the ingest canary of its virtual device (domain/canary.ts).
  */
 export function serverMay(action: TopicAction, topic: string, shareGroup: string): boolean {
-  if (action === 'publish') return COMMANDS.test(topic);
+  if (action === 'publish') return COMMANDS.test(topic) || topic === CANARY_TOPIC;
   const prefix = `$share/${shareGroup}/`;
   const filter = topic.startsWith(prefix) ? topic.slice(prefix.length) : topic;
-  return SERVER_SUBSCRIPTIONS.includes(filter);
+  return SERVER_SUBSCRIPTIONS.includes(filter) || (BROKER_COUNTER_TOPICS as readonly string[]).includes(topic);
 }

@@ -1,4 +1,5 @@
 import { AuditRepository } from './audit.repository.js';
+import { CanaryRepository } from './canary.repository.js';
 import { ClockRepository } from './clock.repository.js';
 import { CryptoRepository } from './crypto.repository.js';
 import { DeadLetterRepository } from './dead-letter.repository.js';
@@ -47,7 +48,7 @@ export const CORE_REPOSITORIES = [
 ];
 
 /** Ingest repositories that need Redis or the MQTT broker (server only). */
-export const INGEST_REPOSITORIES = [DeviceChangeRepository, MqttConsumerRepository, MqttEmbeddedRepository];
+export const INGEST_REPOSITORIES = [CanaryRepository, DeviceChangeRepository, MqttConsumerRepository, MqttEmbeddedRepository];
 
 /** Sign-in state that needs Redis or the signing key (server only). */
 export const SECURITY_REPOSITORIES = [MfaChallengeRepository, RateLimitRepository, TokenRepository];

@@ -4,6 +4,7 @@ import { AuditService } from './audit.service.js';
 import { AuthService } from './auth.service.js';
 import { DeviceAdminService } from './device-admin.service.js';
 import { BrokerAuthService } from './broker-auth.service.js';
+import { BrokerWatchService } from './broker-watch.service.js';
 import { DeviceDirectoryService } from './device-directory.service.js';
 import { EnrolmentService } from './enrolment.service.js';
 import { FhirService } from './fhir.service.js';
@@ -30,6 +31,7 @@ import { PatientService } from './patient.service.js';
 import { ProvisioningCheckService } from './provisioning-check.service.js';
 import { RetentionService } from './retention.service.js';
 import { SeedService } from './seed.service.js';
+import { SessionRetireService } from './session-retire.service.js';
 import { SessionService } from './session.service.js';
 import { StatusService } from './status.service.js';
 import { TeamAdminService } from './team-admin.service.js';
@@ -57,6 +59,7 @@ export const CORE_SERVICES = [
 /** Device ingest: MQTT intake, validation, batching and writing (server only; see ingest-pipeline.service.ts). */
 export const INGEST_SERVICES = [
   BrokerAuthService,
+  BrokerWatchService,
   DeviceDirectoryService,
   EmbeddedIngestService,
   ExternalIngestService,
@@ -64,6 +67,7 @@ export const INGEST_SERVICES = [
   IngestPipelineService,
   IngestService,
   IngestWriterService,
+  SessionRetireService,
 ];
 
 /** Sign-in, sessions and the patient routes (server only: they need Redis or the signing key). */

@@ -6,6 +6,7 @@ import { DatabaseRepository } from '../repositories/database.repository.js';
 import { MqttConsumerRepository } from '../repositories/mqtt-consumer.repository.js';
 import { RedisRepository } from '../repositories/redis.repository.js';
 import { IngestWriterService } from './ingest-writer.service.js';
+import { BrokerWatchService } from './broker-watch.service.js';
 
 const TIMEOUT_MS = 2000;
 
@@ -19,6 +20,7 @@ export class ReadinessService {
     private readonly broker: BrokerRepository,
     private readonly consumer: MqttConsumerRepository,
     private readonly writer: IngestWriterService,
+    private readonly watch: BrokerWatchService,
   ) {}
 
   /** Liveness: the process serves requests. */
@@ -28,9 +30,12 @@ export class ReadinessService {
 
   /**
    * Readiness: database (with its dialect), Redis and the MQTT broker all answer; an external
-   * broker as the connection ingest actually uses (the persistent session), not a probe of its own;
+   * broker as the connections ingest actually uses (the persistent sessions), not a probe of its own;
    * and ingest keeps up: down, with the reason, when no write has committed for
-   * VIGIL_INGEST_STALL_SECONDS while messages wait.
+   * VIGIL_INGEST_STALL_SECONDS while messages wait. With an external broker, `delivery` says
+   * whether what the broker acknowledged to devices reaches Vigil: up while it merely degrades
+   * (`degraded: true`, with the dropped count, the canary counts and what to do), since taking
+   * the instance out of service would not help.
    */
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
@@ -61,6 +66,7 @@ export class ReadinessService {
         const stall = this.writer.stall();
         return stall ? ingest.down({ ...stall }) : ingest.up({ waiting: this.writer.inFlight });
       },
+      ...(this.broker.isEmbedded ? [] : [() => this.indicators.check('delivery').up({ ...this.watch.status() })]),
     ]);
   }
 }

@@ -50,6 +50,8 @@ export interface LoadReport extends LoadSnapshot {
   latencyMs: { p50: number; p90: number; p99: number; max: number };
   /** Samples whose publish failed. */
   errors: number;
+  /** When offering began (epoch ms, after every device connected): rates measured elsewhere start here. */
+  startedAtMs: number;
 }
 
 const TICK_MS = 5;
@@ -92,6 +94,7 @@ export async function runLoad(options: LoadOptions, onProgress?: (snapshot: Load
   );
 
   const started = performance.now();
+  const startedAtMs = Date.now();
   const elapsed = () => performance.now() - started;
   const limit = options.totalSamples ?? Number.POSITIVE_INFINITY;
   // totalSamples split exactly: the first (limit mod n) devices take one more.
@@ -170,6 +173,7 @@ export async function runLoad(options: LoadOptions, onProgress?: (snapshot: Load
     points: totals.acknowledged * metrics.length,
     latencyMs: { p50: latency.percentile(50), p90: latency.percentile(90), p99: latency.percentile(99), max: latency.max },
     errors: totals.errors,
+    startedAtMs,
   };
 }
 
