@@ -105,6 +105,9 @@ const envSchema = z.object({
     .default('vigil'),
 });
 
+/** Every environment variable the server reads (deployment files are checked against it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 const SECRET_VARIABLES = new Set(['VIGIL_SECRET', 'VIGIL_BROKER_AUTH_TOKEN']);
 
 /**
