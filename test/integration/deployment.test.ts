@@ -62,6 +62,10 @@ describe('docker-compose.yml', () => {
     const mosquittoConf = fs.readFileSync(path.join(ROOT, 'deploy/mosquitto/mosquitto.conf'), 'utf8');
     expect(mosquittoConf).toMatch(/^allow_anonymous false$/m);
     expect(mosquittoConf).toMatch(/^password_file \/mosquitto\/auth\/passwd$/m);
+    // The servers use the broker's own listener for them (own client ids), devices 1883; only 1883 is published.
+    for (const [, service] of replicas) expect(new URL(interpolate(service.environment!.MQTT_URL, example)).port).toBe('1884');
+    expect(mosquittoConf).toMatch(/^listener 1884$/m);
+    expect(compose.services.mosquitto.ports).toEqual(['1883:1883']);
     // HTTP reaches the replicas through the proxy only.
     for (const [, service] of replicas) expect(service.ports).toBeUndefined();
     expect(compose.services.proxy.ports).toEqual(['8080:80']);

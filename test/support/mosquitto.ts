@@ -44,17 +44,24 @@ export function startMosquitto(extraConfig: string[] = []): Promise<TestMosquitt
  * is but for where things are: its listener on a free port of 127.0.0.1, the password file and
  * ACL from `authDir` (as `vigil mosquitto export` writes them), persistence in its own folder.
  */
-export function startShippedMosquitto(authDir: string): Promise<TestMosquitto> {
+export async function startShippedMosquitto(authDir: string): Promise<TestMosquitto & { serverUrl: string }> {
   const shipped = fs.readFileSync(path.join(ROOT, 'deploy/mosquitto/mosquitto.conf'), 'utf8');
-  return startMosquittoWith((port, data) => {
+  const serverPort = await freePort(); // the servers' listener (1884 in Compose)
+  const broker = await startMosquittoWith((port, data) => {
     const conf = shipped
       .replace(/^listener 1883$/m, `listener ${port} 127.0.0.1`)
+      .replace(/^listener 1884$/m, `listener ${serverPort} 127.0.0.1`)
       .replaceAll('/mosquitto/auth/', `${authDir}/`)
       .replaceAll('/mosquitto/data/', `${data}/`);
-    if (!conf.includes(`listener ${port} `) || conf.split('\n').some((line) => !line.startsWith('#') && line.includes('/mosquitto/')))
+    if (
+      !conf.includes(`listener ${port} `) ||
+      !conf.includes(`listener ${serverPort} `) ||
+      conf.split('\n').some((line) => !line.startsWith('#') && line.includes('/mosquitto/'))
+    )
       throw new Error('deploy/mosquitto/mosquitto.conf changed shape: adapt startShippedMosquitto');
     return conf;
   });
+  return Object.assign(broker, { serverUrl: `mqtt://127.0.0.1:${serverPort}` });
 }
 
 async function startMosquittoWith(config: (port: number, dataDir: string) => string): Promise<TestMosquitto> {
