@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DatabaseRepository } from '../../server/src/repositories/database.repository.js';
 import { ReadingRepository } from '../../server/src/repositories/reading.repository.js';
 import { createEmbeddedBroker } from '../../server/src/embedded/embedded-broker.js';
@@ -11,6 +11,10 @@ import { freePort } from '../../server/src/embedded/net.js';
 import { tempDir } from '../support/embedded.js';
 import { cliJson, runCli, startServer } from '../support/process.js';
 import { waitFor } from '../support/wait.js';
+
+// Each test starts the built server on a new or reopened PGlite, which has taken over 45 s on the
+// shared 2-core machine under load; a start cut short leaves a half-created data folder behind.
+jest.setTimeout(300_000);
 
 /** Holds a TCP port (as another broker would) until released. */
 async function occupy(port: number): Promise<net.Server> {
