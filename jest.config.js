@@ -1,5 +1,5 @@
-// Three tiers (see README.md, "Test it"): unit specs next to the code, integration tests
-// against the real services, e2e in a real browser. Jest runs the TypeScript through swc as ESM.
+// Tiers (see README.md, "Test it"): unit specs next to the code, integration tests against
+// the real services, reliability (fault) tests, e2e in a real browser. Jest runs the TypeScript through swc as ESM.
 const swc = [
   '@swc/jest',
   {
@@ -38,6 +38,12 @@ export default {
       ...base,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+    },
+    {
+      // Fault tests (kill -9, outages) at small counts; `npm run test:chaos` at full size.
+      ...base,
+      displayName: 'reliability',
+      testMatch: ['<rootDir>/test/reliability/**/*.test.ts'],
     },
     {
       ...base,

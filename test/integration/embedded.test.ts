@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DatabaseRepository } from '../../server/src/repositories/database.repository.js';
 import { ReadingRepository } from '../../server/src/repositories/reading.repository.js';
 import { createEmbeddedBroker } from '../../server/src/embedded/embedded-broker.js';
@@ -10,6 +11,11 @@ import { freePort } from '../../server/src/embedded/net.js';
 import { tempDir } from '../support/embedded.js';
 import { cliJson, runCli, startServer } from '../support/process.js';
 import type { TestDatabase } from '../support/postgres.js';
+import { waitFor } from '../support/wait.js';
+
+// Each test starts the built server on a new or reopened PGlite, which has taken over 45 s on the
+// shared 2-core machine under load; a start cut short leaves a half-created data folder behind.
+jest.setTimeout(300_000);
 
 /** Holds a TCP port (as another broker would) until released. */
 async function occupy(port: number): Promise<net.Server> {
@@ -45,9 +51,14 @@ describe('start-up refuses bad configuration, naming the variable', () => {
     }
   });
 
-  it('says how to get redis-server when it is missing', async () => {
+  // With setpriv on the PATH redis-server runs through it (tied to the server's life), without it directly.
+  it.each([
+    ['without setpriv', []],
+    ['through setpriv', ['setpriv']],
+  ])('says how to get redis-server when it is missing (%s)', async (_, tools) => {
     const bin = tempDir('vigil-path-');
     fs.symlinkSync(process.execPath, path.join(bin.path, 'node'));
+    for (const tool of tools as string[]) fs.symlinkSync(`/usr/bin/${tool}`, path.join(bin.path, tool));
     const dir = tempDir();
     try {
       const server = startServer({
@@ -169,22 +180,57 @@ describe('the embedded platform: one command, persistent, stops cleanly', () => 
     }
   });
 
-  it('recovers from kill -9: the stale lock is ignored, the leftover redis-server stopped, the data kept', async () => {
+  it('recovers from kill -9: redis-server dies with the server, the stale lock is ignored, the data kept', async () => {
     const first = startServer(env);
     await first.waitForReady(baseUrl);
     const pidFile = path.join(dir.path, 'redis', 'redis.pid');
-    const leftover = Number(fs.readFileSync(pidFile, 'utf8'));
+    const child = Number(fs.readFileSync(pidFile, 'utf8'));
+    expect(fs.existsSync(`/proc/${child}`)).toBe(true);
     await first.stop('SIGKILL');
-    expect(fs.existsSync(`/proc/${leftover}`)).toBe(true); // orphaned by the kill
+    // The kernel's parent-death signal stops it: no orphan, even with its folder gone.
+    await waitFor(
+      () => fs.existsSync(`/proc/${child}`),
+      (exists) => !exists,
+      15_000,
+      'redis-server to exit after its server was killed',
+    );
 
     const second = startServer(env);
     try {
       await second.waitForReady(baseUrl);
-      expect(fs.existsSync(`/proc/${leftover}`)).toBe(false);
       expect(await cliJson(['status'], env)).toMatchObject({ patients: 1, devices: 1, readings: 250 });
       expect((await second.stop('SIGTERM')).code).toBe(0);
     } finally {
       await second.stop('SIGKILL');
+    }
+  });
+
+  it('stops a leftover redis-server on its data folder before starting its own', async () => {
+    // One not tied to any server (as a start without setpriv, or a crash of the machine's init, leaves).
+    const folder = path.join(dir.path, 'redis');
+    const pidFile = path.join(folder, 'redis.pid');
+    fs.rmSync(pidFile, { force: true });
+    const port = await freePort();
+    const leftover = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', folder, '--appendonly', 'yes', '--pidfile', pidFile], {
+      stdio: 'ignore',
+      detached: true,
+    });
+    leftover.unref();
+    await waitFor(() => fs.existsSync(pidFile), Boolean, 10_000, 'the leftover redis-server to write its pid file');
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    expect(pid).toBe(leftover.pid);
+
+    const leftoverExited = new Promise((resolve) => leftover.once('exit', resolve));
+    const server = startServer(env);
+    try {
+      await server.waitForReady(baseUrl);
+      // This test spawned it, so it is reaped here: its exit event, not /proc (a zombie until then).
+      await leftoverExited;
+      expect(Number(fs.readFileSync(pidFile, 'utf8'))).not.toBe(pid);
+      expect((await server.stop('SIGTERM')).code).toBe(0);
+    } finally {
+      await server.stop('SIGKILL');
+      if (leftover.exitCode === null && leftover.signalCode === null) leftover.kill('SIGKILL');
     }
   });
 });

@@ -1,10 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import type { MqttClient } from 'mqtt';
-import { topicFor } from '../../server/src/domain/protocol.js';
 import { IngestWriterService } from '../../server/src/services/ingest-writer.service.js';
 import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
-import { countReadings, provisionDevices, type TestDevice } from '../support/devices.js';
+import { countReadings, provisionDevices } from '../support/devices.js';
 import { startMosquitto, type TestMosquitto } from '../support/mosquitto.js';
+import { steadyPublisher } from '../support/publisher.js';
 import { sql, startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { TEST_REDIS_URL } from '../support/redis.js';
@@ -12,29 +11,6 @@ import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait.js';
 
 jest.setTimeout(60_000);
-
-/** Publishes one single-metric sample every `intervalMs` at QoS 1, each with its own time. */
-function steadyPublisher(client: MqttClient, device: TestDevice, intervalMs: number) {
-  const base = Date.now() - 3_600_000;
-  const state = { sent: 0, acked: 0, errors: 0 };
-  const timer = setInterval(() => {
-    const t = base + state.sent++;
-    client.publish(topicFor(device.id, 'readings'), JSON.stringify({ t, m: { hr: 60 + (t % 40) } }), { qos: 1 }, (error) =>
-      error ? state.errors++ : state.acked++,
-    );
-  }, intervalMs);
-  return {
-    state,
-    stop: () => clearInterval(timer),
-    /** Every sample published has been acknowledged (MQTT.js re-sends unacknowledged ones after a reconnect). */
-    settled: () =>
-      waitFor(
-        () => state.acked + state.errors,
-        (n) => n === state.sent,
-        30_000,
-      ),
-  };
-}
 
 const pgPort = () => Number(new URL(process.env.VIGIL_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres').port || 5432);
 
@@ -68,7 +44,7 @@ describe('ingest faults on the real PostgreSQL', () => {
     const [device] = await provisionDevices(platform, 1);
     const client = await connectDevice(platform.urls.broker, device, { reconnectPeriod: 100 });
     cleanup.push(() => client.end(true));
-    const publisher = steadyPublisher(client, device, 10);
+    const publisher = steadyPublisher(client, device.id, 10);
     cleanup.push(() => publisher.stop());
     await new Promise((r) => setTimeout(r, 1500));
     await platform.close();
@@ -94,7 +70,7 @@ describe('ingest faults on the real PostgreSQL', () => {
     const client = await connectDevice(platform.urls.broker, device);
     cleanup.push(() => client.end(true));
     const writer = platform.app.get(IngestWriterService);
-    const publisher = steadyPublisher(client, device, 10);
+    const publisher = steadyPublisher(client, device.id, 10);
     cleanup.push(() => publisher.stop());
     await new Promise((r) => setTimeout(r, 1000));
 
@@ -136,7 +112,7 @@ describe('ingest faults on the real PostgreSQL', () => {
     cleanup.push(() => client.end(true));
     // Every message the consumer holds unacknowledged waits in the writer: the same count.
     const writer = platform.app.get(IngestWriterService);
-    const publisher = steadyPublisher(client, device, 5);
+    const publisher = steadyPublisher(client, device.id, 5);
     cleanup.push(() => publisher.stop());
     await new Promise((r) => setTimeout(r, 1000));
 

@@ -42,14 +42,19 @@ export function startMosquitto(extraConfig: string[] = []): Promise<TestMosquitt
 
 /**
  * Mosquitto on the configuration the project ships (deploy/mosquitto/mosquitto.conf): every
- * queue, flow-control and persistence setting as shipped, its listener on a free port of
- * 127.0.0.1, persistence in its own folder, the password file and ACL from `authDir` (as `vigil
+ * queue, flow-control and persistence setting as shipped, the devices' listener on a free port
+ * of 127.0.0.1 (`url`) and the servers' listener (1884 in Compose) on another (`serverUrl`),
+ * persistence in its own folder, the password file and ACL from `authDir` (as `vigil
  * mosquitto export` writes them; anonymous clients without it). `overrides` replace options.
  */
-export function startShippedMosquitto(options: { authDir?: string; overrides?: Record<string, string | number> } = {}): Promise<TestMosquitto> {
+export async function startShippedMosquitto(
+  options: { authDir?: string; overrides?: Record<string, string | number> } = {},
+): Promise<TestMosquitto & { serverUrl: string }> {
   const shipped = fs.readFileSync(path.join(ROOT, 'deploy/mosquitto/mosquitto.conf'), 'utf8');
   const auth = options.authDir ? { passwordFile: `${options.authDir}/passwd`, aclFile: `${options.authDir}/acl` } : undefined;
-  return runMosquitto((port, dataDir) => localMosquittoConf(shipped, { port, dataDir, auth, overrides: options.overrides }));
+  const serverPort = await freePort();
+  const broker = await runMosquitto((port, dataDir) => localMosquittoConf(shipped, { port, serverPort, dataDir, auth, overrides: options.overrides }));
+  return Object.assign(broker, { serverUrl: `mqtt://127.0.0.1:${serverPort}` });
 }
 
 async function runMosquitto(configure: (port: number, dataDir: string) => string): Promise<TestMosquitto> {

@@ -60,7 +60,7 @@ export function startServer(env: Record<string, string>, execPath = process.exec
     child,
     output: () => output,
     exited,
-    async waitForReady(baseUrl, timeoutMs = 45_000) {
+    async waitForReady(baseUrl, timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
         if (done) throw new Error(`the server exited before it was ready:\n${output}`);

@@ -116,6 +116,9 @@ const envSchema = z.object({
   VIGIL_LIVE_SESSION_CHECK_SECONDS: positiveInt(30, 'seconds'),
 });
 
+/** Every environment variable the server reads (deployment files are checked against it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 const SECRET_VARIABLES = new Set(['VIGIL_SECRET', 'VIGIL_BROKER_AUTH_TOKEN', 'VIGIL_METRICS_TOKEN']);
 
 /**

@@ -59,6 +59,8 @@ const lines = (all: string[]) => `${all.join('\n')}\n`;
 /** Where a local run of the shipped mosquitto.conf listens and keeps its files. */
 export interface LocalMosquitto {
   port: number;
+  /** The servers' listener (1884 in Compose), which keeps the client ids that clients send; none when absent. */
+  serverPort?: number;
   /** Persistence folder (with a trailing slash or without). */
   dataDir: string;
   /** The exported files; without them the broker lets anonymous clients in. */
@@ -98,5 +100,7 @@ export function localMosquittoConf(shipped: string, local: LocalMosquitto): stri
     'log_dest stderr',
     ...(local.auth ? ['allow_anonymous false', `password_file ${local.auth.passwordFile}`, `acl_file ${local.auth.aclFile}`] : ['allow_anonymous true']),
     ...[...overrides].map(([key, value]) => `${key} ${value}`),
+    // Last, as shipped: listener options above belong to the devices' listener, not to this one.
+    ...(local.serverPort ? [`listener ${local.serverPort} 127.0.0.1`] : []),
   ]);
 }

@@ -2,12 +2,14 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { alive, stopChild } from './child-process.js';
+import { alive, stopChild, tiedToParent } from './child-process.js';
 import { freePort } from './net.js';
 
 /**
  * `redis-server` as a child process with its append-only file in DATA_DIR/redis, on a free
- * loopback port (the system Redis keeps 6379).
+ * loopback port (the system Redis keeps 6379) or the given one. It never outlives the server:
+ * the kernel sends it SIGTERM when the server dies, even by kill -9 (`tiedToParent`), and a
+ * start stops a leftover one on the same folder first.
  */
 export interface EmbeddedRedis {
   url: string;
@@ -20,23 +22,22 @@ export class RedisNotInstalledError extends Error {
   }
 }
 
-export async function startEmbeddedRedis(dataDir: string): Promise<EmbeddedRedis> {
+export async function startEmbeddedRedis(dataDir: string, options: { port?: number } = {}): Promise<EmbeddedRedis> {
   const folder = path.join(dataDir, 'redis');
   fs.mkdirSync(folder, { recursive: true });
   const pidFile = path.join(folder, 'redis.pid');
   await stopLeftover(pidFile);
-  const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    [
-      ...['--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'yes'],
-      ...['--dir', folder, '--appendonly', 'yes', '--save', '', '--pidfile', pidFile],
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const port = options.port ?? (await freePort());
+  const run = tiedToParent('redis-server', [
+    ...['--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'yes'],
+    ...['--dir', folder, '--appendonly', 'yes', '--save', '', '--pidfile', pidFile],
+  ]);
+  const child = spawn(run.command, run.args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<never>((_, reject) => {
     child.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? new RedisNotInstalledError() : error));
-    child.once('exit', (code) => reject(new Error(`redis-server exited with code ${code} before it was ready`)));
+    child.once('exit', (code) =>
+      reject(run.tied && code === 127 ? new RedisNotInstalledError() : new Error(`redis-server exited with code ${code} before it was ready`)),
+    );
   });
   exited.catch(() => undefined);
   const url = `redis://127.0.0.1:${port}`;

@@ -1,0 +1,66 @@
+import type { MqttClient } from 'mqtt';
+import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
+import { cliJson } from '../support/process.js';
+import { steadyPublisher } from '../support/publisher.js';
+import { sleep } from '../support/wait.js';
+
+/**
+ * Sizes of the fault tests: `npm test` runs them small; `npm run test:chaos` sets
+ * VIGIL_CHAOS=full (20 devices at 400 samples/s in all, three faults in a row per test).
+ */
+export const FULL = process.env.VIGIL_CHAOS === 'full';
+export const SIZE = FULL
+  ? { devices: 20, intervalMs: 50, rounds: 3, runMs: 5_000, faultMs: 5_000 }
+  : { devices: 2, intervalMs: 20, rounds: 1, runMs: 1_500, faultMs: 1_500 };
+
+/** Generous: a server start on the shared 2-core machine has taken over a minute under load. */
+export const START_MS = 240_000;
+
+export interface Device {
+  id: string;
+  secret: string;
+}
+
+/** A team, a patient and `count` pulse oximeters, through the operator CLI as an operator would. */
+export async function provision(env: Record<string, string>, count: number): Promise<Device[]> {
+  const team = await cliJson<{ id: string }>(['team', 'create', '--name', `faults ${process.pid}-${Date.now()}`], env);
+  const patient = await cliJson<{ id: string }>(['patient', 'create', '--name', 'Fault Patient', '--team', team.id], env);
+  const devices: Device[] = [];
+  for (let i = 0; i < count; i++) {
+    const created = await cliJson<{ id: string; secret: string }>(['device', 'create', '--patient', patient.id, '--kind', 'pulse_oximeter'], env);
+    devices.push({ id: created.id, secret: created.secret });
+  }
+  return devices;
+}
+
+/** Every device publishing at QoS 1 at a steady rate, reconnecting by itself (MQTT.js re-sends what is unacknowledged). */
+export async function startFleet(brokerUrl: string, devices: Device[]) {
+  const clients: MqttClient[] = await Promise.all(devices.map((device) => connectDevice(brokerUrl, device, { reconnectPeriod: 200, connectTimeout: 2_000 })));
+  const publishers = devices.map((device, i) => steadyPublisher(clients[i], device.id, SIZE.intervalMs));
+  const total = (key: 'sent' | 'acked' | 'errors') => publishers.reduce((sum, p) => sum + p.state[key], 0);
+  return {
+    publishers,
+    total,
+    /** Stops publishing, waits until everything sent is acknowledged, and closes the connections. */
+    async finish() {
+      publishers.forEach((p) => p.stop());
+      for (const publisher of publishers) await publisher.settled(120_000);
+      await Promise.all(clients.map((client) => client.endAsync()));
+    },
+    close: () => {
+      publishers.forEach((p) => p.stop());
+      clients.forEach((client) => client.end(true));
+    },
+  };
+}
+
+/** `rounds` faults: run, fault (`cause`), hold it, recover (`recover`), then run once more. */
+export async function faultRounds(cause: () => Promise<unknown>, recover: () => Promise<unknown>, during?: () => Promise<unknown>): Promise<void> {
+  for (let round = 0; round < SIZE.rounds; round++) {
+    await sleep(SIZE.runMs);
+    await cause();
+    await Promise.all([sleep(SIZE.faultMs), during?.()]);
+    await recover();
+  }
+  await sleep(SIZE.runMs);
+}
