@@ -14,10 +14,10 @@ import { ErrorFilter } from './middleware/error.filter.js';
 import { ResponseSchemaInterceptor } from './middleware/zod.js';
 import { BrokerRepository } from './repositories/broker.repository.js';
 import type { DatabaseRepository } from './repositories/database.repository.js';
-import { INGEST_REPOSITORIES, SECURITY_REPOSITORIES } from './repositories/index.js';
+import { ALERT_REPOSITORIES, INGEST_REPOSITORIES, SECURITY_REPOSITORIES } from './repositories/index.js';
 import { MetricsRepository } from './repositories/metrics.repository.js';
 import { RedisRepository } from './repositories/redis.repository.js';
-import { INGEST_SERVICES, SECURITY_SERVICES } from './services/index.js';
+import { ALERT_SERVICES, INGEST_SERVICES, SECURITY_SERVICES } from './services/index.js';
 import { ReadinessService } from './services/readiness.service.js';
 
 /** The connections the platform opened before the application starts (see platform.ts). */
@@ -45,6 +45,8 @@ export class AppModule {
         ...INGEST_SERVICES,
         ...SECURITY_REPOSITORIES,
         ...SECURITY_SERVICES,
+        ...ALERT_REPOSITORIES,
+        ...ALERT_SERVICES,
         { provide: APP_INTERCEPTOR, useClass: ResponseSchemaInterceptor },
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],

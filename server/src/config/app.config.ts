@@ -103,9 +103,30 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,32}$/, 'expected 1 to 32 letters, digits, _ or -')
     .optional()
     .default('vigil'),
+  // Alerts (docs/alerts.md): workers in this process, the rule sweep, webhook retries, Web Push keys, NEWS2 freshness.
+  VIGIL_WORKERS: flag(true),
+  VIGIL_ALERT_SWEEP_MS: positiveInt(5000, 'milliseconds'),
+  VIGIL_WEBHOOK_ATTEMPTS: positiveInt(6, 'attempts').pipe(z.number().max(20, 'expected at most 20 attempts')),
+  VIGIL_WEBHOOK_BACKOFF_MS: positiveInt(2000, 'milliseconds'),
+  VIGIL_NEWS2_FRESH_SECONDS: positiveInt(24 * 60 * 60, 'seconds'),
+  VIGIL_VAPID_PUBLIC_KEY: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{80,100}$/, 'expected a base64url P-256 public key (npx web-push generate-vapid-keys)')
+    .optional(),
+  VIGIL_VAPID_PRIVATE_KEY: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{40,50}$/, 'expected a base64url P-256 private key (npx web-push generate-vapid-keys)')
+    .optional(),
+  VIGIL_VAPID_SUBJECT: z
+    .string()
+    .trim()
+    .regex(/^(mailto:|https:)/, 'expected mailto:someone@example.org or an https: URL')
+    .optional(),
 });
 
-const SECRET_VARIABLES = new Set(['VIGIL_SECRET', 'VIGIL_BROKER_AUTH_TOKEN']);
+const SECRET_VARIABLES = new Set(['VIGIL_SECRET', 'VIGIL_BROKER_AUTH_TOKEN', 'VIGIL_VAPID_PRIVATE_KEY']);
 
 /**
  * A bad value as the start-up error shows it, with no secret in it: anything that parses as a
@@ -165,6 +186,18 @@ export interface AppConfig {
     deviceCacheSeconds: number;
   };
   retentionDays: number;
+  alerts: {
+    /** Run the BullMQ workers (delivery, escalation) in this process; `npm run worker` runs them alone. */
+    workers: boolean;
+    /** How often due graces and no-data are checked. */
+    sweepMs: number;
+    webhookAttempts: number;
+    webhookBackoffMs: number;
+    /** A NEWS2 parameter counts when its latest value is at most this old (stale = missing). */
+    news2FreshSeconds: number;
+    /** Web Push (VAPID, RFC 8292); off unless both keys are set. */
+    vapid?: { publicKey: string; privateKey: string; subject: string };
+  };
   /** Seed a demo ward and run its simulated devices when the database is new (embedded mode). */
   demo: boolean;
   /** VIGIL_DEMO was set: `on` then runs the demo with DATABASE_URL too. */
@@ -223,6 +256,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
       deviceCacheSeconds: e.VIGIL_DEVICE_CACHE_SECONDS,
     },
     retentionDays: e.VIGIL_RETENTION_DAYS,
+    alerts: {
+      workers: e.VIGIL_WORKERS,
+      sweepMs: e.VIGIL_ALERT_SWEEP_MS,
+      webhookAttempts: e.VIGIL_WEBHOOK_ATTEMPTS,
+      webhookBackoffMs: e.VIGIL_WEBHOOK_BACKOFF_MS,
+      news2FreshSeconds: e.VIGIL_NEWS2_FRESH_SECONDS,
+      vapid:
+        e.VIGIL_VAPID_PUBLIC_KEY && e.VIGIL_VAPID_PRIVATE_KEY
+          ? { publicKey: e.VIGIL_VAPID_PUBLIC_KEY, privateKey: e.VIGIL_VAPID_PRIVATE_KEY, subject: e.VIGIL_VAPID_SUBJECT ?? 'mailto:alerts@vigil.invalid' }
+          : undefined,
+    },
     demo: e.VIGIL_DEMO,
     demoExplicit: present.VIGIL_DEMO !== undefined,
     publicUrl: e.VIGIL_PUBLIC_URL ?? `http://localhost:${e.PORT}`,

@@ -1,10 +1,15 @@
 import { AccessService } from './access.service.js';
+import { AlertConfigService } from './alert-config.service.js';
+import { AlertRuleService } from './alert-rule.service.js';
+import { AlertService } from './alert.service.js';
 import { AdminService } from './admin.service.js';
 import { AuditService } from './audit.service.js';
 import { AuthService } from './auth.service.js';
 import { BrokerAuthService } from './broker-auth.service.js';
+import { DeliveryService } from './delivery.service.js';
 import { DeviceDirectoryService } from './device-directory.service.js';
 import { EnrolmentService } from './enrolment.service.js';
+import { EscalationService } from './escalation.service.js';
 import { HistoryService } from './history.service.js';
 import { IngestMetrics } from './ingest-metrics.js';
 import { EmbeddedIngestService } from './embedded-ingest.service.js';
@@ -12,6 +17,7 @@ import { ExternalIngestService } from './external-ingest.service.js';
 import { IngestPipelineService } from './ingest-pipeline.service.js';
 import { IngestWriterService } from './ingest-writer.service.js';
 import { IngestService } from './ingest.service.js';
+import { JobService } from './job.service.js';
 import { LockoutService } from './lockout.service.js';
 import { MigrationService } from './migration.service.js';
 import { MosquittoExportService } from './mosquitto-export.service.js';
@@ -27,6 +33,7 @@ import { UserAdminService } from './user-admin.service.js';
 /** Services that need only the database (the CLI and the server both use them). */
 export const CORE_SERVICES = [
   AccessService,
+  AlertConfigService,
   AdminService,
   AuditService,
   HistoryService,
@@ -38,6 +45,9 @@ export const CORE_SERVICES = [
   StatusService,
   UserAdminService,
 ];
+
+/** Alerts: rules on stored batches, the lifecycle, delivery and escalation jobs (they need Redis for BullMQ). */
+export const ALERT_SERVICES = [AlertRuleService, AlertService, DeliveryService, EscalationService, JobService];
 
 /** Device ingest: MQTT intake, validation, batching and writing (server only; see ingest-pipeline.service.ts). */
 export const INGEST_SERVICES = [
