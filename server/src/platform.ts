@@ -16,7 +16,7 @@ import { startEmbeddedRedis } from './embedded/embedded-redis.js';
 import { resolveSigningSecret } from './embedded/signing-secret.js';
 import { hardenHttp } from './middleware/http-hardening.js';
 import { serveOpenApi } from './openapi.js';
-import { DomainError, InvalidInputError, NotFoundError } from './domain/errors.js';
+import { describeError } from './domain/error-status.js';
 import { redactUrl } from './domain/urls.js';
 import { BrokerRepository } from './repositories/broker.repository.js';
 import { DatabaseRepository, type Dialect } from './repositories/database.repository.js';
@@ -38,14 +38,6 @@ export interface Platform {
   demo?: Omit<RunningDemo, 'stop'>;
   /** Stops accepting work, flushes what is pending, closes everything. Safe to call twice. */
   stop(): Promise<void>;
-}
-
-/** Errors the CLI gets back from the control endpoint, with an HTTP-like status. */
-export function describeError(error: unknown): { status: number; message: string } {
-  if (error instanceof InvalidInputError) return { status: 400, message: error.message };
-  if (error instanceof NotFoundError) return { status: 404, message: error.message };
-  if (error instanceof DomainError) return { status: 409, message: error.message };
-  return { status: 500, message: error instanceof Error ? error.message : String(error) };
 }
 
 /**
@@ -87,7 +79,7 @@ export async function startPlatform(given: AppConfig, logger: Logger): Promise<P
     // PGlite is one backend: one connection, so transactions never interleave on it.
     const db = DatabaseRepository.connect(databaseUrl, embedded.database ? { max: 1 } : { max: 10, statementTimeoutMs: 60_000 });
     teardown.push(() => db.close());
-    const { dialect, version, timescaledb } = await db.detectDialect();
+    const { dialect, version, timescaledb } = await db.detectDialect(config.database.dialect);
     logger.info({ dialect, postgres: version, timescaledb }, `database dialect: ${dialect}`);
 
     let redisUrl = config.redis.url;

@@ -85,12 +85,23 @@ async function main() {
     `Vigil ingest benchmark, ${startedAt.toISOString()}; ${os.cpus().length} × ${os.cpus()[0]?.model}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
   );
   const database = await createDatabase();
-  const [{ loadConfig }, { createLogger }, { startPlatform }, { freePort }, { AdminService }, { CLI_ACTOR }] = await Promise.all([
+  const [
+    { loadConfig },
+    { createLogger },
+    { startPlatform },
+    { freePort },
+    { TeamAdminService },
+    { PatientAdminService },
+    { DeviceAdminService },
+    { CLI_ACTOR },
+  ] = await Promise.all([
     server('config/app.config.js'),
     server('logger.js'),
     server('platform.js'),
     server('embedded/net.js'),
-    server('services/admin.service.js'),
+    server('services/team-admin.service.js'),
+    server('services/patient-admin.service.js'),
+    server('services/device-admin.service.js'),
     server('domain/actor.js'),
   ]);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-'));
@@ -118,12 +129,11 @@ async function main() {
     for (const c of results.ceilings)
       log(`  ${c.label.padEnd(96)} ${Math.round(c.rowsPerSecond).toLocaleString('en').padStart(9)} rows/s (stored ${c.stored})`);
 
-    const admin = platform.app.get(AdminService);
-    const team = await admin.createTeam(CLI_ACTOR, 'Bench ward');
-    const patient = await admin.createPatient(CLI_ACTOR, { name: 'Bench patient', team: team.id, spo2Scale: 1 });
+    const team = await platform.app.get(TeamAdminService).createTeam(CLI_ACTOR, 'Bench ward');
+    const patient = await platform.app.get(PatientAdminService).createPatient(CLI_ACTOR, { name: 'Bench patient', team: team.id, spo2Scale: 1 });
     const devices = [];
     for (let i = 0; i < DEVICES; i++) {
-      const { device, secret } = await admin.createDevice(CLI_ACTOR, { patient: patient.id, kind: 'wearable' });
+      const { device, secret } = await platform.app.get(DeviceAdminService).createDevice(CLI_ACTOR, { patient: patient.id, kind: 'wearable' });
       devices.push({ id: device.id, secret });
     }
     results.ingest = { devices: DEVICES, metricsPerSample: METRICS, secondsPerPhase: SECONDS, config: config.ingest };

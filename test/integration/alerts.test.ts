@@ -10,7 +10,7 @@ import { topicFor } from '../../server/src/domain/protocol.js';
 import type { AlertWire } from '../../server/src/dtos/live.dto.js';
 import { EventBusRepository } from '../../server/src/repositories/event-bus.repository.js';
 import { ALERT_QUEUE, escalationJobId } from '../../server/src/repositories/job.repository.js';
-import { AdminService } from '../../server/src/services/admin.service.js';
+import { DeviceAdminService } from '../../server/src/services/device-admin.service.js';
 import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
 import { ApiClient, createUser, type TestUser } from '../support/auth.js';
 import { publish } from '../support/devices.js';
@@ -80,7 +80,7 @@ describe('alerts', () => {
     const { accessToken } = await new ApiClient(on.baseUrl).signIn(clinician);
     const devices: Ward['devices'] = {};
     for (const kind of kinds) {
-      const { device, secret } = await on.app.get(AdminService).createDevice(CLI_ACTOR, { patient: patientId, kind: kind as 'wearable' });
+      const { device, secret } = await on.app.get(DeviceAdminService).createDevice(CLI_ACTOR, { patient: patientId, kind: kind as 'wearable' });
       const client = await connectDevice(mosquitto.url, { id: device.id, secret }, { reconnectPeriod: 200 });
       clients.push(client);
       devices[kind] = { id: device.id, secret, client };

@@ -5,7 +5,7 @@ import { topicFor } from '../../server/src/domain/protocol.js';
 import type { DeviceCredentials } from '../../server/src/repositories/device.repository.js';
 import { EventBusRepository } from '../../server/src/repositories/event-bus.repository.js';
 import { DeviceDirectoryService } from '../../server/src/services/device-directory.service.js';
-import { AdminService } from '../../server/src/services/admin.service.js';
+import { DeviceAdminService } from '../../server/src/services/device-admin.service.js';
 import { IngestService } from '../../server/src/services/ingest.service.js';
 import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
 import { countReadings, metric, provisionDevices, publish, type TestDevice } from '../support/devices.js';
@@ -298,7 +298,7 @@ describe('ingest through the embedded broker', () => {
       expect(await sql(platform, 'SELECT count(*)::int AS n FROM readings WHERE device_id = $1', [doomed.id])).toEqual([{ n: 2 }]);
       const closed = (client: MqttClient) => new Promise<void>((resolve) => client.once('close', () => resolve()));
       const bothClosed = Promise.all([closed(asTyped), closed(asStored)]);
-      await platform.app.get(AdminService).revokeDevice(CLI_ACTOR, upper.id); // as an admin may type it in the path
+      await platform.app.get(DeviceAdminService).revokeDevice(CLI_ACTOR, upper.id); // as an admin may type it in the path
       await Promise.race([bothClosed, new Promise((_, reject) => setTimeout(() => reject(new Error('still connected 2 s after the revocation')), 2000))]);
       // Refused at once: the cached credentials were dropped, not left to expire.
       await expect(connectDevice(platform.urls.broker, doomed)).rejects.toThrow(/Not authorized/i);

@@ -5,7 +5,7 @@ import { topicFor } from '../../server/src/domain/protocol.js';
 import type { DeviceCredentials } from '../../server/src/repositories/device.repository.js';
 import { EventBusRepository } from '../../server/src/repositories/event-bus.repository.js';
 import { MqttConsumerRepository } from '../../server/src/repositories/mqtt-consumer.repository.js';
-import { AdminService } from '../../server/src/services/admin.service.js';
+import { DeviceAdminService } from '../../server/src/services/device-admin.service.js';
 import { DeviceDirectoryService } from '../../server/src/services/device-directory.service.js';
 import { IngestService } from '../../server/src/services/ingest.service.js';
 import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
@@ -318,7 +318,7 @@ describe('ingest through an external broker (Mosquitto)', () => {
       expect(await result(upper, doomed.secret)).toBe('allow');
       expect(await authorized(upper, topicFor(doomed.id, 'readings'))).toBe('allow');
       expect(await authorized(doomed.id, topicFor(upper, 'readings'))).toBe('allow');
-      await platform.app.get(AdminService).revokeDevice(CLI_ACTOR, upper);
+      await platform.app.get(DeviceAdminService).revokeDevice(CLI_ACTOR, upper);
       expect(await result(doomed.id, doomed.secret)).toBe('deny');
       expect(await result(upper, doomed.secret)).toBe('deny');
     });

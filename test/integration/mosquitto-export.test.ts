@@ -5,7 +5,7 @@ import type { MqttClient } from 'mqtt';
 import { CLI_ACTOR } from '../../server/src/domain/actor.js';
 import { mosquittoAcl } from '../../server/src/domain/mosquitto-files.js';
 import { topicFor } from '../../server/src/domain/protocol.js';
-import { AdminService } from '../../server/src/services/admin.service.js';
+import { DeviceAdminService } from '../../server/src/services/device-admin.service.js';
 import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
 import { countReadings, provisionDevices, publish, type TestDevice } from '../support/devices.js';
 import { tempDir } from '../support/embedded.js';
@@ -42,7 +42,7 @@ describe('an external Mosquitto on the password file and ACL that Vigil exports'
   let redis: { url: string; stop(): Promise<void> };
   let mosquitto: TestMosquitto;
   let platform: TestPlatform;
-  let admin: AdminService;
+  let admin: DeviceAdminService;
   let devices: TestDevice[];
   const now = Date.now();
 
@@ -84,7 +84,7 @@ describe('an external Mosquitto on the password file and ACL that Vigil exports'
       MQTT_URL: url.toString(),
       VIGIL_MQTT_CLIENT_ID: 'vigil-mosquitto-export-test',
     });
-    admin = platform.app.get(AdminService);
+    admin = platform.app.get(DeviceAdminService);
     devices = await provisionDevices(platform, 5);
     expect(await exportAndReload()).toMatchObject({ devices: 5, skipped: [] });
     await waitFor(

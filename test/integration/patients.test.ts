@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CLI_ACTOR } from '../../server/src/domain/actor.js';
 import { scoreNews2 } from '../../server/src/domain/news2.js';
 import { ReadingRepository } from '../../server/src/repositories/reading.repository.js';
-import { AdminService } from '../../server/src/services/admin.service.js';
+import { DeviceAdminService } from '../../server/src/services/device-admin.service.js';
 import { ApiClient, createUser, startSecurityPlatform } from '../support/auth.js';
 import { createPatient, createTeam, sql, type TestPlatform } from '../support/platform.js';
 
@@ -46,7 +46,7 @@ describe('care-team scoping of patient data (real PostgreSQL and Redis)', () => 
     };
     for (const [key, user] of Object.entries(users)) tokens[key as keyof typeof tokens] = (await api().signIn(user)).accessToken;
 
-    const { device } = await platform.app.get(AdminService).createDevice(CLI_ACTOR, { patient: patients.a1, kind: 'pulse_oximeter' });
+    const { device } = await platform.app.get(DeviceAdminService).createDevice(CLI_ACTOR, { patient: patients.a1, kind: 'pulse_oximeter' });
     deviceId = device.id;
     await sql(platform, 'UPDATE devices SET online = true, battery = 81, last_seen = now() WHERE id = $1', [deviceId]);
     const at = (minutesAgo: number) => new Date(now - minutesAgo * 60_000);

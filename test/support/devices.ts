@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { CLI_ACTOR } from '../../server/src/domain/actor.js';
-import { AdminService } from '../../server/src/services/admin.service.js';
+import { DeviceAdminService } from '../../server/src/services/device-admin.service.js';
 import { createPatient, createTeam, sql, type TestPlatform } from './platform.js';
 
 export interface TestDevice {
@@ -12,7 +12,7 @@ export interface TestDevice {
 /** A team, a patient and `count` devices provisioned through the admin service. */
 export async function provisionDevices(platform: Pick<TestPlatform, 'app'>, count = 1): Promise<TestDevice[]> {
   const patientId = await createPatient(platform, await createTeam(platform), 'Test Patient');
-  const admin = platform.app.get(AdminService);
+  const admin = platform.app.get(DeviceAdminService);
   const devices: TestDevice[] = [];
   for (let i = 0; i < count; i++) {
     const { device, secret } = await admin.createDevice(CLI_ACTOR, { patient: patientId, kind: 'pulse_oximeter' });

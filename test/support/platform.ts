@@ -6,7 +6,8 @@ import { freePort } from '../../server/src/embedded/net.js';
 import { createLogger } from '../../server/src/logger.js';
 import { type Platform, startPlatform } from '../../server/src/platform.js';
 import { DatabaseRepository } from '../../server/src/repositories/database.repository.js';
-import { AdminService } from '../../server/src/services/admin.service.js';
+import { PatientAdminService } from '../../server/src/services/patient-admin.service.js';
+import { TeamAdminService } from '../../server/src/services/team-admin.service.js';
 import { tempDir } from './embedded.js';
 
 export interface TestPlatform extends Platform {
@@ -51,11 +52,11 @@ let counter = 0;
 export const unique = () => `${process.pid}-${++counter}-${Date.now().toString(36)}`;
 
 export async function createTeam(platform: Pick<TestPlatform, 'app'>): Promise<string> {
-  return (await platform.app.get(AdminService).createTeam(CLI_ACTOR, `team ${unique()}`)).id;
+  return (await platform.app.get(TeamAdminService).createTeam(CLI_ACTOR, `team ${unique()}`)).id;
 }
 
 export async function createPatient(platform: Pick<TestPlatform, 'app'>, teamId: string, name = `Patient ${unique()}`): Promise<string> {
-  return (await platform.app.get(AdminService).createPatient(CLI_ACTOR, { name, team: teamId, spo2Scale: 1 })).id;
+  return (await platform.app.get(PatientAdminService).createPatient(CLI_ACTOR, { name, team: teamId, spo2Scale: 1 })).id;
 }
 
 export function sql<R extends Record<string, unknown>>(platform: Pick<TestPlatform, 'app'>, text: string, values?: unknown[]): Promise<R[]> {

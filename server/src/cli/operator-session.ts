@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import type { AppConfig } from '../config/app.config.js';
 import { CoreModule } from '../core.module.js';
-import { ConflictError, DomainError, InvalidInputError, NotFoundError } from '../domain/errors.js';
+import { errorForStatus } from '../domain/error-status.js';
 import { sendCommand } from '../embedded/control-server.js';
 import { DataDirLock, readLock } from '../embedded/data-dir-lock.js';
 import { embeddedDatabaseFolder, startEmbeddedDatabase } from '../embedded/embedded-database.js';
@@ -77,7 +77,7 @@ async function localSession(config: AppConfig, db: DatabaseRepository, release: 
   let migrated: Promise<string[]> | undefined;
   return {
     async run(command, args) {
-      migrated ??= db.detectDialect().then(({ dialect }) => context.get(MigrationService).migrate(dialect));
+      migrated ??= db.detectDialect(config.database.dialect).then(({ dialect }) => context.get(MigrationService).migrate(dialect));
       const applied = await migrated;
       if (command === 'migrate') return { applied };
       return context.get(OperatorService).execute(command, args);
@@ -99,10 +99,6 @@ async function throughServer(control: { port: number; token: string }, command: 
   } catch (error) {
     const status = (error as { status?: number }).status;
     const message = (error as Error).message;
-    if (status === 400) throw new InvalidInputError(message);
-    if (status === 404) throw new NotFoundError(message);
-    if (status === 409) throw new ConflictError(message);
-    if (status && status < 500) throw new DomainError(message);
-    throw error;
+    throw (status && errorForStatus(status, message)) || error;
   }
 }

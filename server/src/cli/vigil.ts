@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { Command, Option } from 'commander';
 import { loadOperatorConfig, UsageError } from '../config/operator-config.js';
 import { DomainError, InvalidInputError } from '../domain/errors.js';
-import { describeError } from '../platform.js';
+import { describeError } from '../domain/error-status.js';
 import type { MosquittoExport } from '../services/mosquitto-export.service.js';
 import { formatHuman } from './format.js';
 import { type ExportOptions, serverCredentials, writeMosquittoFiles } from './mosquitto-export.js';

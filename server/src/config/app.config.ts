@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { DIALECT_CHOICES, type DialectChoice } from '../domain/dialect.js';
 import { redactUrl } from '../domain/urls.js';
 
 /**
@@ -55,6 +56,7 @@ const envSchema = z.object({
   MQTT_URL: url(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:'], 'mqtt://host:1883'),
   DATA_DIR: z.string().trim().min(1, 'expected a folder path').optional().default('./data'),
   VIGIL_MQTT_PORT: port(1883),
+  VIGIL_DIALECT: z.enum(DIALECT_CHOICES, { error: 'expected auto, timescaledb or postgresql' }).optional().default('auto'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
   // Security (docs/security.md): token signing key, browser origins, proxy trust, lockout period.
   VIGIL_SECRET: z
@@ -158,7 +160,8 @@ export interface AppConfig {
     /** How long an account stays locked after repeated failed sign-in attempts. */
     lockoutSeconds: number;
   };
-  database: { url?: string };
+  /** `dialect`: VIGIL_DIALECT, the operator's choice of TimescaleDB or plain PostgreSQL (`auto`: TimescaleDB when installed). */
+  database: { url?: string; dialect: DialectChoice };
   redis: { url?: string };
   mqtt: {
     url?: string;
@@ -232,7 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
     logLevel: e.LOG_LEVEL,
     http: { corsOrigins: e.VIGIL_CORS_ORIGINS, trustProxy: e.VIGIL_TRUST_PROXY },
     auth: { secret: e.VIGIL_SECRET, lockoutSeconds: e.VIGIL_LOCKOUT_SECONDS },
-    database: { url: e.DATABASE_URL },
+    database: { url: e.DATABASE_URL, dialect: e.VIGIL_DIALECT },
     redis: { url: e.REDIS_URL },
     mqtt: {
       url: e.MQTT_URL,

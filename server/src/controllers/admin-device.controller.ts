@@ -15,7 +15,7 @@ import {
 import { uuid } from '../dtos/common.dto.js';
 import { Authenticated, CurrentActor } from '../middleware/auth.guard.js';
 import { ZodBody, ZodParam, ZodQuery, ZodResponse } from '../middleware/zod.js';
-import { AdminService } from '../services/admin.service.js';
+import { DeviceAdminService } from '../services/device-admin.service.js';
 
 const REVOKED = { status: 409, description: 'The device is revoked' };
 
@@ -24,7 +24,7 @@ const REVOKED = { status: 409, description: 'The device is revoked' };
 @Controller('api/admin/devices')
 @Authenticated()
 export class AdminDeviceController {
-  constructor(private readonly admin: AdminService) {}
+  constructor(private readonly admin: DeviceAdminService) {}
 
   @Get()
   @ApiOperation({ summary: 'Devices, optionally of one patient, with their link and state (admin)' })

@@ -14,14 +14,14 @@ import {
 import { uuid } from '../dtos/common.dto.js';
 import { Authenticated, CurrentActor } from '../middleware/auth.guard.js';
 import { ZodBody, ZodParam, ZodQuery, ZodResponse } from '../middleware/zod.js';
-import { AdminService } from '../services/admin.service.js';
+import { PatientAdminService } from '../services/patient-admin.service.js';
 
 /** Patients as administrative records (name, team, SpO2 scale): no readings or alerts here. */
 @ApiTags('admin')
 @Controller('api/admin/patients')
 @Authenticated()
 export class AdminPatientController {
-  constructor(private readonly admin: AdminService) {}
+  constructor(private readonly admin: PatientAdminService) {}
 
   @Get()
   @ApiOperation({ summary: 'Patients, optionally of one team, without clinical data (admin)' })

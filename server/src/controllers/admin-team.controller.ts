@@ -6,7 +6,7 @@ import { type MemberBody, memberBody, type TeamBody, teamBody, teamSchema } from
 import { uuid } from '../dtos/common.dto.js';
 import { Authenticated, CurrentActor } from '../middleware/auth.guard.js';
 import { ZodBody, ZodParam, ZodResponse } from '../middleware/zod.js';
-import { AdminService } from '../services/admin.service.js';
+import { TeamAdminService } from '../services/team-admin.service.js';
 import { UserAdminService } from '../services/user-admin.service.js';
 
 @ApiTags('admin')
@@ -14,7 +14,7 @@ import { UserAdminService } from '../services/user-admin.service.js';
 @Authenticated()
 export class AdminTeamController {
   constructor(
-    private readonly admin: AdminService,
+    private readonly admin: TeamAdminService,
     private readonly users: UserAdminService,
   ) {}
 

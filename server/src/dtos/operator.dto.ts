@@ -35,6 +35,12 @@ export const operatorCommands = {
     serverPassword: z.string().min(1, 'the server user needs a password'),
   }),
   'demo code': z.object({ email: email.optional() }),
+  // For tools that keep provisioned credentials (the simulators' ward file): which of them this database knows.
+  'provisioning check': z.object({
+    team: uuid('team').optional(),
+    patients: z.array(uuid('patient')).max(10_000).default([]),
+    devices: z.array(uuid('device')).max(100_000).default([]),
+  }),
 } as const;
 
 export type OperatorCommand = keyof typeof operatorCommands;

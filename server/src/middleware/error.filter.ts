@@ -1,26 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import {
-  ConflictError,
-  DomainError,
-  ForbiddenError,
-  InvalidInputError,
-  LockedError,
-  NotFoundError,
-  RetryLaterError,
-  TooManyRequestsError,
-  UnauthorizedError,
-} from '../domain/errors.js';
-
-const STATUS = new Map<new (...args: never[]) => DomainError, number>([
-  [InvalidInputError, HttpStatus.BAD_REQUEST],
-  [NotFoundError, HttpStatus.NOT_FOUND],
-  [ConflictError, HttpStatus.CONFLICT],
-  [UnauthorizedError, HttpStatus.UNAUTHORIZED],
-  [ForbiddenError, HttpStatus.FORBIDDEN],
-  [LockedError, HttpStatus.LOCKED],
-  [TooManyRequestsError, HttpStatus.TOO_MANY_REQUESTS],
-]);
+import { DomainError, RetryLaterError } from '../domain/errors.js';
+import { statusOf } from '../domain/error-status.js';
 
 /**
  * One error shape for every HTTP response: `{message, errors?}` for known errors, and a plain
@@ -37,7 +18,7 @@ export class ErrorFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
 
     if (exception instanceof DomainError) {
-      const status = [...STATUS].find(([type]) => exception instanceof type)?.[1] ?? HttpStatus.BAD_REQUEST;
+      const status = statusOf(exception);
       if (exception instanceof RetryLaterError && exception.retryAfterSeconds !== undefined) {
         response.setHeader('Retry-After', String(exception.retryAfterSeconds));
       }

@@ -10,6 +10,7 @@ import { DeviceChangeRepository } from './device-change.repository.js';
 import { DeviceEventRepository } from './device-event.repository.js';
 import { DeviceRepository } from './device.repository.js';
 import { EventBusRepository } from './event-bus.repository.js';
+import { InstallationRepository } from './installation.repository.js';
 import { JobRepository } from './job.repository.js';
 import { MfaChallengeRepository } from './mfa-challenge.repository.js';
 import { MigrationRepository } from './migration.repository.js';
@@ -43,6 +44,7 @@ export const CORE_REPOSITORIES = [
   DeviceEventRepository,
   DeviceRepository,
   EventBusRepository,
+  InstallationRepository,
   MigrationRepository,
   OverviewRepository,
   PatientRepository,

@@ -2,9 +2,9 @@ import { AccessService } from './access.service.js';
 import { AlertConfigService } from './alert-config.service.js';
 import { AlertRuleService } from './alert-rule.service.js';
 import { AlertService } from './alert.service.js';
-import { AdminService } from './admin.service.js';
 import { AuditService } from './audit.service.js';
 import { AuthService } from './auth.service.js';
+import { DeviceAdminService } from './device-admin.service.js';
 import { BrokerAuthService } from './broker-auth.service.js';
 import { DeliveryService } from './delivery.service.js';
 import { DeviceDirectoryService } from './device-directory.service.js';
@@ -23,26 +23,32 @@ import { MigrationService } from './migration.service.js';
 import { MosquittoExportService } from './mosquitto-export.service.js';
 import { OperatorService } from './operator.service.js';
 import { OverviewService } from './overview.service.js';
+import { PatientAdminService } from './patient-admin.service.js';
 import { PatientService } from './patient.service.js';
+import { ProvisioningCheckService } from './provisioning-check.service.js';
 import { RetentionService } from './retention.service.js';
 import { SeedService } from './seed.service.js';
 import { SessionService } from './session.service.js';
 import { StatusService } from './status.service.js';
+import { TeamAdminService } from './team-admin.service.js';
 import { UserAdminService } from './user-admin.service.js';
 
 /** Services that need only the database (the CLI and the server both use them). */
 export const CORE_SERVICES = [
   AccessService,
   AlertConfigService,
-  AdminService,
   AuditService,
+  DeviceAdminService,
   HistoryService,
   MigrationService,
   MosquittoExportService,
   OperatorService,
+  PatientAdminService,
+  ProvisioningCheckService,
   RetentionService,
   SeedService,
   StatusService,
+  TeamAdminService,
   UserAdminService,
 ];
 

@@ -3,10 +3,13 @@ import { type Actor, CLI_ACTOR } from '../domain/actor.js';
 import { fieldErrors, InvalidInputError } from '../domain/errors.js';
 import { type OperatorArgs, type OperatorCommand, operatorCommands } from '../dtos/operator.dto.js';
 import { DatabaseRepository } from '../repositories/database.repository.js';
-import { AdminService } from './admin.service.js';
+import { DeviceAdminService } from './device-admin.service.js';
 import { MigrationService } from './migration.service.js';
 import { MosquittoExportService } from './mosquitto-export.service.js';
+import { PatientAdminService } from './patient-admin.service.js';
+import { ProvisioningCheckService } from './provisioning-check.service.js';
 import { SeedService } from './seed.service.js';
+import { TeamAdminService } from './team-admin.service.js';
 import { UserAdminService } from './user-admin.service.js';
 import { StatusService } from './status.service.js';
 
@@ -19,11 +22,14 @@ export class OperatorService {
   constructor(
     private readonly db: DatabaseRepository,
     private readonly migrations: MigrationService,
-    private readonly admin: AdminService,
+    private readonly teamAdmin: TeamAdminService,
+    private readonly patientAdmin: PatientAdminService,
+    private readonly deviceAdmin: DeviceAdminService,
     private readonly userAdmin: UserAdminService,
     private readonly seed: SeedService,
     private readonly statusService: StatusService,
     private readonly mosquitto: MosquittoExportService,
+    private readonly provisioning: ProvisioningCheckService,
   ) {}
 
   isCommand(name: string): name is OperatorCommand {
@@ -47,7 +53,7 @@ export class OperatorService {
         return { applied: await this.migrations.migrate(this.db.dialect) };
       case 'team create': {
         const { name } = args as OperatorArgs<'team create'>;
-        return { id: (await this.admin.createTeam(actor, name)).id };
+        return { id: (await this.teamAdmin.createTeam(actor, name)).id };
       }
       case 'user create': {
         const input = args as OperatorArgs<'user create'>;
@@ -61,10 +67,10 @@ export class OperatorService {
       }
       case 'patient create': {
         const input = args as OperatorArgs<'patient create'>;
-        return { id: (await this.admin.createPatient(actor, input)).id };
+        return { id: (await this.patientAdmin.createPatient(actor, input)).id };
       }
       case 'device create': {
-        const { device, secret } = await this.admin.createDevice(actor, args as OperatorArgs<'device create'>);
+        const { device, secret } = await this.deviceAdmin.createDevice(actor, args as OperatorArgs<'device create'>);
         return { id: device.id, secret };
       }
       case 'seed demo':
@@ -77,6 +83,8 @@ export class OperatorService {
       }
       case 'demo code':
         return this.seed.demoCode((args as OperatorArgs<'demo code'>).email);
+      case 'provisioning check':
+        return this.provisioning.check(actor, args as OperatorArgs<'provisioning check'>);
     }
     throw new InvalidInputError(`unknown command "${command}"`);
   }

@@ -1,11 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { CLI_ACTOR, type Actor } from '../domain/actor.js';
-import { DEMO_BASE_KINDS, type DeviceKind } from '../domain/device-kinds.js';
+import { demoKit, demoPatientName } from '../domain/demo-ward.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
+import { ClockRepository } from '../repositories/clock.repository.js';
 import { CryptoRepository } from '../repositories/crypto.repository.js';
 import { type DemoWard, DemoWardRepository } from '../repositories/demo-ward.repository.js';
 import { TeamRepository } from '../repositories/team.repository.js';
-import { AdminService } from './admin.service.js';
+import { DeviceAdminService } from './device-admin.service.js';
+import { PatientAdminService } from './patient-admin.service.js';
+import { TeamAdminService } from './team-admin.service.js';
 import { UserAdminService } from './user-admin.service.js';
 
 export const DEMO_TEAM = 'Demo ward';
@@ -13,72 +16,17 @@ export const DEMO_TEAM = 'Demo ward';
 export const DEMO_CLINICIAN = 'clinician@vigil.example';
 const TOTP_PERIOD_SECONDS = 30;
 
-const FIRST = [
-  'Karen',
-  'Jens',
-  'Inge',
-  'Poul',
-  'Bente',
-  'Niels',
-  'Kirsten',
-  'Henning',
-  'Grethe',
-  'Erik',
-  'Hanne',
-  'Ole',
-  'Lis',
-  'Svend',
-  'Birthe',
-  'Aage',
-  'Ruth',
-  'Knud',
-  'Else',
-  'Bent',
-];
-const LAST = [
-  'Nielsen',
-  'Jensen',
-  'Hansen',
-  'Pedersen',
-  'Andersen',
-  'Christensen',
-  'Larsen',
-  'Sørensen',
-  'Rasmussen',
-  'Jørgensen',
-  'Petersen',
-  'Madsen',
-  'Kristensen',
-  'Olsen',
-  'Thomsen',
-];
-
-/** A Danish-sounding name for simulated patient number `i` (demo and simulators alike). */
-export const demoPatientName = (i: number) => `${FIRST[i % FIRST.length]} ${LAST[(i * 7) % LAST.length]}`;
-
-/**
- * The home-care kit of demo patient number `i`: telemedicine devices for everyone, welfare
- * technology for some, oxygen for the COPD patients on SpO2 scale 2.
- */
-export function demoKit(i: number): { spo2Scale: 1 | 2; kinds: DeviceKind[] } {
-  const copd = i % 6 === 5;
-  const kinds: DeviceKind[] = [...DEMO_BASE_KINDS];
-  if (i % 2 === 1) kinds.push('glucometer');
-  if (i % 3 === 0) kinds.push('fall_detector', 'alarm_button');
-  if (i % 4 === 0) kinds.push('bed_sensor', 'door_sensor');
-  if (i % 5 === 0) kinds.push('medication_dispenser');
-  if (copd) kinds.push('oxygen_concentrator');
-  return { spo2Scale: copd ? 2 : 1, kinds };
-}
-
 @Injectable()
 export class SeedService {
   constructor(
-    private readonly admin: AdminService,
+    private readonly teamAdmin: TeamAdminService,
+    private readonly patientAdmin: PatientAdminService,
+    private readonly deviceAdmin: DeviceAdminService,
     private readonly userAdmin: UserAdminService,
     private readonly teams: TeamRepository,
     private readonly crypto: CryptoRepository,
     private readonly demoWard: DemoWardRepository,
+    private readonly clock: ClockRepository,
   ) {}
 
   /**
@@ -98,7 +46,7 @@ export class SeedService {
     if (await this.teams.findByName(DEMO_TEAM)) {
       throw new ConflictError(`the demo ward already exists; its credentials are in ${this.demoWard.location}`);
     }
-    const team = await this.admin.createTeam(actor, DEMO_TEAM);
+    const team = await this.teamAdmin.createTeam(actor, DEMO_TEAM);
     const staff = [
       { email: 'admin@vigil.example', name: 'Demo Admin', role: 'admin' as const },
       { email: DEMO_CLINICIAN, name: 'Demo Clinician', role: 'clinician' as const },
@@ -114,10 +62,10 @@ export class SeedService {
     for (let i = 0; i < patients; i++) {
       const { spo2Scale, kinds } = demoKit(i);
       const name = demoPatientName(i);
-      const patient = await this.admin.createPatient(actor, { name, team: team.id, spo2Scale });
+      const patient = await this.patientAdmin.createPatient(actor, { name, team: team.id, spo2Scale });
       const devices = [];
       for (const kind of kinds) {
-        const { device, secret } = await this.admin.createDevice(actor, { patient: patient.id, kind });
+        const { device, secret } = await this.deviceAdmin.createDevice(actor, { patient: patient.id, kind });
         devices.push({ id: device.id, kind, secret });
       }
       ward.patients.push({ id: patient.id, name, spo2Scale, devices });
@@ -131,7 +79,7 @@ export class SeedService {
    * in without an authenticator app. Only users of the demo ward: their secrets are in that
    * file anyway; no real account's code can be had this way.
    */
-  demoCode(email = DEMO_CLINICIAN, now = Date.now()): { email: string; code: string; validForSeconds: number } {
+  demoCode(email = DEMO_CLINICIAN, now = this.clock.now()): { email: string; code: string; validForSeconds: number } {
     const ward = this.demoWard.read();
     if (!ward) throw new NotFoundError(`there is no demo ward (${this.demoWard.location}); run: vigil seed demo`);
     const user = ward.users.find((u) => u.email.toLowerCase() === email.toLowerCase());

@@ -5,84 +5,24 @@ import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { CryptoRepository } from '../repositories/crypto.repository.js';
 import { type Device, DeviceRepository, type SecretHashes } from '../repositories/device.repository.js';
 import { EventBusRepository } from '../repositories/event-bus.repository.js';
-import { type Patient, PatientRepository } from '../repositories/patient.repository.js';
-import { type Team, TeamRepository } from '../repositories/team.repository.js';
+import { PatientRepository } from '../repositories/patient.repository.js';
 import { AccessService } from './access.service.js';
 import { AuditService } from './audit.service.js';
 
 /**
- * Provisioning of teams, patients and devices, shared by the operator CLI and the admin API
- * (users: UserAdminService). Admin-only, every change audited. Names and team links are
- * administrative data; nothing here reads readings or alerts.
+ * Provisioning of devices and their credentials, for the operator CLI and the admin API.
+ * Admin-only, every change audited; a change the broker must know of goes on the event bus.
  */
 @Injectable()
-export class AdminService {
+export class DeviceAdminService {
   constructor(
-    private readonly teams: TeamRepository,
-    private readonly patients: PatientRepository,
     private readonly devices: DeviceRepository,
+    private readonly patients: PatientRepository,
     private readonly crypto: CryptoRepository,
     private readonly events: EventBusRepository,
     private readonly access: AccessService,
     private readonly audit: AuditService,
   ) {}
-
-  // ---- Teams ----
-
-  async listTeams(actor: Actor): Promise<Team[]> {
-    this.access.requireAdmin(actor);
-    return this.teams.list();
-  }
-
-  async createTeam(actor: Actor, name: string): Promise<Team> {
-    this.access.requireAdmin(actor);
-    if (await this.teams.findByName(name)) throw new ConflictError(`a team named "${name}" already exists`);
-    const team = await this.teams.create(name);
-    await this.audit.record(actor, 'team.create', { targetType: 'team', targetId: team.id, details: { name } });
-    return team;
-  }
-
-  async renameTeam(actor: Actor, id: string, name: string): Promise<Team> {
-    this.access.requireAdmin(actor);
-    const existing = await this.teams.findByName(name);
-    if (existing && existing.id !== id) throw new ConflictError(`a team named "${name}" already exists`);
-    const team = await this.teams.rename(id, name);
-    if (!team) throw new NotFoundError(`team ${id} not found`);
-    await this.audit.record(actor, 'team.rename', { targetType: 'team', targetId: id, details: { name } });
-    return team;
-  }
-
-  // ---- Patients ----
-
-  async listPatients(actor: Actor, teamId?: string): Promise<Patient[]> {
-    this.access.requireAdmin(actor);
-    return this.patients.list(teamId);
-  }
-
-  async createPatient(actor: Actor, input: { name: string; team: string; spo2Scale: 1 | 2 }): Promise<Patient> {
-    this.access.requireAdmin(actor);
-    await this.requireTeam(input.team);
-    const patient = await this.patients.create({ name: input.name, teamId: input.team, spo2Scale: input.spo2Scale });
-    await this.audit.record(actor, 'patient.create', {
-      patientId: patient.id,
-      targetType: 'patient',
-      targetId: patient.id,
-      details: { team: input.team, spo2Scale: input.spo2Scale },
-    });
-    return patient;
-  }
-
-  /** Renaming, moving to another team (which moves who may see it), or changing the NEWS2 SpO2 scale. */
-  async updatePatient(actor: Actor, id: string, changes: { name?: string; teamId?: string; spo2Scale?: 1 | 2 }): Promise<Patient> {
-    this.access.requireAdmin(actor);
-    if (changes.teamId) await this.requireTeam(changes.teamId);
-    const patient = await this.patients.update(id, changes);
-    if (!patient) throw new NotFoundError(`patient ${id} not found`);
-    await this.audit.record(actor, 'patient.update', { patientId: id, targetType: 'patient', targetId: id, details: { ...changes } });
-    return patient;
-  }
-
-  // ---- Devices and their credentials ----
 
   async listDevices(actor: Actor, patientId?: string): Promise<Device[]> {
     this.access.requireAdmin(actor);
@@ -145,10 +85,6 @@ export class AdminService {
   private newSecret(): { secret: string; hashes: SecretHashes } {
     const secret = this.crypto.randomSecret();
     return { secret, hashes: { secretHash: this.crypto.hashSecret(secret), mosquittoHash: this.crypto.mosquittoHash(secret) } };
-  }
-
-  private async requireTeam(id: string): Promise<void> {
-    if (!(await this.teams.get(id))) throw new NotFoundError(`team ${id} not found`);
   }
 
   private async requirePatient(id: string): Promise<void> {
