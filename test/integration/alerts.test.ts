@@ -11,6 +11,7 @@ import type { AlertWire } from '../../server/src/dtos/live.dto.js';
 import { EventBusRepository } from '../../server/src/repositories/event-bus.repository.js';
 import { ALERT_QUEUE, escalationJobId } from '../../server/src/repositories/job.repository.js';
 import { DeviceAdminService } from '../../server/src/services/device-admin.service.js';
+import { OperatorService } from '../../server/src/services/operator.service.js';
 import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
 import { ApiClient, createUser, type TestUser } from '../support/auth.js';
 import { publish } from '../support/devices.js';
@@ -174,6 +175,31 @@ describe('alerts', () => {
     });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e) => e.field)).toEqual(['yellowLow']);
+  });
+
+  it('the operator CLI sets thresholds and escalation chains, refusing bad ones naming the option', async () => {
+    const w = await ward([]);
+    const operator = platform.app.get(OperatorService);
+    const set = await operator.execute('threshold set', { patient: w.patientId, metric: 'hr', yellowHigh: '110', redHigh: '130', sustainedSeconds: '60' });
+    expect(set).toMatchObject({ patientId: w.patientId, metric: 'hr', yellowHigh: 110, redHigh: 130, sustainedSeconds: 60 });
+    await expect(operator.execute('threshold set', { patient: w.patientId, metric: 'hr', yellowHigh: '140', redHigh: '130' })).rejects.toThrow(
+      /redHigh: must be greater than yellowHigh/,
+    );
+    await expect(operator.execute('threshold set', { patient: w.patientId, metric: 'pulse', yellowHigh: '140' })).rejects.toThrow(/--metric/);
+    expect(await operator.execute('escalation set', { team: w.teamId, levels: `care_staff@0,${w.clinician.email}@120` })).toEqual({
+      teamId: w.teamId,
+      levels: [
+        { role: 'care_staff', afterSeconds: 0 },
+        { userEmail: w.clinician.email.toLowerCase(), afterSeconds: 120 },
+      ],
+      repeats: 0,
+    });
+    await expect(operator.execute('escalation set', { team: w.teamId, levels: 'nurse@0' })).rejects.toThrow(/neither a role/);
+    const audit = await sql<{ action: string }>(platform, `SELECT action FROM audit_log WHERE patient_id = $1 OR target_id = $2 ORDER BY id`, [
+      w.patientId,
+      w.teamId,
+    ]);
+    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['threshold.set', 'alert.settings.update']));
   });
 
   it('two fall events 1 ms apart open one alert, counted twice', async () => {

@@ -51,7 +51,8 @@ export class AlertSettingsRepository {
   }
 
   async update(teamId: string, changes: Partial<Omit<TeamAlertSettings, 'teamId'>>, updatedBy: string | null): Promise<TeamAlertSettings> {
-    const merged = { ...(await this.forTeam(teamId)), ...changes };
+    const given = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+    const merged = { ...(await this.forTeam(teamId)), ...given };
     await this.db.query(
       `INSERT INTO team_alert_settings (team_id, time_zone, night_start_minute, night_end_minute, bed_exit_grace_seconds, door_open_grace_seconds,
                                         realert_seconds, escalation_levels, escalation_repeats, updated_by)
