@@ -14,7 +14,7 @@ import { DeviceAdminService } from '../../server/src/services/device-admin.servi
 import { OperatorService } from '../../server/src/services/operator.service.js';
 import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
 import { ApiClient, createUser, type TestUser } from '../support/auth.js';
-import { publish } from '../support/devices.js';
+import { metric, publish } from '../support/devices.js';
 import { startMosquitto, type TestMosquitto } from '../support/mosquitto.js';
 import { createPatient, createTeam, sql, startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
@@ -165,6 +165,69 @@ describe('alerts', () => {
       ]),
     );
     expect(inbox.body.alerts).toHaveLength(2);
+  });
+
+  it('gives NEWS2 as a series and the team’s alarm-fatigue figures, also on /metrics', async () => {
+    const w = await ward(['pulse_oximeter', 'alarm_button']);
+    const readings = topicFor(w.devices.pulse_oximeter.id, 'readings');
+    const t0 = Date.now() - 600_000;
+    await publish(w.devices.pulse_oximeter.client, readings, [
+      { t: t0, m: { spo2: 97, hr: 70 } },
+      { t: t0 + 60_000, m: { spo2: 93, hr: 70 } },
+      { t: t0 + 120_000, m: { spo2: 93, hr: 125 } },
+    ]);
+    await waitFor(
+      () => readingsOf(w.patientId),
+      (n) => n === 6,
+    );
+    const from = new Date(t0 - 1000).toISOString();
+    const to = new Date().toISOString();
+    const series = await api.request<{ points: Array<{ t: string; score: number; risk: string }> }>(
+      'GET',
+      `/api/patients/${w.patientId}/news2?from=${from}&to=${to}`,
+      {
+        token: w.token,
+      },
+    );
+    expect(series.status).toBe(200);
+    // SpO2 97 → 0, 93 → 2 (scale 1); HR 70 → 0, 125 → 2: one point per change, partial (other parameters missing).
+    expect(series.body.points.map((p) => [Date.parse(p.t) - t0, p.score, p.risk])).toEqual([
+      [0, 0, 'low'],
+      [60_000, 2, 'low'],
+      [120_000, 4, 'low'],
+    ]);
+    const bad = await api.request<{ errors: Array<{ field: string }> }>('GET', `/api/patients/${w.patientId}/news2?from=yesterday&to=${to}`, {
+      token: w.token,
+    });
+    expect([bad.status, bad.body.errors.map((e) => e.field)]).toEqual([400, ['from']]);
+
+    await publish(w.devices.alarm_button.client, topicFor(w.devices.alarm_button.id, 'events'), { t: Date.now() - 100, type: 'alarm_button', data: {} });
+    const [alert] = await waitFor(
+      () => alertsOf(w.patientId, ['alarm_button']),
+      (r) => r.length === 1,
+    );
+    expect((await api.request('POST', `/api/alerts/${alert.id}/acknowledge`, { token: w.token })).status).toBe(200);
+    const stats = await api.request<Record<string, unknown>>(
+      'GET',
+      `/api/teams/${w.teamId}/alert-stats?from=${from}&to=${new Date(Date.now() + 60_000).toISOString()}`,
+      {
+        token: w.token,
+      },
+    );
+    expect(stats.status).toBe(200);
+    expect(stats.body).toMatchObject({
+      alerts: 1,
+      acknowledgedShare: 1,
+      perPatientDay: [expect.objectContaining({ kind: 'alarm_button', priority: 'high', count: 1 })],
+      flapping: 0,
+    });
+    expect((stats.body.timeToAcknowledgeSeconds as { p50: number }).p50).toBeGreaterThanOrEqual(0);
+    const other = await ward([]);
+    expect((await api.request('GET', `/api/teams/${w.teamId}/alert-stats?from=${from}&to=${to}`, { token: other.token })).status).toBe(404);
+    await waitFor(
+      () => metric(platform.baseUrl, 'vigil_alert_changes_total', { kind: 'alarm_button', priority: 'high', change: 'acknowledged' }),
+      (n) => n >= 1,
+    );
   });
 
   it('refuses a threshold whose red lies inside yellow, naming the field', async () => {

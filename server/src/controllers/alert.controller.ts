@@ -5,6 +5,10 @@ import type { Actor } from '../domain/actor.js';
 import {
   type AlertSettingsBody,
   alertListSchema,
+  alertStatsSchema,
+  news2SeriesSchema,
+  type RangeQuery,
+  rangeQuery,
   alertSettingsBody,
   alertSettingsSchema,
   type AlertsQuery,
@@ -31,6 +35,7 @@ import { alertWire } from '../dtos/live.dto.js';
 import { Authenticated, CurrentActor } from '../middleware/auth.guard.js';
 import { ZodBody, ZodParam, ZodQuery, ZodResponse } from '../middleware/zod.js';
 import { AlertConfigService } from '../services/alert-config.service.js';
+import { AlertStatsService } from '../services/alert-stats.service.js';
 import { AlertService } from '../services/alert.service.js';
 
 const NOT_FOUND = { status: 404, description: 'No such alert among the caller’s teams (whether or not it exists)' };
@@ -43,6 +48,7 @@ export class AlertController {
   constructor(
     private readonly alerts: AlertService,
     private readonly config: AlertConfigService,
+    private readonly stats: AlertStatsService,
   ) {}
 
   @Get('alerts')
@@ -103,6 +109,22 @@ export class AlertController {
     @ZodQuery(alertsQuery.omit({ patientId: true })) query: Omit<AlertsQuery, 'patientId'>,
   ) {
     return this.alerts.list(actor, { ...query, patientId: id });
+  }
+
+  @Get('patients/:id/news2')
+  @ApiOperation({ summary: 'NEWS2 over time: the score after each new parameter value, from the fresh latest values (stale = missing)' })
+  @ZodResponse(news2SeriesSchema, { description: 'Points where the score, risk or missing parameters changed' })
+  news2(@CurrentActor() actor: Actor, @ZodParam('id', uuid('patient')) id: string, @ZodQuery(rangeQuery) query: RangeQuery) {
+    return this.stats.news2(actor, id, query.from, query.to);
+  }
+
+  @Get('teams/:id/alert-stats')
+  @ApiOperation({
+    summary: 'Alarm-fatigue figures: alerts per patient-day by kind and priority, share acknowledged, time to acknowledge, escalations, flapping',
+  })
+  @ZodResponse(alertStatsSchema, { description: 'Over alerts opened in [from, to)' })
+  alertStats(@CurrentActor() actor: Actor, @ZodParam('id', uuid('team')) id: string, @ZodQuery(rangeQuery) query: RangeQuery) {
+    return this.stats.teamStats(actor, id, query.from, query.to);
   }
 
   @Get('patients/:id/thresholds')

@@ -19,6 +19,7 @@ import {
   type ThresholdState,
   thresholdInhibited,
   validateThreshold,
+  news2Series,
 } from './alert-rules.js';
 import { scoreNews2 } from './news2.js';
 
@@ -334,5 +335,23 @@ describe('percentile', () => {
     [[10, 1, 9, 2, 8, 3, 7, 4, 6, 5], 90, 9],
   ])('%j p%s = %s', (values, p, expected) => {
     expect(percentile(values, p)).toBe(expected);
+  });
+});
+
+describe('news2Series', () => {
+  const at = (minutes: number) => new Date(Date.UTC(2026, 0, 1, 12, minutes));
+  const fresh = 30 * 60 * S;
+  it('scores the fresh latest values after each sample, stale ones missing, unchanged points left out', () => {
+    const samples = [
+      { t: at(0), metric: 'rr', value: 26 }, // seeds only (before from)
+      { t: at(10), metric: 'spo2', value: 97 },
+      { t: at(20), metric: 'spo2', value: 97 }, // same result: left out
+      { t: at(45), metric: 'hr', value: 120 }, // rr (minute 0) is now stale
+    ];
+    const points = news2Series(samples, 1, fresh, at(5), scoreNews2).map((p) => [p.t.getUTCMinutes(), p.score, p.risk, p.missing.includes('rr')]);
+    expect(points).toEqual([
+      [10, 3, 'low-medium', false], // rr 26 → 3
+      [45, 2, 'low', true], // rr is stale (missing); spo2 of minute 20 still fresh (0) and hr 120 → 2
+    ]);
   });
 });

@@ -358,3 +358,43 @@ export function percentile(values: readonly number[], p: number): number | null 
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[rank - 1];
 }
+
+// ---- NEWS2 over time -----------------------------------------------------------------
+
+export interface News2Point {
+  t: Date;
+  score: number;
+  risk: News2Result['risk'];
+  components: News2Result['components'];
+  missing: News2Result['missing'];
+}
+
+/**
+ * NEWS2 as a series: after every sample of a NEWS2 parameter (ascending time), the score of
+ * the latest value of each parameter no older than `freshMs` (stale = missing, never 0).
+ * Samples before `from` only seed the latest values; samples of one instant make one point;
+ * a point equal to the previous one is left out.
+ */
+export function news2Series(
+  samples: ReadonlyArray<{ t: Date; metric: string; value: number }>,
+  spo2Scale: 1 | 2,
+  freshMs: number,
+  from: Date,
+  score: (values: Record<string, number>, scale: 1 | 2) => News2Result,
+): News2Point[] {
+  const latest = new Map<string, { t: number; value: number }>();
+  const points: News2Point[] = [];
+  samples.forEach((sample, i) => {
+    latest.set(sample.metric, { t: sample.t.getTime(), value: sample.value });
+    if (sample.t < from) return;
+    if (samples[i + 1]?.t.getTime() === sample.t.getTime()) return; // one point per instant, after all its parameters
+    const now = sample.t.getTime();
+    const values: Record<string, number> = {};
+    for (const [metric, entry] of latest) if (now - entry.t <= freshMs) values[metric] = entry.value;
+    const result = score(values, spo2Scale);
+    const last = points[points.length - 1];
+    if (last && last.score === result.score && last.risk === result.risk && last.missing.join() === result.missing.join()) return;
+    points.push({ t: sample.t, ...result });
+  });
+  return points;
+}

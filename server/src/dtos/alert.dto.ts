@@ -107,5 +107,35 @@ export const pushSubscriptionBody = z
   .strict();
 export type PushSubscriptionBody = z.infer<typeof pushSubscriptionBody>;
 
+export const rangeQuery = z.object({ from: isoTime, to: isoTime }).strict();
+export type RangeQuery = z.infer<typeof rangeQuery>;
+
+export const news2SeriesSchema = z.object({
+  patientId: z.string(),
+  points: z.array(
+    z.object({
+      t: z.date(),
+      score: z.number().int(),
+      risk: z.enum(['low', 'low-medium', 'medium', 'high']),
+      components: z.record(z.string(), z.number().int()),
+      missing: z.array(z.string()),
+    }),
+  ),
+  truncated: z.boolean().describe('The range held more raw samples than one answer takes: ask for a shorter one'),
+});
+
+export const alertStatsSchema = z.object({
+  teamId: z.string(),
+  from: z.date(),
+  to: z.date(),
+  patientDays: z.number(),
+  alerts: z.number().int(),
+  perPatientDay: z.array(z.object({ kind: z.string(), priority: z.string(), count: z.number().int(), perPatientDay: z.number() })),
+  acknowledgedShare: z.number().nullable(),
+  timeToAcknowledgeSeconds: z.object({ p50: z.number().nullable(), p90: z.number().nullable() }),
+  escalationsByLevel: z.record(z.string(), z.number().int()),
+  flapping: z.number().int().describe('Alerts that cleared by themselves within a minute of opening'),
+});
+
 export const passiveBody = z.object({ startsAt: isoTime.optional(), endsAt: isoTime.optional(), reason: text(500) }).strict();
 export type PassiveBody = z.infer<typeof passiveBody>;

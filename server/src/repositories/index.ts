@@ -1,4 +1,5 @@
 import { AlertSettingsRepository } from './alert-settings.repository.js';
+import { AlertStatsRepository } from './alert-stats.repository.js';
 import { AlertRepository } from './alert.repository.js';
 import { AuditRepository } from './audit.repository.js';
 import { ClockRepository } from './clock.repository.js';
@@ -35,6 +36,7 @@ import { WebhookRepository } from './webhook.repository.js';
 export const CORE_REPOSITORIES = [
   AlertRepository,
   AlertSettingsRepository,
+  AlertStatsRepository,
   AuditRepository,
   ClockRepository,
   CryptoRepository,

@@ -1,6 +1,7 @@
 import { AccessService } from './access.service.js';
 import { AlertConfigService } from './alert-config.service.js';
 import { AlertRuleService } from './alert-rule.service.js';
+import { AlertStatsService } from './alert-stats.service.js';
 import { AlertService } from './alert.service.js';
 import { AuditService } from './audit.service.js';
 import { AuthService } from './auth.service.js';
@@ -53,7 +54,7 @@ export const CORE_SERVICES = [
 ];
 
 /** Alerts: rules on stored batches, the lifecycle, delivery and escalation jobs (they need Redis for BullMQ). */
-export const ALERT_SERVICES = [AlertRuleService, AlertService, DeliveryService, EscalationService, JobService];
+export const ALERT_SERVICES = [AlertRuleService, AlertService, AlertStatsService, DeliveryService, EscalationService, JobService];
 
 /** Device ingest: MQTT intake, validation, batching and writing (server only; see ingest-pipeline.service.ts). */
 export const INGEST_SERVICES = [
