@@ -57,6 +57,8 @@ const envSchema = z.object({
   DATA_DIR: z.string().trim().min(1, 'expected a folder path').optional().default('./data'),
   VIGIL_MQTT_PORT: port(1883),
   VIGIL_DIALECT: z.enum(DIALECT_CHOICES, { error: 'expected auto, timescaledb or postgresql' }).optional().default('auto'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty'], { error: 'expected auto, json or pretty' }).optional().default('auto'),
+  NODE_ENV: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
   // Security (docs/security.md): token signing key, browser origins, proxy trust, lockout period.
   VIGIL_SECRET: z
@@ -99,6 +101,7 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'expected 1 to 64 letters, digits, or _ . : -')
     .optional(),
   VIGIL_BROKER_AUTH_TOKEN: z.string().trim().min(24, 'expected at least 24 characters (e.g. openssl rand -hex 24)').optional(),
+  VIGIL_METRICS_TOKEN: z.string().trim().min(24, 'expected at least 24 characters (e.g. openssl rand -hex 24)').optional(),
   VIGIL_MQTT_SHARE_GROUP: z
     .string()
     .trim()
@@ -128,7 +131,7 @@ const envSchema = z.object({
     .optional(),
 });
 
-const SECRET_VARIABLES = new Set(['VIGIL_SECRET', 'VIGIL_BROKER_AUTH_TOKEN', 'VIGIL_VAPID_PRIVATE_KEY']);
+const SECRET_VARIABLES = new Set(['VIGIL_SECRET', 'VIGIL_BROKER_AUTH_TOKEN', 'VIGIL_METRICS_TOKEN', 'VIGIL_VAPID_PRIVATE_KEY']);
 
 /**
  * A bad value as the start-up error shows it, with no secret in it: anything that parses as a
@@ -152,6 +155,8 @@ export interface AppConfig {
   /** Absolute path of the folder for embedded data (PGlite, Redis) and run files. */
   dataDir: string;
   logLevel: LogLevel;
+  /** LOG_FORMAT, and whether NODE_ENV is production (which keeps `auto` on JSON). */
+  log: { format: 'auto' | 'json' | 'pretty'; production: boolean };
   /** Browser-facing HTTP: allowed cross-origin callers and how many proxies to trust for the client address. */
   http: { corsOrigins: string[]; trustProxy: false | number | 'loopback' };
   auth: {
@@ -174,6 +179,8 @@ export interface AppConfig {
   };
   /** Shared secret an external broker (EMQX) presents to /api/broker/*; unset = those endpoints are off. */
   brokerAuthToken?: string;
+  /** Bearer token Prometheus must present to /metrics; unset = /metrics is open (restrict it in the proxy). */
+  metricsToken?: string;
   ingest: {
     /** A batch is written when it holds this many rows ... */
     batchRows: number;
@@ -233,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
     port: e.PORT,
     dataDir: path.resolve(cwd, e.DATA_DIR),
     logLevel: e.LOG_LEVEL,
+    log: { format: e.LOG_FORMAT, production: e.NODE_ENV === 'production' },
     http: { corsOrigins: e.VIGIL_CORS_ORIGINS, trustProxy: e.VIGIL_TRUST_PROXY },
     auth: { secret: e.VIGIL_SECRET, lockoutSeconds: e.VIGIL_LOCKOUT_SECONDS },
     database: { url: e.DATABASE_URL, dialect: e.VIGIL_DIALECT },
@@ -250,6 +258,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
       shareGroup: e.VIGIL_MQTT_SHARE_GROUP,
     },
     brokerAuthToken: e.VIGIL_BROKER_AUTH_TOKEN,
+    metricsToken: e.VIGIL_METRICS_TOKEN,
     ingest: {
       batchRows: e.VIGIL_INGEST_BATCH_ROWS,
       batchMs: e.VIGIL_INGEST_BATCH_MS,

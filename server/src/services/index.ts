@@ -20,6 +20,7 @@ import { IngestWriterService } from './ingest-writer.service.js';
 import { IngestService } from './ingest.service.js';
 import { JobService } from './job.service.js';
 import { LockoutService } from './lockout.service.js';
+import { RefusalAuditService } from './refusal-audit.service.js';
 import { MigrationService } from './migration.service.js';
 import { MosquittoExportService } from './mosquitto-export.service.js';
 import { OperatorService } from './operator.service.js';
@@ -69,4 +70,4 @@ export const INGEST_SERVICES = [
 ];
 
 /** Sign-in, sessions and the patient routes (server only: they need Redis or the signing key). */
-export const SECURITY_SERVICES = [AuthService, EnrolmentService, LockoutService, OverviewService, PatientService, SessionService];
+export const SECURITY_SERVICES = [AuthService, EnrolmentService, LockoutService, OverviewService, PatientService, RefusalAuditService, SessionService];
