@@ -136,7 +136,12 @@ describe('alerts', () => {
     expect(opened).toMatchObject({ kind: 'threshold', metric: 'spo2', priority: 'medium', state: 'open', count: 1, value: 91 });
 
     // Repeats, one falling into red: the same alert, counted, latest value, priority up.
+    // (Samples of one write batch count as one repeat: each is published once the previous one counted.)
     await publish(w.devices.pulse_oximeter.client, readings, { t: t0 + 70_000, m: { spo2: 84 } });
+    await waitFor(
+      () => alertsOf(w.patientId, ['threshold']),
+      (r) => r[0]?.count === 2,
+    );
     await publish(w.devices.pulse_oximeter.client, readings, { t: t0 + 80_000, m: { spo2: 90 } });
     const rows = await waitFor(
       () => alertsOf(w.patientId, ['threshold']),
@@ -430,6 +435,18 @@ describe('alerts', () => {
       ['POST', `/api/alerts/${alert.id}/resolve`, { note: 'not mine' }],
       ['POST', `/api/alerts/${alert.id}/comments`, { body: 'hello' }],
       ['GET', `/api/patients/${w.patientId}/alerts`, undefined],
+    ] as const) {
+      const response = await api.request(method, path, { body, token: other.token });
+      expect([path, response.status]).toEqual([path, 404]);
+    }
+    // Writes about the patient or its team from another team: 404 too, with valid bodies.
+    for (const [method, path, body] of [
+      ['PUT', `/api/patients/${w.patientId}/thresholds`, { metric: 'hr', yellowHigh: 120 }],
+      ['POST', `/api/patients/${w.patientId}/passive`, { reason: 'not mine' }],
+      ['PATCH', `/api/teams/${w.teamId}/alert-settings`, { realertSeconds: 60 }],
+      ['POST', `/api/teams/${w.teamId}/webhooks`, { url: 'https://example.org/hook' }],
+      ['GET', `/api/patients/${w.patientId}/news2`, undefined],
+      ['GET', `/api/teams/${w.teamId}/alert-stats`, undefined],
     ] as const) {
       const response = await api.request(method, path, { body, token: other.token });
       expect([path, response.status]).toEqual([path, 404]);

@@ -44,6 +44,9 @@ const passiveSchema = z.object({ id: z.string(), patientId: z.string(), startsAt
 @ApiTags('alerts')
 @Controller('api')
 @Authenticated()
+// Parameter decorators apply last to first: a parameter declared later is validated earlier. Team
+// and patient ids come last (a bad id is named even when the body is bad too); on an alert's
+// routes the body comes last, so a bad note or comment is named whatever the id.
 export class AlertController {
   constructor(
     private readonly alerts: AlertService,
@@ -105,8 +108,8 @@ export class AlertController {
   @ZodResponse(alertListSchema, { description: 'Alerts' })
   history(
     @CurrentActor() actor: Actor,
-    @ZodParam('id', uuid('patient')) id: string,
     @ZodQuery(alertsQuery.omit({ patientId: true })) query: Omit<AlertsQuery, 'patientId'>,
+    @ZodParam('id', uuid('patient')) id: string,
   ) {
     return this.alerts.list(actor, { ...query, patientId: id });
   }
@@ -114,8 +117,8 @@ export class AlertController {
   @Get('patients/:id/news2')
   @ApiOperation({ summary: 'NEWS2 over time: the score after each new parameter value, from the fresh latest values (stale = missing)' })
   @ZodResponse(news2SeriesSchema, { description: 'Points where the score, risk or missing parameters changed' })
-  news2(@CurrentActor() actor: Actor, @ZodParam('id', uuid('patient')) id: string, @ZodQuery(rangeQuery) query: RangeQuery) {
-    return this.stats.news2(actor, id, query.from, query.to);
+  news2(@CurrentActor() actor: Actor, @ZodQuery(rangeQuery) query: RangeQuery, @ZodParam('id', uuid('patient')) id: string) {
+    return this.stats.news2(actor, id, query);
   }
 
   @Get('teams/:id/alert-stats')
@@ -123,8 +126,8 @@ export class AlertController {
     summary: 'Alarm-fatigue figures: alerts per patient-day by kind and priority, share acknowledged, time to acknowledge, escalations, flapping',
   })
   @ZodResponse(alertStatsSchema, { description: 'Over alerts opened in [from, to)' })
-  alertStats(@CurrentActor() actor: Actor, @ZodParam('id', uuid('team')) id: string, @ZodQuery(rangeQuery) query: RangeQuery) {
-    return this.stats.teamStats(actor, id, query.from, query.to);
+  alertStats(@CurrentActor() actor: Actor, @ZodQuery(rangeQuery) query: RangeQuery, @ZodParam('id', uuid('team')) id: string) {
+    return this.stats.teamStats(actor, id, query);
   }
 
   @Get('patients/:id/thresholds')
@@ -137,7 +140,7 @@ export class AlertController {
   @Put('patients/:id/thresholds')
   @ApiOperation({ summary: 'Sets the patient’s threshold for one metric (clinician; red outside yellow, low below high; audited)' })
   @ZodResponse(thresholdSchema, { description: 'The threshold' })
-  setPatientThreshold(@CurrentActor() actor: Actor, @ZodParam('id', uuid('patient')) id: string, @ZodBody(thresholdBody) body: ThresholdBody) {
+  setPatientThreshold(@CurrentActor() actor: Actor, @ZodBody(thresholdBody) body: ThresholdBody, @ZodParam('id', uuid('patient')) id: string) {
     return this.config.setPatientThreshold(actor, id, body);
   }
 
@@ -151,7 +154,7 @@ export class AlertController {
   @Put('teams/:id/thresholds')
   @ApiOperation({ summary: 'Sets the team’s default threshold for one metric (clinician; audited)' })
   @ZodResponse(thresholdSchema, { description: 'The threshold' })
-  setTeamThreshold(@CurrentActor() actor: Actor, @ZodParam('id', uuid('team')) id: string, @ZodBody(thresholdBody) body: ThresholdBody) {
+  setTeamThreshold(@CurrentActor() actor: Actor, @ZodBody(thresholdBody) body: ThresholdBody, @ZodParam('id', uuid('team')) id: string) {
     return this.config.setTeamThreshold(actor, id, body);
   }
 
@@ -165,21 +168,21 @@ export class AlertController {
   @Patch('teams/:id/alert-settings')
   @ApiOperation({ summary: 'Changes the team’s alert settings (clinician; audited)' })
   @ZodResponse(alertSettingsSchema, { description: 'Settings' })
-  updateSettings(@CurrentActor() actor: Actor, @ZodParam('id', uuid('team')) id: string, @ZodBody(alertSettingsBody) body: AlertSettingsBody) {
+  updateSettings(@CurrentActor() actor: Actor, @ZodBody(alertSettingsBody) body: AlertSettingsBody, @ZodParam('id', uuid('team')) id: string) {
     return this.config.updateSettings(actor, id, body);
   }
 
   @Post('teams/:id/webhooks')
   @ApiOperation({ summary: 'Adds a team webhook; its signing secret is shown once' })
   @ZodResponse(webhookCreatedSchema, { status: 201, description: 'Created' })
-  addWebhook(@CurrentActor() actor: Actor, @ZodParam('id', uuid('team')) id: string, @ZodBody(webhookBody) body: { url: string }) {
+  addWebhook(@CurrentActor() actor: Actor, @ZodBody(webhookBody) body: { url: string }, @ZodParam('id', uuid('team')) id: string) {
     return this.config.addWebhook(actor, id, body.url);
   }
 
   @Post('patients/:id/passive')
   @ApiOperation({ summary: 'Starts a passive interval (hospital stay, sensor change): the patient’s alerts are suppressed meanwhile (audited)' })
   @ZodResponse(passiveSchema, { status: 201, description: 'The interval' })
-  addPassive(@CurrentActor() actor: Actor, @ZodParam('id', uuid('patient')) id: string, @ZodBody(passiveBody) body: PassiveBody) {
+  addPassive(@CurrentActor() actor: Actor, @ZodBody(passiveBody) body: PassiveBody, @ZodParam('id', uuid('patient')) id: string) {
     return this.config.addPassive(actor, id, body);
   }
 
@@ -187,7 +190,7 @@ export class AlertController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Ends a passive interval now' })
   @ZodResponse(passiveSchema, { description: 'The interval' })
-  endPassive(@CurrentActor() actor: Actor, @ZodParam('id', uuid('patient')) id: string, @ZodParam('intervalId', uuid('passive interval')) intervalId: string) {
+  endPassive(@CurrentActor() actor: Actor, @ZodParam('intervalId', uuid('passive interval')) intervalId: string, @ZodParam('id', uuid('patient')) id: string) {
     return this.config.endPassive(actor, id, intervalId);
   }
 

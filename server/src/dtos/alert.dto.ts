@@ -77,7 +77,7 @@ export const alertSettingsBody = z
     doorOpenGraceSeconds: z.number().int().min(0).max(86_400).optional(),
     realertSeconds: z.number().int().min(1).max(86_400).optional(),
     /** The escalation chain as the CLI takes it: "care_staff@0,clinician@120,doctor@example.org@300". */
-    escalation: z.string().max(2000).optional(),
+    escalation: z.string().max(2000).refine(isStorableText, 'contains characters that cannot be stored (NUL or invalid Unicode)').optional(),
     escalationRepeats: z.number().int().min(0).max(10).optional(),
   })
   .strict();
@@ -107,7 +107,8 @@ export const pushSubscriptionBody = z
   .strict();
 export type PushSubscriptionBody = z.infer<typeof pushSubscriptionBody>;
 
-export const rangeQuery = z.object({ from: isoTime, to: isoTime }).strict();
+/** A time range; `to` defaults to now and `from` to a day before `to`. */
+export const rangeQuery = z.object({ from: isoTime.optional(), to: isoTime.optional() }).strict();
 export type RangeQuery = z.infer<typeof rangeQuery>;
 
 export const news2SeriesSchema = z.object({

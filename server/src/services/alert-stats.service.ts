@@ -6,6 +6,7 @@ import { type News2Point, news2Series, percentile } from '../domain/alert-rules.
 import { InvalidInputError, NotFoundError } from '../domain/errors.js';
 import { NEWS2_PARAMETERS, scoreNews2 } from '../domain/news2.js';
 import { AlertStatsRepository } from '../repositories/alert-stats.repository.js';
+import { ClockRepository } from '../repositories/clock.repository.js';
 import { EventBusRepository } from '../repositories/event-bus.repository.js';
 import { MetricsRepository } from '../repositories/metrics.repository.js';
 import { TeamRepository } from '../repositories/team.repository.js';
@@ -50,6 +51,7 @@ export class AlertStatsService implements OnApplicationBootstrap, OnApplicationS
     private readonly access: AccessService,
     private readonly audit: AuditService,
     private readonly bus: EventBusRepository,
+    private readonly clock: ClockRepository,
     metrics: MetricsRepository,
   ) {
     this.changes = metrics.counter(
@@ -78,11 +80,17 @@ export class AlertStatsService implements OnApplicationBootstrap, OnApplicationS
     });
   }
 
+  private range({ from, to }: { from?: Date; to?: Date }): { from: Date; to: Date } {
+    const end = to ?? this.clock.date();
+    return { from: from ?? new Date(end.getTime() - DAY_MS), to: end };
+  }
+
   onApplicationShutdown(): void {
     this.off?.();
   }
 
-  async teamStats(actor: Actor, teamId: string, from: Date, to: Date): Promise<AlertStats> {
+  async teamStats(actor: Actor, teamId: string, range: { from?: Date; to?: Date }): Promise<AlertStats> {
+    const { from, to } = this.range(range);
     if (!(to > from)) throw new InvalidInputError('to must be after from', [{ field: 'to', message: 'must be after from' }]);
     const member = actor.role === 'operator' ? await this.teams.get(teamId) : (await this.teams.listForMember(actor.userId ?? '')).find((t) => t.id === teamId);
     if (!member) throw new NotFoundError(`team ${teamId} not found`);
@@ -117,7 +125,8 @@ export class AlertStatsService implements OnApplicationBootstrap, OnApplicationS
     };
   }
 
-  async news2(actor: Actor, patientId: string, from: Date, to: Date): Promise<{ patientId: string; points: News2Point[]; truncated: boolean }> {
+  async news2(actor: Actor, patientId: string, range: { from?: Date; to?: Date }): Promise<{ patientId: string; points: News2Point[]; truncated: boolean }> {
+    const { from, to } = this.range(range);
     if (!(to > from)) throw new InvalidInputError('to must be after from', [{ field: 'to', message: 'must be after from' }]);
     const patient = await this.access.patient(actor, patientId);
     const fresh = this.config.alerts.news2FreshSeconds;
