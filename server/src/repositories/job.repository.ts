@@ -91,8 +91,16 @@ export class JobRepository {
     return this.q.getJobCounts('waiting', 'delayed', 'active', 'failed', 'completed');
   }
 
+  /** Lets running jobs finish for up to 3 s, then stops; a job cut off is retried by another worker (BullMQ stalled-job check). */
   async close(): Promise<void> {
-    await this.worker?.close().catch(() => undefined);
+    if (this.worker) {
+      const worker = this.worker;
+      let timer: NodeJS.Timeout | undefined;
+      const bounded = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), 3000)));
+      const outcome = await Promise.race([worker.close().catch(() => undefined), bounded]);
+      clearTimeout(timer);
+      if (outcome === 'late') await worker.close(true).catch(() => undefined);
+    }
     await this.queue?.close().catch(() => undefined);
     for (const c of this.connections) c.disconnect();
   }
