@@ -16,10 +16,10 @@ import { RefusalAuditInterceptor } from './middleware/refusal-audit.interceptor.
 import { ResponseSchemaInterceptor } from './middleware/zod.js';
 import { BrokerRepository } from './repositories/broker.repository.js';
 import type { DatabaseRepository } from './repositories/database.repository.js';
-import { INGEST_REPOSITORIES, LIVE_REPOSITORIES, SECURITY_REPOSITORIES } from './repositories/index.js';
+import { ALERT_REPOSITORIES, INGEST_REPOSITORIES, LIVE_REPOSITORIES, SECURITY_REPOSITORIES } from './repositories/index.js';
 import { MetricsRepository } from './repositories/metrics.repository.js';
 import { RedisRepository } from './repositories/redis.repository.js';
-import { INGEST_SERVICES, LIVE_SERVICES, SECURITY_SERVICES } from './services/index.js';
+import { ALERT_SERVICES, INGEST_SERVICES, LIVE_SERVICES, SECURITY_SERVICES } from './services/index.js';
 import { ReadinessService } from './services/readiness.service.js';
 
 /** The connections the platform opened before the application starts (see platform.ts). */
@@ -50,6 +50,8 @@ export class AppModule {
         ...LIVE_REPOSITORIES,
         ...LIVE_SERVICES,
         LiveGateway,
+        ...ALERT_REPOSITORIES,
+        ...ALERT_SERVICES,
         { provide: APP_INTERCEPTOR, useClass: ResponseSchemaInterceptor },
         { provide: APP_INTERCEPTOR, useClass: RefusalAuditInterceptor },
         { provide: APP_FILTER, useClass: ErrorFilter },

@@ -61,14 +61,22 @@ describe.each(['postgresql', 'timescaledb'] as const)('storage on %s', (dialect)
     expect(rows).toEqual([{ action: 'probe' }]);
   });
 
-  it('enforces one active alert per patient and kind', async () => {
+  it('enforces one unresolved alert per patient, kind and metric or device', async () => {
     const team = await m.db.query<{ id: string }>(`INSERT INTO teams (name) VALUES ('alerts') RETURNING id`);
     const patient = await m.db.query<{ id: string }>(`INSERT INTO patients (name, team_id) VALUES ('p', $1) RETURNING id`, [team.rows[0].id]);
-    const insert = () => m.db.query(`INSERT INTO alerts (patient_id, kind, priority, title) VALUES ($1, 'event:fall', 'high', 'Fall')`, [patient.rows[0].id]);
-    await insert();
-    await expect(insert()).rejects.toThrow(/duplicate key/);
-    await m.db.query(`UPDATE alerts SET status = 'resolved'`);
-    await expect(insert()).resolves.toBeDefined();
+    const insert = (kind: string, metric: string | null = null) =>
+      m.db.query(`INSERT INTO alerts (patient_id, kind, metric, priority, opened_at, last_seen_at) VALUES ($1, $2, $3, 'high', now(), now())`, [
+        patient.rows[0].id,
+        kind,
+        metric,
+      ]);
+    await insert('fall');
+    await expect(insert('fall')).rejects.toThrow(/duplicate key/);
+    await insert('threshold', 'hr');
+    await insert('threshold', 'spo2'); // another metric is another condition
+    await expect(insert('threshold', 'hr')).rejects.toThrow(/duplicate key/);
+    await m.db.query(`UPDATE alerts SET state = 'resolved' WHERE kind = 'fall'`);
+    await expect(insert('fall')).resolves.toBeDefined();
   });
 });
 

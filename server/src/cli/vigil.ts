@@ -78,6 +78,32 @@ program.command('seed').description('sample data').command('demo').option('--pat
 program.command('status').description('what is stored').action(action('status'));
 
 program
+  .command('threshold')
+  .description('alert thresholds')
+  .command('set')
+  .description("set a patient's bands for one metric: outside yellow is a medium alert, outside red a high one")
+  .requiredOption('--patient <id>', 'patient')
+  .requiredOption('--metric <code>', 'metric code, e.g. spo2')
+  .option('--red-low <x>', 'high alert below this')
+  .option('--yellow-low <x>', 'medium alert below this')
+  .option('--yellow-high <x>', 'medium alert above this')
+  .option('--red-high <x>', 'high alert above this')
+  .option('--sustained-seconds <s>', 'a breach must last this long before it raises', '0')
+  .option('--clear-margin <x>', 'hysteresis: back inside the bands by this much to clear', '0')
+  .option('--clear-after-seconds <s>', 'hysteresis: and for this long', '0')
+  .action(action('threshold set'));
+
+program
+  .command('escalation')
+  .description('alert escalation')
+  .command('set')
+  .description("set a team's escalation chain")
+  .requiredOption('--team <id>', 'care team')
+  .requiredOption('--levels <chain>', 'role or user e-mail @ seconds after opening, e.g. "care_staff@0,clinician@120"')
+  .option('--repeats <n>', 'times the whole chain repeats when nobody answers (0–10)')
+  .action(action('escalation set'));
+
+program
   .command('mosquitto')
   .description('files for an external Mosquitto broker')
   .command('export')

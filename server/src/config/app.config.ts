@@ -114,12 +114,33 @@ const envSchema = z.object({
   // Live stream (docs/architecture.md, "Live and alerts contract"): per-socket send bound, session re-check.
   VIGIL_LIVE_MAX_BUFFER_BYTES: positiveInt(1_048_576, 'bytes'),
   VIGIL_LIVE_SESSION_CHECK_SECONDS: positiveInt(30, 'seconds'),
+  // Alerts (docs/alerts.md): workers in this process, the rule sweep, webhook retries, Web Push keys, NEWS2 freshness.
+  VIGIL_WORKERS: flag(true),
+  VIGIL_ALERT_SWEEP_MS: positiveInt(5000, 'milliseconds'),
+  VIGIL_WEBHOOK_ATTEMPTS: positiveInt(6, 'attempts').pipe(z.number().max(20, 'expected at most 20 attempts')),
+  VIGIL_WEBHOOK_BACKOFF_MS: positiveInt(2000, 'milliseconds'),
+  VIGIL_NEWS2_FRESH_SECONDS: positiveInt(24 * 60 * 60, 'seconds'),
+  VIGIL_VAPID_PUBLIC_KEY: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{80,100}$/, 'expected a base64url P-256 public key (npx web-push generate-vapid-keys)')
+    .optional(),
+  VIGIL_VAPID_PRIVATE_KEY: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{40,50}$/, 'expected a base64url P-256 private key (npx web-push generate-vapid-keys)')
+    .optional(),
+  VIGIL_VAPID_SUBJECT: z
+    .string()
+    .trim()
+    .regex(/^(mailto:|https:)/, 'expected mailto:someone@example.org or an https: URL')
+    .optional(),
 });
 
 /** Every environment variable the server reads (deployment files are checked against it). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
 
-const SECRET_VARIABLES = new Set(['VIGIL_SECRET', 'VIGIL_BROKER_AUTH_TOKEN', 'VIGIL_METRICS_TOKEN']);
+const SECRET_VARIABLES = new Set(['VIGIL_SECRET', 'VIGIL_BROKER_AUTH_TOKEN', 'VIGIL_METRICS_TOKEN', 'VIGIL_VAPID_PRIVATE_KEY']);
 
 /**
  * A bad value as the start-up error shows it, with no secret in it: anything that parses as a
@@ -196,6 +217,18 @@ export interface AppConfig {
     sessionCheckSeconds: number;
   };
   retentionDays: number;
+  alerts: {
+    /** Run the BullMQ workers (delivery, escalation) in this process; `npm run worker` runs them alone. */
+    workers: boolean;
+    /** How often due graces and no-data are checked. */
+    sweepMs: number;
+    webhookAttempts: number;
+    webhookBackoffMs: number;
+    /** A NEWS2 parameter counts when its latest value is at most this old (stale = missing). */
+    news2FreshSeconds: number;
+    /** Web Push (VAPID, RFC 8292); off unless both keys are set. */
+    vapid?: { publicKey: string; privateKey: string; subject: string };
+  };
   /** Seed a demo ward and run its simulated devices when the database is new (embedded mode). */
   demo: boolean;
   /** VIGIL_DEMO was set: `on` then runs the demo with DATABASE_URL too. */
@@ -260,6 +293,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
     },
     live: { maxBufferBytes: e.VIGIL_LIVE_MAX_BUFFER_BYTES, sessionCheckSeconds: e.VIGIL_LIVE_SESSION_CHECK_SECONDS },
     retentionDays: e.VIGIL_RETENTION_DAYS,
+    alerts: {
+      workers: e.VIGIL_WORKERS,
+      sweepMs: e.VIGIL_ALERT_SWEEP_MS,
+      webhookAttempts: e.VIGIL_WEBHOOK_ATTEMPTS,
+      webhookBackoffMs: e.VIGIL_WEBHOOK_BACKOFF_MS,
+      news2FreshSeconds: e.VIGIL_NEWS2_FRESH_SECONDS,
+      vapid:
+        e.VIGIL_VAPID_PUBLIC_KEY && e.VIGIL_VAPID_PRIVATE_KEY
+          ? { publicKey: e.VIGIL_VAPID_PUBLIC_KEY, privateKey: e.VIGIL_VAPID_PRIVATE_KEY, subject: e.VIGIL_VAPID_SUBJECT ?? 'mailto:alerts@vigil.invalid' }
+          : undefined,
+    },
     demo: e.VIGIL_DEMO,
     demoExplicit: present.VIGIL_DEMO !== undefined,
     publicUrl: e.VIGIL_PUBLIC_URL ?? `http://localhost:${e.PORT}`,

@@ -1,3 +1,4 @@
+import { AlertController } from './alert.controller.js';
 import { AdminDeviceController } from './admin-device.controller.js';
 import { AdminPatientController } from './admin-patient.controller.js';
 import { AdminTeamController } from './admin-team.controller.js';
@@ -19,4 +20,5 @@ export const SECURITY_CONTROLLERS = [
   AdminPatientController,
   AdminDeviceController,
   AuditController,
+  AlertController,
 ];

@@ -26,6 +26,23 @@ export const operatorCommands = {
     patients: z.coerce.number().int().min(1).max(500, 'at most 500 demo patients').default(20),
   }),
   status: z.object({}),
+  // Alerts (docs/architecture.md, "Live and alerts contract"): the bands are checked by the same rule as the API's.
+  'threshold set': z.object({
+    patient: uuid('patient'),
+    metric: z.string(),
+    redLow: z.coerce.number().optional(),
+    yellowLow: z.coerce.number().optional(),
+    yellowHigh: z.coerce.number().optional(),
+    redHigh: z.coerce.number().optional(),
+    sustainedSeconds: z.coerce.number().int().min(0).max(86_400).default(0),
+    clearMargin: z.coerce.number().min(0).default(0),
+    clearAfterSeconds: z.coerce.number().int().min(0).max(86_400).default(0),
+  }),
+  'escalation set': z.object({
+    team: uuid('team'),
+    levels: z.string().min(1, 'expected levels like "care_staff@0,clinician@120"'),
+    repeats: z.coerce.number().int().min(0).max(10).optional(),
+  }),
   // The CLI reads the password from a file or MQTT_URL (never its own command line) and writes the files.
   'mosquitto export': z.object({
     serverUser: z

@@ -1,3 +1,4 @@
+import { alertWire } from './live.dto.js';
 import { z } from 'zod';
 import { NEWS2_PARAMETERS } from '../domain/news2.js';
 
@@ -26,17 +27,23 @@ const news2 = z
   })
   .describe('NEWS2 (RCP 2017) over the fresh latest values');
 
-const alert = z.object({
-  id: z.string(),
-  kind: z.string(),
-  priority: z.enum(['low', 'medium', 'high']),
-  status: z.enum(['open', 'acknowledged']),
-  title: z.string(),
-  openedAt: z.date(),
-});
+const passive = z
+  .object({ id: z.string(), startsAt: z.date(), endsAt: z.date().nullable(), reason: z.string() })
+  .describe('A passive interval covering now: the patient’s alerts are suppressed');
 
 export const overviewSchema = z.object({
   patients: z
-    .array(z.object({ id: z.string(), name: z.string(), teamId: z.string(), latest, news2, alerts: z.array(alert), devices: z.array(device) }))
+    .array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        teamId: z.string(),
+        latest,
+        news2,
+        alerts: z.array(alertWire).describe('Unresolved alerts, in the live contract’s shape'),
+        devices: z.array(device),
+        passive: z.array(passive),
+      }),
+    )
     .describe('The caller’s patients, most urgent first (open alert priority, then NEWS2)'),
 });

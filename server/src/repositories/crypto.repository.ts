@@ -1,4 +1,4 @@
-import { createHash, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import { generateSecret, generateURI, verify as verifyOtp } from 'otplib';
@@ -55,6 +55,11 @@ export class CryptoRepository {
   }
 
   /** Whether two strings are equal, in a time that does not tell how much of them matched (tokens, passwords). */
+  /** HMAC-SHA256 of `data` under `key`, lower-case hex (webhook signatures). */
+  hmacSha256Hex(key: string, data: string): string {
+    return createHmac('sha256', key).update(data).digest('hex');
+  }
+
   safeEqual(a: string, b: string): boolean {
     const x = Buffer.from(a);
     const y = Buffer.from(b);

@@ -19,16 +19,6 @@ export interface DeviceState {
   lastSeen: Date | null;
 }
 
-export interface OpenAlert {
-  id: string;
-  patientId: string;
-  kind: string;
-  priority: 'low' | 'medium' | 'high';
-  status: 'open' | 'acknowledged';
-  title: string;
-  openedAt: Date;
-}
-
 /** The reads behind the caseload overview, each for a given set of patients in one query. */
 @Injectable()
 export class OverviewRepository {
@@ -60,16 +50,6 @@ export class OverviewRepository {
     const { rows } = await this.db.query<DeviceState>(
       `SELECT id, patient_id AS "patientId", kind, online, battery, last_seen AS "lastSeen"
          FROM devices WHERE patient_id = ANY($1::uuid[]) AND revoked_at IS NULL ORDER BY kind, id`,
-      [patientIds],
-    );
-    return rows;
-  }
-
-  async openAlerts(patientIds: string[]): Promise<OpenAlert[]> {
-    if (patientIds.length === 0) return [];
-    const { rows } = await this.db.query<OpenAlert>(
-      `SELECT id, patient_id AS "patientId", kind, priority, status, title, opened_at AS "openedAt"
-         FROM alerts WHERE patient_id = ANY($1::uuid[]) AND status <> 'resolved' ORDER BY opened_at DESC`,
       [patientIds],
     );
     return rows;

@@ -1,12 +1,18 @@
 import { AccessService } from './access.service.js';
+import { AlertConfigService } from './alert-config.service.js';
+import { AlertRuleService } from './alert-rule.service.js';
+import { AlertStatsService } from './alert-stats.service.js';
+import { AlertService } from './alert.service.js';
 import { AuditWriterService } from './audit-writer.service.js';
 import { AuditService } from './audit.service.js';
 import { AuthService } from './auth.service.js';
 import { DeviceAdminService } from './device-admin.service.js';
 import { BrokerAuthService } from './broker-auth.service.js';
 import { BrokerWatchService } from './broker-watch.service.js';
+import { DeliveryService } from './delivery.service.js';
 import { DeviceDirectoryService } from './device-directory.service.js';
 import { EnrolmentService } from './enrolment.service.js';
+import { EscalationService } from './escalation.service.js';
 import { FhirService } from './fhir.service.js';
 import { HistoryService } from './history.service.js';
 import { IngestMetrics } from './ingest-metrics.js';
@@ -15,6 +21,7 @@ import { ExternalIngestService } from './external-ingest.service.js';
 import { IngestPipelineService } from './ingest-pipeline.service.js';
 import { IngestWriterService } from './ingest-writer.service.js';
 import { IngestService } from './ingest.service.js';
+import { JobService } from './job.service.js';
 import { LiveEventsService } from './live-events.service.js';
 import { LiveMetrics } from './live-metrics.js';
 import { LiveOverviewService } from './live-overview.service.js';
@@ -40,6 +47,7 @@ import { UserAdminService } from './user-admin.service.js';
 /** Services that need only the database (the CLI and the server both use them). */
 export const CORE_SERVICES = [
   AccessService,
+  AlertConfigService,
   AuditService,
   AuditWriterService,
   DeviceAdminService,
@@ -55,6 +63,9 @@ export const CORE_SERVICES = [
   TeamAdminService,
   UserAdminService,
 ];
+
+/** Alerts: rules on stored batches, the lifecycle, delivery and escalation jobs (they need Redis for BullMQ). */
+export const ALERT_SERVICES = [AlertRuleService, AlertService, AlertStatsService, DeliveryService, EscalationService, JobService];
 
 /** Device ingest: MQTT intake, validation, batching and writing (server only; see ingest-pipeline.service.ts). */
 export const INGEST_SERVICES = [

@@ -3,6 +3,8 @@ import { type Actor, CLI_ACTOR } from '../domain/actor.js';
 import { fieldErrors, InvalidInputError } from '../domain/errors.js';
 import { type OperatorArgs, type OperatorCommand, operatorCommands } from '../dtos/operator.dto.js';
 import { DatabaseRepository } from '../repositories/database.repository.js';
+import { thresholdBody } from '../dtos/alert.dto.js';
+import { AlertConfigService } from './alert-config.service.js';
 import { DeviceAdminService } from './device-admin.service.js';
 import { MigrationService } from './migration.service.js';
 import { MosquittoExportService } from './mosquitto-export.service.js';
@@ -30,6 +32,7 @@ export class OperatorService {
     private readonly statusService: StatusService,
     private readonly mosquitto: MosquittoExportService,
     private readonly provisioning: ProvisioningCheckService,
+    private readonly alertConfig: AlertConfigService,
   ) {}
 
   isCommand(name: string): name is OperatorCommand {
@@ -83,6 +86,30 @@ export class OperatorService {
       }
       case 'demo code':
         return this.seed.demoCode((args as OperatorArgs<'demo code'>).email);
+      case 'threshold set': {
+        const { patient, ...rest } = args as OperatorArgs<'threshold set'>;
+        const parsed = thresholdBody.safeParse(rest);
+        if (!parsed.success) {
+          const errors = fieldErrors(parsed.error.issues);
+          throw new InvalidInputError(errors.map((e) => `--${kebab(e.field)}: ${e.message}`).join('; '), errors);
+        }
+        const saved = await this.alertConfig.setPatientThreshold(actor, patient, parsed.data);
+        return {
+          id: saved.id,
+          patientId: saved.patientId,
+          metric: saved.metric,
+          redLow: saved.redLow,
+          yellowLow: saved.yellowLow,
+          yellowHigh: saved.yellowHigh,
+          redHigh: saved.redHigh,
+          sustainedSeconds: saved.sustainedSeconds,
+        };
+      }
+      case 'escalation set': {
+        const { team, levels, repeats } = args as OperatorArgs<'escalation set'>;
+        const settings = await this.alertConfig.updateSettings(actor, team, { escalation: levels, escalationRepeats: repeats });
+        return { teamId: settings.teamId, levels: settings.escalationLevels, repeats: settings.escalationRepeats };
+      }
       case 'provisioning check':
         return this.provisioning.check(actor, args as OperatorArgs<'provisioning check'>);
     }

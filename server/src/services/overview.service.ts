@@ -11,7 +11,11 @@ import {
 } from '../domain/caseload.js';
 import { METRIC_CODES } from '../domain/metric-catalogue.js';
 import type { News2Result } from '../domain/news2.js';
-import { type DeviceState, type OpenAlert, OverviewRepository } from '../repositories/overview.repository.js';
+import type { AlertWire } from '../dtos/live.dto.js';
+import { AlertRepository, toWire } from '../repositories/alert.repository.js';
+import { AlertSettingsRepository, type PassiveInterval } from '../repositories/alert-settings.repository.js';
+import { ClockRepository } from '../repositories/clock.repository.js';
+import { type DeviceState, OverviewRepository } from '../repositories/overview.repository.js';
 import type { Patient } from '../repositories/patient.repository.js';
 import { AccessService } from './access.service.js';
 import { AuditService } from './audit.service.js';
@@ -22,8 +26,10 @@ export interface OverviewPatient {
   teamId: string;
   latest: Record<string, LatestValue>;
   news2: News2Result;
-  alerts: Array<Omit<OpenAlert, 'patientId'>>;
+  alerts: AlertWire[];
   devices: Array<Omit<DeviceState, 'patientId'>>;
+  /** Passive intervals covering now: why the patient raises no alerts. */
+  passive: Array<Omit<PassiveInterval, 'patientId'>>;
 }
 
 /**
@@ -36,6 +42,9 @@ export class OverviewService {
     private readonly access: AccessService,
     private readonly overview: OverviewRepository,
     private readonly audit: AuditService,
+    private readonly alerts: AlertRepository,
+    private readonly settings: AlertSettingsRepository,
+    private readonly clock: ClockRepository,
   ) {}
 
   async overviewFor(actor: Actor): Promise<{ patients: OverviewPatient[] }> {
@@ -48,14 +57,16 @@ export class OverviewService {
   /** The overview rows of these patients (access already checked by the caller), in their order. */
   async rows(patients: Patient[]): Promise<OverviewPatient[]> {
     const ids = patients.map((p) => p.id);
-    const [rows, devices, alerts] = await Promise.all([
+    const [rows, devices, alerts, passive] = await Promise.all([
       this.overview.latestReadings(ids, METRIC_CODES, LATEST_LOOKBACK_SECONDS, NEWS2_FRESH_SECONDS),
       this.overview.devices(ids),
-      this.overview.openAlerts(ids),
+      this.alerts.unresolvedOf(ids),
+      this.settings.passiveAt(ids, this.clock.date()),
     ]);
     const latest = latestByPatient(rows);
     const devicesOf = groupByPatient(devices);
-    const alertsOf = groupByPatient(alerts);
+    const alertsOf = groupByPatient(alerts.map((a) => ({ ...toWire(a), patientId: a.patientId })));
+    const passiveOf = groupByPatient(passive);
     return patients.map((patient): OverviewPatient => {
       const values = latest.get(patient.id) ?? {};
       return {
@@ -64,8 +75,9 @@ export class OverviewService {
         teamId: patient.teamId,
         latest: values,
         news2: news2FromLatest(values, patient.spo2Scale),
-        alerts: alertsOf.get(patient.id) ?? [],
+        alerts: (alertsOf.get(patient.id) ?? []).map((a) => ({ ...a, patientId: patient.id })),
         devices: devicesOf.get(patient.id) ?? [],
+        passive: passiveOf.get(patient.id) ?? [],
       };
     });
   }

@@ -1,0 +1,264 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
+import {
+  batteryDecision,
+  type Decision,
+  eventOutcome,
+  higherPriority,
+  NO_DATA_AFTER_SECONDS,
+  news2Decision,
+  noDataDecision,
+  onConditionCleared,
+  onlineDecision,
+  stepThreshold,
+  thresholdInhibited,
+  type ThresholdState,
+} from '../domain/alert-rules.js';
+import { DEVICE_KINDS, type DeviceKind } from '../domain/device-kinds.js';
+import type { EventRow, ReadingRow, StatusUpdate } from '../domain/ingest-batch.js';
+import { NEWS2_PARAMETERS, scoreNews2 } from '../domain/news2.js';
+import type { AlertPriority } from '../dtos/live.dto.js';
+import { type AlertRecord, AlertRepository, type ConditionKey } from '../repositories/alert.repository.js';
+import { AlertSettingsRepository } from '../repositories/alert-settings.repository.js';
+import { ClockRepository, type Timer } from '../repositories/clock.repository.js';
+import { DatabaseRepository, type Queryable } from '../repositories/database.repository.js';
+import { type AlertChange, EventBusRepository } from '../repositories/event-bus.repository.js';
+import { RuleStateRepository } from '../repositories/rule-state.repository.js';
+import { ThresholdRepository } from '../repositories/threshold.repository.js';
+import { EscalationService } from './escalation.service.js';
+
+interface Change {
+  alert: AlertRecord;
+  change: AlertChange;
+}
+
+type PendingState = { priority: AlertPriority; deviceId: string; t: number };
+
+const NEWS2_INPUTS = new Set<string>(NEWS2_PARAMETERS);
+/** Silence is measured in minutes: the no-data check runs on every 12th sweep (each minute by default). */
+const NO_DATA_EVERY_SWEEPS = 12;
+
+/**
+ * The rules on every stored batch (readings, device events, statuses) and on a timer (graces
+ * that ran out, devices gone silent). A patient's rules run in one transaction under a lock on
+ * the patient (RuleStateRepository), so instances sharing a stream neither interleave on rule
+ * state nor open two alerts; the database's unique index is the last word on "one per condition".
+ */
+@Injectable()
+export class AlertRuleService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('AlertRuleService');
+  private readonly unsubscribe: Array<() => void> = [];
+  private sweepTimer?: Timer;
+  private sweeping = false;
+  private sweeps = 0;
+  private stopped = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly db: DatabaseRepository,
+    private readonly alerts: AlertRepository,
+    private readonly ruleState: RuleStateRepository,
+    private readonly thresholds: ThresholdRepository,
+    private readonly settings: AlertSettingsRepository,
+    private readonly bus: EventBusRepository,
+    private readonly clock: ClockRepository,
+    private readonly escalation: EscalationService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.unsubscribe.push(
+      this.bus.on('readings.stored', ({ rows }) => this.onReadings(rows)),
+      this.bus.on('events.stored', ({ rows }) => this.onEvents(rows)),
+      this.bus.on('statuses.stored', ({ rows }) => this.onStatuses(rows)),
+    );
+    this.sweepTimer = this.clock.every(this.config.alerts.sweepMs, () => void this.sweep());
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    this.sweepTimer?.cancel();
+    for (const off of this.unsubscribe.splice(0)) off();
+  }
+
+  async onReadings(rows: ReadingRow[]): Promise<void> {
+    for (const [patientId, readings] of byPatient(rows)) {
+      await this.forPatient(patientId, (tx) => this.evaluateReadings(patientId, readings, tx));
+    }
+  }
+
+  async onEvents(rows: EventRow[]): Promise<void> {
+    for (const [patientId, events] of byPatient(rows)) {
+      await this.forPatient(patientId, (tx) => this.evaluateEvents(patientId, events, tx));
+    }
+  }
+
+  async onStatuses(rows: StatusUpdate[]): Promise<void> {
+    const devices = new Map((await this.settings.devices(rows.map((r) => r.deviceId))).map((d) => [d.id, d]));
+    const withPatient = rows.flatMap((status) => {
+      const device = devices.get(status.deviceId);
+      return device ? [{ ...status, patientId: device.patientId }] : [];
+    });
+    for (const [patientId, statuses] of byPatient(withPatient)) {
+      await this.forPatient(patientId, async (tx) => {
+        const changes: Change[] = [];
+        for (const s of statuses) {
+          const at = s.receivedAt;
+          changes.push(...(await this.apply({ patientId, kind: 'device_offline', deviceId: s.deviceId }, onlineDecision(s.online), at, tx)));
+          changes.push(...(await this.apply({ patientId, kind: 'low_battery', deviceId: s.deviceId }, batteryDecision(s.battery), at, tx)));
+          if (!s.online) changes.push(...(await this.apply({ patientId, kind: 'no_data', deviceId: s.deviceId }, { type: 'clear' }, at, tx)));
+        }
+        return changes;
+      });
+    }
+  }
+
+  /** Graces that ran out (a bed exit at night with no return) and devices that fell silent. Safe on every instance at once. */
+  async sweep(): Promise<void> {
+    if (this.sweeping || this.stopped) return;
+    this.sweeping = true;
+    try {
+      const now = this.clock.date();
+      for (const due of await this.ruleState.takeDue(now)) {
+        const kind = due.rule.replace(/^pending:/, '') as 'bed_exit' | 'door_open';
+        const state = due.state as PendingState;
+        await this.forPatient(due.patientId, (tx) => this.apply({ patientId: due.patientId, kind }, { type: 'raise', priority: state.priority }, now, tx));
+      }
+      if (this.sweeps++ % NO_DATA_EVERY_SWEEPS !== 0) return;
+      const kinds = Object.keys(NO_DATA_AFTER_SECONDS);
+      const devices = await this.settings.devicesOfKinds(kinds, [...new Set(kinds.flatMap((k) => DEVICE_KINDS[k as DeviceKind].metrics))]);
+      const unresolved = await this.alerts.unresolvedOf([...new Set(devices.map((d) => d.patientId))]);
+      const open = new Set(unresolved.filter((a) => a.kind === 'no_data').map((a) => a.deviceId));
+      const offline = new Set(unresolved.filter((a) => a.kind === 'device_offline').map((a) => a.deviceId));
+      for (const device of devices) {
+        const lastData = (device.lastData ?? device.createdAt).getTime();
+        const decision = noDataDecision({ kind: device.kind, offline: offline.has(device.id), lastData }, now.getTime());
+        if (decision.type === 'none' || (decision.type === 'clear' && !open.has(device.id)) || (decision.type === 'raise' && open.has(device.id))) continue;
+        await this.forPatient(device.patientId, (tx) => this.apply({ patientId: device.patientId, kind: 'no_data', deviceId: device.id }, decision, now, tx));
+      }
+    } catch (error) {
+      if (!this.stopped) this.logger.error({ err: error }, 'alert sweep failed; retried at the next one');
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  /** Runs one patient's rules in a transaction under the patient's lock, then publishes what changed. */
+  private async forPatient(patientId: string, work: (tx: Queryable) => Promise<Change[]>): Promise<void> {
+    const changes = await this.db.transaction(async (tx) => {
+      await this.ruleState.lockPatient(patientId, tx);
+      return work(tx);
+    });
+    for (const { alert, change } of changes) {
+      await this.escalation.changed(alert, change);
+      if (change === 'updated' && alert.state === 'acknowledged') await this.escalation.realertIfDue(alert);
+    }
+  }
+
+  private async evaluateReadings(patientId: string, readings: ReadingRow[], tx: Queryable): Promise<Change[]> {
+    const changes: Change[] = [];
+    const patient = await this.settings.teamOfPatient(patientId, tx);
+    if (!patient) return changes;
+    const offline = await this.alerts.offlineDevices(patientId, tx);
+    const live = readings.filter((r) => !thresholdInhibited(r.deviceId, offline));
+    const thresholds = await this.thresholds.effectiveFor(patientId, tx);
+    const keys = thresholds.map((t) => `threshold:${t.metric}`);
+    const states = await this.ruleState.get<ThresholdState>(patientId, keys, tx);
+    const updated: Array<{ rule: string; state: ThresholdState }> = [];
+    for (const threshold of thresholds) {
+      const samples = live.filter((r) => r.metric === threshold.metric).sort((a, b) => a.time.getTime() - b.time.getTime());
+      if (samples.length === 0) continue;
+      const rule = `threshold:${threshold.metric}`;
+      let state = states.get(rule) ?? {};
+      const decisions: Array<{ decision: Decision; at: Date }> = [];
+      for (const sample of samples) {
+        const step = stepThreshold(state, { t: sample.time.getTime(), value: sample.value }, threshold);
+        state = step.state;
+        if (step.decision.type !== 'none') decisions.push({ decision: step.decision, at: sample.time });
+      }
+      updated.push({ rule, state });
+      for (const { decision, at } of collapse(decisions)) {
+        changes.push(...(await this.apply({ patientId, kind: 'threshold', metric: threshold.metric }, decision, at, tx)));
+      }
+    }
+    await this.ruleState.put(patientId, updated, tx);
+    if (live.some((r) => NEWS2_INPUTS.has(r.metric))) {
+      const newest = live.reduce((a, b) => (a.time > b.time ? a : b)).time;
+      const values = await this.ruleState.latestFresh(patientId, NEWS2_PARAMETERS, this.clock.date(), this.config.alerts.news2FreshSeconds, tx);
+      changes.push(...(await this.apply({ patientId, kind: 'news2' }, news2Decision(scoreNews2(values, patient.spo2Scale)), newest, tx)));
+    }
+    return changes;
+  }
+
+  private async evaluateEvents(patientId: string, events: EventRow[], tx: Queryable): Promise<Change[]> {
+    const changes: Change[] = [];
+    const patient = await this.settings.teamOfPatient(patientId, tx);
+    if (!patient) return changes;
+    const s = await this.settings.forTeam(patient.teamId, tx);
+    const rules = {
+      timeZone: s.timeZone,
+      startMinute: s.nightStartMinute,
+      endMinute: s.nightEndMinute,
+      bedExitGraceSeconds: s.bedExitGraceSeconds,
+      doorOpenGraceSeconds: s.doorOpenGraceSeconds,
+    };
+    for (const event of [...events].sort((a, b) => a.time.getTime() - b.time.getTime())) {
+      const outcome = eventOutcome({ type: event.type, t: event.time.getTime() }, rules);
+      if (outcome.type === 'raise') {
+        changes.push(...(await this.apply({ patientId, kind: outcome.kind }, { type: 'raise', priority: outcome.priority }, event.time, tx)));
+      } else if (outcome.type === 'pending') {
+        const rule = `pending:${outcome.kind}`;
+        if ((await this.ruleState.get(patientId, [rule], tx)).has(rule)) continue; // the first exit's grace runs on
+        const state: PendingState = { priority: outcome.priority, deviceId: event.deviceId, t: event.time.getTime() };
+        await this.ruleState.put(patientId, [{ rule, state, dueAt: new Date(outcome.dueAt) }], tx);
+      } else if (outcome.type === 'cancel') {
+        await this.ruleState.remove(
+          patientId,
+          outcome.kinds.map((k) => `pending:${k}`),
+          tx,
+        );
+        for (const kind of outcome.kinds) changes.push(...(await this.apply({ patientId, kind }, { type: 'clear' }, event.time, tx)));
+      }
+    }
+    return changes;
+  }
+
+  /** A decision against the condition's one alert: open or update it, or clear it (latching high ones stay). */
+  private async apply(key: ConditionKey, decision: Decision, at: Date, tx: Queryable): Promise<Change[]> {
+    if (decision.type === 'none') return [];
+    if (decision.type === 'raise') {
+      const alert = await this.alerts.raise(key, { priority: decision.priority, value: decision.value, at }, tx);
+      return alert ? [{ alert, change: alert.inserted ? 'opened' : 'updated' }] : [];
+    }
+    const alert = await this.alerts.unresolvedFor(key, tx);
+    if (!alert || alert.state === 'resolved') return [];
+    if (onConditionCleared({ priority: alert.priority, state: alert.state }) === 'latch') {
+      const latched = await this.alerts.markConditionCleared(alert.id, at, tx);
+      return latched ? [{ alert: latched, change: 'updated' }] : [];
+    }
+    const cleared = await this.alerts.resolveCleared(alert.id, at, tx);
+    return cleared ? [{ alert: cleared, change: 'cleared' }] : [];
+  }
+}
+
+function byPatient<R extends { patientId: string }>(rows: readonly R[]): Map<string, R[]> {
+  const groups = new Map<string, R[]>();
+  for (const row of rows) {
+    const group = groups.get(row.patientId) ?? [];
+    group.push(row);
+    groups.set(row.patientId, group);
+  }
+  // A fixed order: two instances lock patients in the same order and cannot deadlock.
+  return new Map([...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Consecutive raises of one batch become one (highest priority, last value): one update, not one per sample. */
+function collapse(decisions: Array<{ decision: Decision; at: Date }>): Array<{ decision: Decision; at: Date }> {
+  const out: Array<{ decision: Decision; at: Date }> = [];
+  for (const entry of decisions) {
+    const last = out[out.length - 1];
+    if (last && last.decision.type === 'raise' && entry.decision.type === 'raise') {
+      out[out.length - 1] = { at: entry.at, decision: { ...entry.decision, priority: higherPriority(last.decision.priority, entry.decision.priority) } };
+    } else out.push(entry);
+  }
+  return out;
+}
