@@ -126,7 +126,6 @@ async function runPhase(target, phase) {
   const sentPoints = report.sent * phase.metrics;
   const ackedPoints = report.points;
   let storedAt = report.startedAtMs; // epoch ms: the worker's clock and ours are the machine's
-  let settled = { stored: 0 };
   if (target.path !== 'embedded') {
     // Until every acknowledged point is stored or dropped, or nothing moves for 5 s.
     let last = -1;
@@ -144,7 +143,7 @@ async function runPhase(target, phase) {
     }
   }
   const after = await scrape(target.baseUrl);
-  settled = { stored: (await target.countRows()) - rowsBefore };
+  const settled = { stored: (await target.countRows()) - rowsBefore };
   const droppedMessages = (target.dropped?.() ?? 0) - droppedBefore;
   const ingestSeconds = target.path === 'embedded' ? undefined : (storedAt - report.startedAtMs) / 1000;
   const summary = {

@@ -58,7 +58,7 @@ describe('start-up refuses bad configuration, naming the variable', () => {
   ])('says how to get redis-server when it is missing (%s)', async (_, tools) => {
     const bin = tempDir('vigil-path-');
     fs.symlinkSync(process.execPath, path.join(bin.path, 'node'));
-    for (const tool of tools as string[]) fs.symlinkSync(`/usr/bin/${tool}`, path.join(bin.path, tool));
+    for (const tool of tools) fs.symlinkSync(`/usr/bin/${tool}`, path.join(bin.path, tool));
     const dir = tempDir();
     try {
       const server = startServer({

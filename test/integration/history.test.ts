@@ -177,7 +177,7 @@ describe('history over 30 days of a 1 Hz metric: a single low second shows in it
       const history = historyService(m);
       answers[dialect] = {};
       for (const points of [1000, 100]) {
-        answers[dialect]![points] = await history.series({
+        answers[dialect][points] = await history.series({
           patientId: PATIENT,
           metric: 'spo2',
           from: new Date(START),

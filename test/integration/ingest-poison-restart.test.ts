@@ -18,7 +18,7 @@ const pgPort = () => Number(new URL(TEST_POSTGRES_URL).port || 5432);
 describe('a database restart during a run of faulty messages (the real PostgreSQL 15)', () => {
   let database: TestDatabase;
   let proxy: TcpProxy;
-  const cleanup: Array<() => Promise<unknown> | unknown> = [];
+  const cleanup: Array<() => unknown> = [];
 
   beforeAll(async () => {
     [database, proxy] = await Promise.all([createTestDatabase(), startTcpProxy(pgPort())]);

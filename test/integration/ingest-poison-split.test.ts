@@ -12,7 +12,7 @@ jest.setTimeout(120_000);
 // Its own file: nestjs-pino logs through the first platform a test file starts, whose log this test reads.
 describe('a batch the database refuses (the real PostgreSQL 15)', () => {
   let database: TestDatabase;
-  const cleanup: Array<() => Promise<unknown> | unknown> = [];
+  const cleanup: Array<() => unknown> = [];
 
   beforeAll(async () => {
     database = await createTestDatabase();

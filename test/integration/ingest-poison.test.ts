@@ -3,7 +3,7 @@ import { topicFor } from '../../server/src/domain/protocol.js';
 import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
 import { countReadings, metric, provisionDevices, publish } from '../support/devices.js';
 import { startMosquitto } from '../support/mosquitto.js';
-import { sql, startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { sql, startTestPlatform } from '../support/platform.js';
 import { expectAnyMessageSettled, expectIssueSequence, NOISE, ready } from '../support/poison.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { TEST_REDIS_URL } from '../support/redis.js';
@@ -13,7 +13,7 @@ jest.setTimeout(180_000);
 
 describe('a message the database refuses blocks nothing (the real PostgreSQL 15)', () => {
   let database: TestDatabase;
-  const cleanup: Array<() => Promise<unknown> | unknown> = [];
+  const cleanup: Array<() => unknown> = [];
 
   beforeAll(async () => {
     database = await createTestDatabase();

@@ -19,7 +19,7 @@ jest.setTimeout(FULL ? 1_200_000 : 300_000);
  * a restart looks like from the client). Redis: a redis-server of the test's own, stopped and
  * started again on the same port with its append-only file.
  */
-const cleanup: Array<() => Promise<unknown> | unknown> = [];
+const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
   while (cleanup.length) await cleanup.pop()!();
 });
@@ -42,7 +42,7 @@ async function waitUntilDown(baseUrl: string, down: string) {
   expect(statuses).toEqual({ database: 'up', redis: 'up', broker: 'up', [down]: 'down' });
 }
 
-async function run(platformEnv: Record<string, string>, fault: { name: string; cause(): Promise<unknown> | unknown; recover(): Promise<unknown> | unknown }) {
+async function run(platformEnv: Record<string, string>, fault: { name: string; cause(): unknown; recover(): unknown }) {
   const platform = await startTestPlatform(platformEnv);
   cleanup.push(() => platform.close());
   const devices = await provisionDevices(platform, SIZE.devices);

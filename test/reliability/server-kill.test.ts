@@ -19,7 +19,7 @@ jest.setTimeout(FULL ? 1_800_000 : 900_000);
  * publish at QoS 1 at a steady rate: every sample sent is acknowledged and stored exactly once
  * (each sample has its own time; stored = sent = acknowledged), and nothing outlives the server.
  */
-const cleanup: Array<() => Promise<unknown> | unknown> = [];
+const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
   while (cleanup.length) await cleanup.pop()!();
 });

@@ -145,7 +145,7 @@ export async function expectStoredExactly(platform: Pick<TestPlatform, 'app'>, d
   const events = await sql<{ t: Date }>(platform, 'SELECT time AS t FROM events WHERE device_id = $1 ORDER BY time', [deviceId]);
   const gotEvents = events.map((e) => e.t.getTime());
   const wantEvents = messages.filter((m) => m.expect.store === 'event').map((m) => m.t);
-  if (JSON.stringify(gotEvents) !== JSON.stringify(wantEvents)) throw new Error(`events stored at ${gotEvents}, sent at ${wantEvents}`);
+  if (JSON.stringify(gotEvents) !== JSON.stringify(wantEvents)) throw new Error(`events stored at ${gotEvents.join(', ')}, sent at ${wantEvents.join(', ')}`);
 
   const letters = await sql<{ reason: string; payload_excerpt: Buffer }>(platform, 'SELECT reason, payload_excerpt FROM dead_letters WHERE device_id = $1', [
     deviceId,

@@ -1,4 +1,3 @@
-import type { AlertChange } from '../repositories/event-bus.repository.js';
 import type { AlertWire } from '../dtos/live.dto.js';
 
 /**
@@ -40,7 +39,7 @@ export function pushPayload(alert: AlertWire, level: number): string {
 export const pushUrgency = (alert: Pick<AlertWire, 'priority'>): 'high' | 'normal' => (alert.priority === 'high' ? 'high' : 'normal');
 
 /** The webhook body. */
-export function webhookBody(alert: AlertWire, change: AlertChange | string, teamId: string): string {
+export function webhookBody(alert: AlertWire, change: string, teamId: string): string {
   return JSON.stringify({ type: 'alert.changed', change, teamId, alert });
 }
 

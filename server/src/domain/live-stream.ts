@@ -37,7 +37,7 @@ export function samplesByPatient(readings: readonly SharedReading[]): Map<string
   const byPatient = new Map<string, Map<string, LiveSample>>();
   for (const [time, patientId, deviceId, metric, value] of readings) {
     let samples = byPatient.get(patientId);
-    if (!samples) byPatient.set(patientId, (samples = new Map()));
+    if (!samples) byPatient.set(patientId, (samples = new Map<string, LiveSample>()));
     const key = `${deviceId}|${time}`;
     let sample = samples.get(key);
     if (!sample) samples.set(key, (sample = { t: new Date(time).toISOString(), deviceId, m: {} }));

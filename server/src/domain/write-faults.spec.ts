@@ -64,6 +64,8 @@ function fakeWriter(refuse: (item: string, call: number) => unknown, stopAfterSl
       calls.push([...items]);
       for (const item of items) {
         const error = refuse(item, calls.length);
+        // pg rejects with plain objects carrying a SQLSTATE `code`, as these fakes do
+        // eslint-disable-next-line @typescript-eslint/only-throw-error
         if (error) throw error;
       }
       return items.length;

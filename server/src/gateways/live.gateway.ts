@@ -15,7 +15,7 @@ import { LiveRepository } from '../repositories/live.repository.js';
 import { LiveService } from '../services/live.service.js';
 import { SessionService } from '../services/session.service.js';
 
-type AuthedSocket = Socket & { data: { actor: Actor } };
+type AuthedSocket = Omit<Socket, 'data'> & { data: { actor: Actor } };
 
 /**
  * The socket.io gateway (docs/architecture.md, "Live and alerts contract"), thin: the
@@ -32,7 +32,8 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   ) {}
 
   afterInit(server: Server): void {
-    server.use(socketAuthMiddleware(this.sessions));
+    const authenticate = socketAuthMiddleware(this.sessions);
+    server.use((socket, next) => void authenticate(socket, next)); // it never rejects: failures go to next()
     this.live.attach(server as never);
   }
 

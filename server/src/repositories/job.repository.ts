@@ -78,7 +78,7 @@ export class JobRepository {
     this.worker = new Worker(
       ALERT_QUEUE,
       async (job) => {
-        const parsed = jobSchema.parse({ name: job.name, data: job.data });
+        const parsed = jobSchema.parse({ name: job.name, data: job.data as unknown });
         const attempts = job.opts.attempts ?? 1;
         await processor(parsed, { attemptsMade: job.attemptsMade + 1, final: job.attemptsMade + 1 >= attempts });
       },

@@ -14,11 +14,11 @@ export interface ConsumerOptions {
   /** Messages held unacknowledged at most, over all connections (split into each one's MQTT 5 Receive Maximum). */
   maxInFlight: number;
   /** `done()` acknowledges (PUBACK); `done(error)` leaves the message unacknowledged, to be delivered again. */
-  onMessage(topic: string, payload: Buffer, done: (error?: Error) => void): void;
+  onMessage: (topic: string, payload: Buffer, done: (error?: Error) => void) => void;
   /** How many of the connections are up, whenever that changes. */
   onConnectionChange?(connected: number, of: number): void;
   /** The broker's own counters, subscribed at QoS 0 on the first connection; each value as the broker publishes it. */
-  counters?: { topics: string[]; onValue(topic: string, value: string): void };
+  counters?: { topics: string[]; onValue: (topic: string, value: string) => void };
 }
 
 export interface RetireOptions {

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { AuditEntry, AuditRepository } from '../repositories/audit.repository.js';
 import { FakeClock } from '../repositories/clock.fake.js';
-import type { ClockRepository } from '../repositories/clock.repository.js';
 import { AuditUnavailableError, AuditWriterService } from './audit-writer.service.js';
 
 /** The writer over a fake audit log that refuses U+0000 as PostgreSQL does, or is down. */
@@ -18,7 +17,7 @@ function writerWithFakes({ down = false } = {}) {
       stored.push(...entries);
     },
   } as unknown as AuditRepository;
-  return { writer: new AuditWriterService(audit, clock as unknown as ClockRepository), calls, stored, clock };
+  return { writer: new AuditWriterService(audit, clock), calls, stored, clock };
 }
 
 const entry = (action: string, details: Record<string, unknown> = {}): AuditEntry => ({ actorId: null, actorLabel: 'cli', action, details });

@@ -59,7 +59,7 @@ export class EscalationService {
     const claimed = await this.alerts.claimRealert(alert.id, this.clock.date(), settings.realertSeconds);
     if (!claimed) return;
     this.publish(claimed, 'updated');
-    await this.notifyLevel(claimed, settings, 0).catch((error) => this.logger.error({ err: error }, 're-alert failed'));
+    await this.notifyLevel(claimed, settings, 0).catch((error: unknown) => this.logger.error({ err: error }, 're-alert failed'));
   }
 
   private publish(alert: AlertRecord, change: AlertChange): void {

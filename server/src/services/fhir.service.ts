@@ -50,7 +50,7 @@ export class FhirService {
       throw new NotFoundError(`Observation/${id} not found`);
     });
     await this.audit.record(actor, 'fhir.observation', { patientId: found.patientId, targetType: 'observation', targetId: id });
-    return observation({ ...key, values: found.values } as Measurement, found.patientId);
+    return observation({ ...key, values: found.values }, found.patientId);
   }
 
   async search(actor: Actor, rawQuery: unknown): Promise<Bundle<Observation>> {
@@ -73,7 +73,7 @@ export class FhirService {
       const params = new URLSearchParams();
       for (const [name, value] of Object.entries(parsed.data)) if (name !== '_cursor') for (const v of [value].flat()) params.append(name, v);
       if (cursor) params.set('_cursor', cursor);
-      return `${this.base}/Observation?${params}`;
+      return `${this.base}/Observation?${params.toString()}`;
     };
     await this.audit.record(actor, 'fhir.search', { patientId: search.patientId, details: { returned: page.length, total } });
     return searchBundle({

@@ -30,7 +30,7 @@ export class JobService implements OnApplicationBootstrap, OnApplicationShutdown
       const found = jobHandlerRegistrations().filter((r) => r.name === name);
       if (found.length !== 1)
         throw new Error(`job ${name} has ${found.length === 0 ? 'no handler' : `${found.length} handlers`} (mark exactly one method @OnJob(JobName...))`);
-      const instance = this.moduleRef.get(found[0].target, { strict: false }) as Record<string | symbol, Handler>;
+      const instance = this.moduleRef.get<Record<string | symbol, Handler>>(found[0].target, { strict: false });
       handlers.set(name, instance[found[0].method].bind(instance));
     }
     return handlers;

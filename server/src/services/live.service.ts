@@ -39,7 +39,7 @@ export class LiveService implements OnModuleInit, OnModuleDestroy {
     this.metrics.countSockets(() => this.live.localSockets().length);
     this.timer = this.clock.every(
       this.config.live.sessionCheckSeconds * 1000,
-      () => void this.checkSessions().catch((err) => this.logger.warn({ err }, 'session check failed')),
+      () => void this.checkSessions().catch((err: unknown) => this.logger.warn({ err }, 'session check failed')),
     );
   }
 
