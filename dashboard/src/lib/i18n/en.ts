@@ -145,6 +145,19 @@ export const en = {
   'patient.noAlerts': 'No alerts for this patient.',
   'patient.resolution': 'resolution {resolution}',
   'patient.envelope': 'band shows min–max per interval',
+  'patient.events': 'Events',
+  'patient.noEvents': 'No events in this range.',
+  'patient.news2': 'NEWS2 now',
+  'patient.news2Missing': 'not measured in the last 24 h',
+  'event.fall': 'Fall',
+  'event.bed_exit': 'Out of bed',
+  'event.bed_return': 'Back in bed',
+  'event.door_open': 'Door opened',
+  'event.door_close': 'Door closed',
+  'event.med_taken': 'Dose taken',
+  'event.med_missed': 'Dose missed',
+  'event.alarm_button': 'Alarm button pressed',
+  'event.inactivity': 'Inactivity',
 } as const;
 
 export type MessageKey = keyof typeof en;

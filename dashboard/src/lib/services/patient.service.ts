@@ -37,6 +37,18 @@ export function getHistory(patientId: string, metric: string, from: Date, to: Da
   return requestJson<History>(`/api/patients/${encodeURIComponent(patientId)}/readings?${query}`);
 }
 
+export interface DeviceEvent {
+  t: string;
+  deviceId: string;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+export function getEvents(patientId: string, from: Date, to: Date) {
+  const query = new URLSearchParams({ from: from.toISOString(), to: to.toISOString(), limit: '500' });
+  return requestJson<{ events: DeviceEvent[] }>(`/api/patients/${encodeURIComponent(patientId)}/events?${query}`);
+}
+
 export function getAlerts(patientId: string) {
   return requestJson<{ alerts: AlertWire[] }>(`/api/alerts?${new URLSearchParams({ patientId })}`);
 }
