@@ -1,14 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { MqttClient } from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CLI_ACTOR } from '../../server/src/domain/actor.js';
-import { DeviceAdminService } from '../../server/src/services/device-admin.service.js';
 import { UserAdminService } from '../../server/src/services/user-admin.service.js';
-import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
 import { createUser, freshCode, type TestUser } from '../support/auth.js';
 import { launchBrowser, watchProblems } from '../support/browser.js';
-import { screenshot, signInThroughForm } from '../support/dashboard.js';
-import { publish } from '../support/devices.js';
+import { connectPatientDevice, type PatientDevice, screenshot, signInThroughForm } from '../support/dashboard.js';
 import { createPatient, createTeam, startTestPlatform, type TestPlatform, unique } from '../support/platform.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { startTestRedis } from '../support/redis.js';
@@ -31,19 +27,13 @@ describe('clinician dashboard, in a real Chromium', () => {
   const patients: Record<keyof typeof names, string> = { stable: '', worse: '', other: '' };
   let clinicianA: TestUser;
   let clinicianB: TestUser;
-  const devices: Record<string, { id: string; secret: string; client?: MqttClient }> = {};
+  const devices: Partial<Record<'stable' | 'worse', PatientDevice>> = {};
 
   /**
    * CSP violations and uncaught errors. The browser's own console lines for failed requests are
    * left out: they name no page fault (a refused socket handshake logs one while reconnecting).
    */
   const faults = (problems: string[]) => problems.filter((p) => !p.startsWith('console: '));
-  const sample = (m: Record<string, number>, t = new Date()) => ({ t: t.toISOString(), m });
-  async function measure(patient: 'stable' | 'worse', m: Record<string, number>): Promise<void> {
-    const device = devices[patient];
-    await publish(device.client!, `vigil/v1/devices/${device.id}/readings`, sample(m));
-  }
-
   beforeAll(async () => {
     [database, redis, chrome] = await Promise.all([createTestDatabase(), startTestRedis(), launchBrowser()]);
     browser = chrome.browser;
@@ -53,19 +43,14 @@ describe('clinician dashboard, in a real Chromium', () => {
     patients.worse = await createPatient(platform, teamA, names.worse);
     patients.other = await createPatient(platform, teamB, names.other);
     [clinicianA, clinicianB] = await Promise.all([createUser(platform, 'clinician', teamA), createUser(platform, 'clinician', teamB)]);
-    const admin = platform.app.get(DeviceAdminService);
-    for (const key of ['stable', 'worse'] as const) {
-      const { device, secret } = await admin.createDevice(CLI_ACTOR, { patient: patients[key], kind: 'pulse_oximeter' });
-      devices[key] = { id: device.id, secret };
-      devices[key].client = await connectDevice(platform.urls.broker, devices[key]);
-    }
+    for (const key of ['stable', 'worse'] as const) devices[key] = await connectPatientDevice(platform, patients[key]);
     // A full, normal set for one patient (NEWS2 0) and a deteriorating set for the other (NEWS2 ≥ 7).
-    await measure('stable', { rr: 16, spo2: 97, o2: 0, sbp: 124, hr: 72, acvpu: 0, temp: 36.8 });
-    await measure('worse', { rr: 26, spo2: 90, o2: 0, sbp: 95, hr: 118, acvpu: 0, temp: 38.4 });
+    await devices.stable!.measure({ rr: 16, spo2: 97, o2: 0, sbp: 124, hr: 72, acvpu: 0, temp: 36.8 });
+    await devices.worse!.measure({ rr: 26, spo2: 90, o2: 0, sbp: 95, hr: 118, acvpu: 0, temp: 38.4 });
   });
 
   afterAll(async () => {
-    for (const device of Object.values(devices)) await device.client?.endAsync();
+    for (const device of Object.values(devices)) await device?.close();
     await chrome?.close();
     await platform?.close();
     await Promise.all([database?.drop(), redis?.stop()]);

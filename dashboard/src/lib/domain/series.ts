@@ -8,6 +8,7 @@ export interface Point {
   min: number;
   max: number;
   avg: number;
+  count?: number;
 }
 
 export type Columns = [number[], number[], number[], number[]];
@@ -23,23 +24,45 @@ export function toColumns(points: readonly Point[]): Columns {
   return columns;
 }
 
-/** Live samples appended to a raw series, in time order, without duplicates, within the window. */
-export function appendSamples(columns: Columns, samples: ReadonlyArray<{ t: string; value: number }>, fromSeconds: number): Columns {
-  const next: Columns = [[...columns[0]], [...columns[1]], [...columns[2]], [...columns[3]]];
-  for (const sample of samples) {
+/**
+ * Live samples added to a series, in time order, within the window. On a downsampled series
+ * (`bucketSeconds` > 0) a sample inside the newest bucket widens that bucket's min/max envelope
+ * and moves its average (`counts` holds each bucket's sample count); a later one starts a bucket.
+ * On a raw series each sample is a point, and a repeat of a stored time is ignored.
+ */
+export interface Series {
+  columns: Columns;
+  counts: number[];
+  bucketSeconds: number;
+}
+
+export function appendSamples(series: Series, samples: ReadonlyArray<{ t: string; value: number }>, fromSeconds: number): Series {
+  const [xs, avg, min, max] = series.columns.map((c) => [...c]);
+  const counts = [...series.counts];
+  const bucket = series.bucketSeconds;
+  for (const sample of [...samples].sort((a, b) => Date.parse(a.t) - Date.parse(b.t))) {
     const x = Date.parse(sample.t) / 1000;
-    if (x < fromSeconds || next[0].includes(x)) continue;
-    let i = next[0].length;
-    while (i > 0 && next[0][i - 1] > x) i--;
-    for (const [column, value] of [
-      [0, x],
-      [1, sample.value],
-      [2, sample.value],
-      [3, sample.value],
-    ] as const)
-      next[column].splice(i, 0, value);
+    const v = sample.value;
+    if (x < fromSeconds) continue;
+    const last = xs.length - 1;
+    if (bucket > 0 && last >= 0 && x < xs[last] + bucket) {
+      if (x < xs[last]) continue;
+      min[last] = Math.min(min[last], v);
+      max[last] = Math.max(max[last], v);
+      avg[last] = (avg[last] * counts[last] + v) / (counts[last] + 1);
+      counts[last]++;
+      continue;
+    }
+    if (bucket === 0 && xs.includes(x)) continue;
+    let i = xs.length;
+    while (i > 0 && xs[i - 1] > x) i--;
+    xs.splice(i, 0, bucket > 0 ? x - (x % bucket) : x);
+    avg.splice(i, 0, v);
+    min.splice(i, 0, v);
+    max.splice(i, 0, v);
+    counts.splice(i, 0, 1);
   }
   let start = 0;
-  while (start < next[0].length && next[0][start] < fromSeconds) start++;
-  return start === 0 ? next : (next.map((c) => c.slice(start)) as Columns);
+  while (start < xs.length && xs[start] + bucket < fromSeconds) start++;
+  return { columns: [xs.slice(start), avg.slice(start), min.slice(start), max.slice(start)], counts: counts.slice(start), bucketSeconds: bucket };
 }

@@ -40,6 +40,10 @@ export function formatTime(date: Date): string {
   return new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hour12: false }).format(date);
 }
 
+export function formatDay(date: Date): string {
+  return new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short' }).format(date);
+}
+
 export function formatDateTime(date: Date): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', hour12: false }).format(date);
 }

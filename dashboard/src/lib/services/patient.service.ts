@@ -21,6 +21,8 @@ export interface HistoryPoint {
 export interface History {
   metric: string;
   resolution: 'raw' | '1m' | '1h';
+  /** Width of each point's bucket; 0 for raw samples. */
+  bucketSeconds?: number;
   points: HistoryPoint[];
 }
 

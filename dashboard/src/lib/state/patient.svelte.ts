@@ -1,9 +1,8 @@
 import type { AlertWire } from '$wire/live.dto';
-import { appendSamples, type Columns, toColumns } from '../domain/series.js';
+import { appendSamples, type Point, type Series, toColumns } from '../domain/series.js';
 import { RANGES, type RangeKey } from '../domain/time.js';
 
-export interface ChartSeries {
-  columns: Columns;
+export interface ChartSeries extends Series {
   resolution: 'raw' | '1m' | '1h';
 }
 
@@ -23,11 +22,11 @@ export class PatientState {
     return this.zoom ?? { from: nowSeconds - RANGES[this.range], to: nowSeconds };
   }
 
-  setSeries(metric: string, points: Parameters<typeof toColumns>[0], resolution: ChartSeries['resolution']): void {
-    this.series[metric] = { columns: toColumns(points), resolution };
+  setSeries(metric: string, points: readonly Point[], resolution: ChartSeries['resolution'], bucketSeconds: number): void {
+    this.series[metric] = { columns: toColumns(points), counts: points.map((p) => p.count ?? 1), bucketSeconds, resolution };
   }
 
-  /** Live samples `{t, m: {metric: value}}`, applied to the series that are raw and end now. */
+  /** Live samples `{t, m: {metric: value}}`, added to the series of a window that ends now. */
   addSamples(samples: ReadonlyArray<{ t: string; m: Record<string, number> }>, nowSeconds: number): void {
     if (this.zoom) return;
     const byMetric = new Map<string, Array<{ t: string; value: number }>>();
@@ -39,9 +38,8 @@ export class PatientState {
       }
     const { from } = this.window(nowSeconds);
     for (const [metric, list] of byMetric) {
-      const current = this.series[metric];
-      if (current && current.resolution !== 'raw') continue;
-      this.series[metric] = { columns: appendSamples(current?.columns ?? [[], [], [], []], list, from), resolution: 'raw' };
+      const current = this.series[metric] ?? { columns: [[], [], [], []], counts: [], bucketSeconds: 0, resolution: 'raw' };
+      this.series[metric] = { ...appendSamples(current, list, from), resolution: current.resolution };
     }
   }
 
