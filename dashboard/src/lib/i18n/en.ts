@@ -39,6 +39,7 @@ export const en = {
   'enrol.scan': 'Scan this QR code with your authenticator app, then enter the code it shows.',
   'enrol.qrAlt': 'QR code for your authenticator app',
   'enrol.secret': 'Or type in this key: {secret}',
+  'enrol.codeHelp': 'The 6-digit code your authenticator app shows for Vigil.',
   'enrol.confirm': 'Confirm and sign in',
   'enrol.codesTitle': 'Your recovery codes',
   'enrol.codesHelp': 'Each code signs you in once if you lose your phone. Store them somewhere safe: they are shown only now.',
