@@ -13,7 +13,9 @@ const swc = [
 ];
 
 const base = {
-  testEnvironment: 'node',
+  // Quiet unless a test fails: the app's logs of a test are printed only then (test/support/quiet-environment.cjs).
+  testEnvironment: '<rootDir>/test/support/quiet-environment.cjs',
+  setupFilesAfterEnv: ['<rootDir>/test/support/quiet-logs.ts'],
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {

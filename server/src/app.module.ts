@@ -11,6 +11,7 @@ import { MetricsController } from './controllers/metrics.controller.js';
 import { CoreModule } from './core.module.js';
 import { httpLogOptions } from './logger.js';
 import { ErrorFilter } from './middleware/error.filter.js';
+import { RefusalAuditInterceptor } from './middleware/refusal-audit.interceptor.js';
 import { ResponseSchemaInterceptor } from './middleware/zod.js';
 import { BrokerRepository } from './repositories/broker.repository.js';
 import type { DatabaseRepository } from './repositories/database.repository.js';
@@ -46,6 +47,7 @@ export class AppModule {
         ...SECURITY_REPOSITORIES,
         ...SECURITY_SERVICES,
         { provide: APP_INTERCEPTOR, useClass: ResponseSchemaInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: RefusalAuditInterceptor },
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],
     };

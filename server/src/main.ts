@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config/app.config.js';
 import { RedisNotInstalledError } from './embedded/embedded-redis.js';
 import { BrokerPortTakenError } from './embedded/embedded-broker.js';
-import { createLogger } from './logger.js';
+import { createLogger, logFormat } from './logger.js';
 import { type Platform, startPlatform } from './platform.js';
 import { banner } from './banner.js';
 
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     for (const problem of error.problems) process.stderr.write(`vigil: configuration error: ${problem}\n`);
     process.exit(78); // EX_CONFIG
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, logFormat(config.log.format, config.log.production, Boolean(process.stdout.isTTY)));
 
   let platform: Platform;
   try {

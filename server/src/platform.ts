@@ -80,7 +80,7 @@ export async function startPlatform(given: AppConfig, logger: Logger): Promise<P
     // PGlite is one backend: one connection, so transactions never interleave on it.
     const db = DatabaseRepository.connect(databaseUrl, embedded.database ? { max: 1 } : { max: 10, statementTimeoutMs: 60_000 });
     teardown.push(() => db.close());
-    const { dialect, version, timescaledb } = await db.detectDialect();
+    const { dialect, version, timescaledb } = await db.detectDialect(config.database.dialect);
     logger.info({ dialect, postgres: version, timescaledb }, `database dialect: ${dialect}`);
 
     let redisUrl = config.redis.url;

@@ -6,7 +6,7 @@ import { assignScenarios, mixedScenarios, SCENARIOS, type ScenarioName } from '.
 import { StatusPrinter, type StatusOutput } from './status/status-printer.js';
 import { WardStats } from './status/stats.js';
 import { wardStatusLine } from './status/ward-status.js';
-import { defaultBroker } from './ward/broker.js';
+import { type Broker, defaultBroker, givenBroker } from './ward/broker.js';
 import { readDemoFile } from './ward/demo-file.js';
 import { type PlannedPatient, planWard, type WardPatient } from './ward/plan.js';
 import { withOperator } from './ward/operator.js';
@@ -45,12 +45,12 @@ export async function runWard(options: WardModeOptions, config: AppConfig, out: 
   const utcOffsetMinutes = -new Date(now).getTimezoneOffset();
   const plan = planWard(patients, scenarios, { ...options, start, utcOffsetMinutes });
   const clock = new SimClock({ start, speed: options.speed });
-  const broker = options.broker ? { url: options.broker, source: '--broker' } : defaultBroker(config);
+  const broker = options.broker ? givenBroker(options.broker, config) : defaultBroker(config);
 
   const stats = new WardStats();
   const printer = new StatusPrinter(
     out,
-    wardStatusLine(stats, () => clock.now(), options.speed),
+    wardStatusLine(stats, () => clock.now(), options.speed, broker.embedded ? 'stored' : 'broker'),
     (options.statusEvery ?? (out.isTTY ? 1 : 5)) * 1000,
   );
   const log = (message: string) => printer.log(out.isTTY ? message : `${new Date().toISOString()} ${message}`);
@@ -101,9 +101,12 @@ function playTime(scenarios: readonly ScenarioName[], options: WardModeOptions):
 }
 
 /** What is about to run: the start-up lines. */
-function listing(plan: readonly PlannedPatient[], clock: SimClock, broker: { url: string; source: string }): string[] {
+function listing(plan: readonly PlannedPatient[], clock: SimClock, broker: Broker): string[] {
   const time = (t: number) => new Date(t).toISOString().slice(0, 16).replace('T', ' ') + 'Z';
   const lines = [`${plan.length} patients, ${plan.reduce((n, p) => n + p.devices.length, 0)} devices, broker ${broker.url} (${broker.source})`];
+  if (!broker.embedded) {
+    lines.push(`acks come from that broker: "broker acked" counts what it took, not what Vigil stored (vigil status counts stored readings)`);
+  }
   const catchUp = clock.catchUpAt();
   lines.push(
     `simulated time from ${time(clock.start)}, ×${clock.speed}` + (catchUp ? `, catching up with the real clock at ${time(catchUp)} (then real time)` : ''),

@@ -128,9 +128,9 @@ describe('the embedded platform: one command, persistent, stops cleanly', () => 
         out.remove();
       }
 
-      const { code, ms } = await server.stop('SIGTERM');
+      // 0: stopped cleanly within its own 10 s budget (past it the server exits 1).
+      const { code } = await server.stop('SIGTERM');
       expect(code).toBe(0);
-      expect(ms).toBeLessThan(10_000);
     } finally {
       await server.stop('SIGKILL');
     }
@@ -161,9 +161,8 @@ describe('the embedded platform: one command, persistent, stops cleanly', () => 
     try {
       await server.waitForReady(baseUrl);
       expect(await cliJson(['status'], env)).toMatchObject({ patients: 1, devices: 1, readings: 250 });
-      const { code, ms } = await server.stop('SIGINT');
-      expect(code).toBe(0);
-      expect(ms).toBeLessThan(10_000);
+      const { code } = await server.stop('SIGINT');
+      expect(code).toBe(0); // within the 10 s budget, as above
     } finally {
       await server.stop('SIGKILL');
     }

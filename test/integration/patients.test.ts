@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CLI_ACTOR } from '../../server/src/domain/actor.js';
-import { scoreNews2 } from '../../server/src/domain/news2.js';
 import { ReadingRepository } from '../../server/src/repositories/reading.repository.js';
 import { DeviceAdminService } from '../../server/src/services/device-admin.service.js';
 import { ApiClient, createUser, startSecurityPlatform } from '../support/auth.js';
@@ -140,9 +139,9 @@ describe('care-team scoping of patient data (real PostgreSQL and Redis)', () => 
     expect(second).toMatchObject({ id: patients.a2, latest: {}, news2: { score: 0, missing: ['rr', 'spo2', 'o2', 'sbp', 'hr', 'acvpu', 'temp'] } });
     expect(first.latest.hr).toEqual({ value: 118, t: new Date(now - 5 * 60_000).toISOString() });
     expect(first.latest.acvpu.value).toBe(1);
-    const expected = scoreNews2({ hr: 118, spo2: 93, rr: 19, temp: 38.4, sbp: 150 }, 1);
-    expect(first.news2).toEqual(expected);
-    expect(first.news2).toMatchObject({ score: 5, risk: 'medium', components: { hr: 2, spo2: 2, rr: 0, temp: 1, sbp: 0 }, missing: ['o2', 'acvpu'] });
+    // By hand from the RCP NEWS2 chart (2017), SpO2 scale 1: pulse 118 (111–130) 2, SpO2 93 (92–93) 2,
+    // respiration 19 (12–20) 0, temperature 38.4 (38.1–39.0) 1, systolic 150 (111–219) 0; total 5, medium (5–6).
+    expect(first.news2).toEqual({ score: 5, risk: 'medium', components: { spo2: 2, sbp: 0, hr: 2, rr: 0, temp: 1 }, missing: ['o2', 'acvpu'] });
     expect(first.devices).toEqual([{ id: deviceId, kind: 'pulse_oximeter', online: true, battery: 81, lastSeen: expect.any(String) }]);
     expect(first.alerts).toEqual([]);
   });

@@ -23,14 +23,16 @@ describe('platform on the real PostgreSQL 15, Redis and Mosquitto', () => {
   });
 
   it('reports the plain PostgreSQL dialect, Redis and the broker as ready', async () => {
-    const deadline = Date.now() + 10_000;
-    let body: { status: string; details: Record<string, { status: string; dialect?: string; embedded?: boolean }> };
-    do {
-      const response = await fetch(`${platform.baseUrl}/api/ready`);
-      body = (await response.json()) as typeof body;
-      if (response.status === 200) break;
-      await new Promise((r) => setTimeout(r, 100));
-    } while (Date.now() < deadline);
+    type Ready = { status: string; details: Record<string, { status: string; dialect?: string; embedded?: boolean }> };
+    const { body } = await waitFor(
+      async () => {
+        const response = await fetch(`${platform.baseUrl}/api/ready`);
+        return { status: response.status, body: (await response.json()) as Ready };
+      },
+      (ready) => ready.status === 200,
+      30_000,
+      'readiness',
+    );
     expect(body.status).toBe('ok');
     expect(body.details.database).toMatchObject({ status: 'up', dialect: 'postgresql' });
     expect(body.details.redis.status).toBe('up');
@@ -42,12 +44,12 @@ describe('platform on the real PostgreSQL 15, Redis and Mosquitto', () => {
   it('reports not ready when the broker goes away', async () => {
     await mosquitto.stop();
     try {
-      const deadline = Date.now() + 10_000;
-      let status = 200;
-      while (status === 200 && Date.now() < deadline) {
-        status = (await fetch(`${platform.baseUrl}/api/ready`)).status;
-        if (status === 200) await new Promise((r) => setTimeout(r, 100));
-      }
+      const status = await waitFor(
+        async () => (await fetch(`${platform.baseUrl}/api/ready`)).status,
+        (s) => s !== 200,
+        30_000,
+        'readiness to notice the broker gone',
+      );
       expect(status).toBe(503);
     } finally {
       await mosquitto.restart();

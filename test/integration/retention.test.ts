@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../../server/src/config/app.config.js';
+import { ClockRepository } from '../../server/src/repositories/clock.repository.js';
 import { SessionRepository } from '../../server/src/repositories/session.repository.js';
 import { StorageRepository } from '../../server/src/repositories/storage.repository.js';
 import { RetentionService } from '../../server/src/services/retention.service.js';
@@ -28,7 +29,7 @@ describe.each(['postgresql', 'timescaledb'] as const)('the retention sweep on %s
     await session('ended lately', '-29 days');
     await session('live', '12 hours');
 
-    const retention = new RetentionService(loadConfig({}), m.db, new StorageRepository(m.db), new SessionRepository(m.db));
+    const retention = new RetentionService(loadConfig({}), m.db, new StorageRepository(m.db), new SessionRepository(m.db), new ClockRepository());
     try {
       await retention.apply();
     } finally {

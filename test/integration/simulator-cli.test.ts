@@ -8,7 +8,10 @@ import { tempDir } from '../support/embedded.js';
 import { startMosquitto, type TestMosquitto } from '../support/mosquitto.js';
 import { observe } from '../support/observer.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { ROOT } from '../support/process.js';
+import { startTestRedis } from '../support/redis.js';
+import { waitFor } from '../support/wait.js';
 
 const CLI = path.join(ROOT, 'simulators/dist/cli.js');
 
@@ -85,23 +88,29 @@ describe('npm run simulate', () => {
     });
     afterAll(() => database?.drop());
 
-    const count = async (table: string) => {
-      const client = new pg.Client({ connectionString: database.url });
+    const query = async <R = Record<string, unknown>>(url: string, text: string, values: unknown[] = []): Promise<R[]> => {
+      const client = new pg.Client({ connectionString: url });
       await client.connect();
       try {
-        return Number((await client.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
+        return (await client.query(text, values)).rows as R[];
       } finally {
         await client.end();
       }
     };
+    const countIn = async (url: string, table: string) => Number((await query<{ n: string }>(url, `SELECT count(*) AS n FROM ${table}`))[0].n);
+    const count = (table: string) => countIn(database.url, table);
+    const wardFile = () => path.join(dir.path, 'simulated-ward.json');
+    const readWards = () => JSON.parse(fs.readFileSync(wardFile(), 'utf8'));
+    /** The ward the file keeps for a database, found by that database's installation id. */
+    const wardOf = async (url: string) => readWards().databases[(await query<{ id: string }>(url, 'SELECT id FROM installation'))[0].id];
 
     it('creates the patients and devices a scenario needs, keeps their secrets, and reuses them next time', async () => {
       const env = { DATA_DIR: dir.path, DATABASE_URL: database.url };
       const first = await simulate(['--patients', '2', '--scenario', 'fall', '--broker', mosquitto.url, '--duration', '1s'], env);
       expect(first).toMatchObject({ code: 0 });
       expect(first.stderr).toContain('provisioned 2 patient(s)');
-      const ward = JSON.parse(fs.readFileSync(path.join(dir.path, 'simulated-ward.json'), 'utf8'));
-      expect(fs.statSync(path.join(dir.path, 'simulated-ward.json')).mode & 0o777).toBe(0o600);
+      const ward = await wardOf(database.url);
+      expect(fs.statSync(wardFile()).mode & 0o777).toBe(0o600);
       expect(ward.patients).toHaveLength(2);
       for (const patient of ward.patients) {
         expect(patient.devices.map((d: { kind: string }) => d.kind)).toEqual(expect.arrayContaining(['fall_detector', 'alarm_button', 'pulse_oximeter']));
@@ -114,9 +123,58 @@ describe('npm run simulate', () => {
       expect(second).toMatchObject({ code: 0 });
       expect(second.stderr).toContain('provisioned 1 patient(s)');
       expect(await count('patients')).toBe(3);
-      expect(await count('devices')).toBe(
-        JSON.parse(fs.readFileSync(path.join(dir.path, 'simulated-ward.json'), 'utf8')).patients.flatMap((p: { devices: unknown[] }) => p.devices).length,
-      );
+      expect(await count('devices')).toBe((await wardOf(database.url)).patients.flatMap((p: { devices: unknown[] }) => p.devices).length);
+    });
+
+    it('feeds a fresh database its own devices, never the ward of another: every reading is stored, none dead-lettered', async () => {
+      // The ward file also holds the first database's ward as a ward file of before (unkeyed):
+      // offered to any database, it must be checked, not trusted.
+      const first = await wardOf(database.url);
+      fs.writeFileSync(wardFile(), JSON.stringify({ ...readWards(), unkeyed: first }));
+      const fresh = await createTestDatabase();
+      const redis = await startTestRedis();
+      let platform: TestPlatform | undefined;
+      try {
+        platform = await startTestPlatform({
+          DATABASE_URL: fresh.url,
+          REDIS_URL: redis.url,
+          MQTT_URL: mosquitto.url,
+          VIGIL_MQTT_CLIENT_ID: 'vigil-fresh-ward',
+        });
+        const run = await simulate(['--patients', '3', '--scenario', 'deteriorating', '--broker', mosquitto.url, '--speed', '60', '--duration', '6s'], {
+          DATA_DIR: dir.path,
+          DATABASE_URL: fresh.url,
+        });
+        expect(run).toMatchObject({ code: 0 });
+        expect(run.stderr).toContain(`the ward file held ${first.patients.length} patient(s)`);
+        expect(run.stderr).toContain('provisioned 3 patient(s)');
+        expect(run.stdout).toContain('broker acked');
+
+        const ward = await wardOf(fresh.url);
+        const devices: string[] = ward.patients.flatMap((p: { devices: Array<{ id: string }> }) => p.devices.map((d) => d.id));
+        expect(devices.length).toBeGreaterThan(0);
+        expect(devices.filter((id) => first.patients.some((p: { devices: Array<{ id: string }> }) => p.devices.some((d) => d.id === id)))).toEqual([]);
+        expect(readWards().unkeyed).toBeUndefined();
+        expect(await wardOf(database.url)).toEqual(first); // the first database's ward is kept for it
+
+        const stored = await waitFor(
+          () => countIn(fresh.url, 'readings'),
+          (n) => n > 0,
+          30_000,
+          'readings stored in the fresh database',
+        );
+        expect(stored).toBeGreaterThan(0);
+        // Only the retained status messages earlier tests' devices left on the broker may be refused.
+        const refused = await query<{ topic: string; reason: string }>(fresh.url, 'SELECT topic, reason FROM dead_letters');
+        expect(refused.filter((r) => r.reason !== 'unknown_device' || !r.topic.endsWith('/status'))).toEqual([]);
+        expect(refused.filter((r) => devices.some((id) => r.topic.includes(id)))).toEqual([]);
+        const sources = await query<{ device_id: string }>(fresh.url, 'SELECT DISTINCT device_id FROM readings');
+        expect(sources.filter((r) => !devices.includes(r.device_id))).toEqual([]);
+      } finally {
+        await platform?.close();
+        await redis.stop();
+        await fresh.drop();
+      }
     });
   });
 });

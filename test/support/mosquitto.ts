@@ -5,6 +5,7 @@ import path from 'node:path';
 import { stopChild } from '../../server/src/embedded/child-process.js';
 import { freePort } from '../../server/src/embedded/net.js';
 import { tempDir } from './embedded.js';
+import { ROOT } from './process.js';
 import { waitFor } from './wait.js';
 
 export interface TestMosquitto {
@@ -24,23 +25,44 @@ export interface TestMosquitto {
  * in a temporary folder, so tests never share topics or sessions with each other or with the
  * machine's broker on 1883. `extraConfig` adds lines (e.g. password_file, acl_file).
  */
-export async function startMosquitto(extraConfig: string[] = []): Promise<TestMosquitto> {
-  const dir = tempDir('vigil-mosquitto-');
-  fs.chmodSync(dir.path, 0o777); // mosquitto drops to its own user when started as root
-  const port = await freePort();
-  const conf = path.join(dir.path, 'mosquitto.conf');
-  fs.writeFileSync(
-    conf,
+export function startMosquitto(extraConfig: string[] = []): Promise<TestMosquitto> {
+  return startMosquittoWith((port, data) =>
     [
       `listener ${port} 127.0.0.1`,
       'allow_anonymous true',
       'persistence true',
-      `persistence_location ${dir.path}/`,
+      `persistence_location ${data}/`,
       'max_queued_messages 100000',
       'max_inflight_messages 0',
       ...extraConfig,
-    ].join('\n') + '\n',
+    ].join('\n'),
   );
+}
+
+/**
+ * Mosquitto on the configuration the project ships (deploy/mosquitto/mosquitto.conf), as it
+ * is but for where things are: its listener on a free port of 127.0.0.1, the password file and
+ * ACL from `authDir` (as `vigil mosquitto export` writes them), persistence in its own folder.
+ */
+export function startShippedMosquitto(authDir: string): Promise<TestMosquitto> {
+  const shipped = fs.readFileSync(path.join(ROOT, 'deploy/mosquitto/mosquitto.conf'), 'utf8');
+  return startMosquittoWith((port, data) => {
+    const conf = shipped
+      .replace(/^listener 1883$/m, `listener ${port} 127.0.0.1`)
+      .replaceAll('/mosquitto/auth/', `${authDir}/`)
+      .replaceAll('/mosquitto/data/', `${data}/`);
+    if (!conf.includes(`listener ${port} `) || conf.split('\n').some((line) => !line.startsWith('#') && line.includes('/mosquitto/')))
+      throw new Error('deploy/mosquitto/mosquitto.conf changed shape: adapt startShippedMosquitto');
+    return conf;
+  });
+}
+
+async function startMosquittoWith(config: (port: number, dataDir: string) => string): Promise<TestMosquitto> {
+  const dir = tempDir('vigil-mosquitto-');
+  fs.chmodSync(dir.path, 0o777); // mosquitto drops to its own user when started as root
+  const port = await freePort();
+  const conf = path.join(dir.path, 'mosquitto.conf');
+  fs.writeFileSync(conf, config(port, dir.path) + '\n');
   let child: ReturnType<typeof spawn> | undefined;
   const start = async () => {
     const started = (child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' }));

@@ -4,6 +4,7 @@ import { loadConfig } from '../../server/src/config/app.config.js';
 import { CLI_ACTOR } from '../../server/src/domain/actor.js';
 import { freePort } from '../../server/src/embedded/net.js';
 import { createLogger } from '../../server/src/logger.js';
+import { testLogDestination } from './quiet-logs.js';
 import { type Platform, startPlatform } from '../../server/src/platform.js';
 import { DatabaseRepository } from '../../server/src/repositories/database.repository.js';
 import { PatientAdminService } from '../../server/src/services/patient-admin.service.js';
@@ -36,7 +37,7 @@ export async function startTestPlatform(env: Record<string, string> = {}, option
     ...(env.DATABASE_URL ? { VIGIL_SECRET: randomBytes(32).toString('base64url') } : {}),
     ...env,
   });
-  const platform = await startPlatform(config, createLogger(config.logLevel, options.logDestination));
+  const platform = await startPlatform(config, createLogger(config.logLevel, options.logDestination ?? testLogDestination));
   return Object.assign(platform, {
     baseUrl: `http://127.0.0.1:${port}`,
     dataDir: dir.path,

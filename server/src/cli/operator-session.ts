@@ -77,7 +77,7 @@ async function localSession(config: AppConfig, db: DatabaseRepository, release: 
   let migrated: Promise<string[]> | undefined;
   return {
     async run(command, args) {
-      migrated ??= db.detectDialect().then(({ dialect }) => context.get(MigrationService).migrate(dialect));
+      migrated ??= db.detectDialect(config.database.dialect).then(({ dialect }) => context.get(MigrationService).migrate(dialect));
       const applied = await migrated;
       if (command === 'migrate') return { applied };
       return context.get(OperatorService).execute(command, args);

@@ -18,7 +18,7 @@ describe('loadConfig', () => {
       port: 3000,
       dataDir: '/srv/vigil/data',
       logLevel: 'info',
-      database: { url: undefined },
+      database: { url: undefined, dialect: 'auto' },
       redis: { url: undefined },
       mqtt: { url: undefined, embeddedPort: 1883, embeddedPortExplicit: false },
       retentionDays: 730,
@@ -40,6 +40,7 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'debug',
         VIGIL_RETENTION_DAYS: '365',
         VIGIL_DEMO: 'off',
+        VIGIL_DIALECT: 'postgresql',
       },
       '/srv/vigil',
     );
@@ -47,7 +48,7 @@ describe('loadConfig', () => {
       port: 8080,
       dataDir: '/var/lib/vigil',
       logLevel: 'debug',
-      database: { url: 'postgres://vigil:pw@db:5432/vigil' },
+      database: { url: 'postgres://vigil:pw@db:5432/vigil', dialect: 'postgresql' },
       redis: { url: 'redis://cache:6379' },
       mqtt: { url: 'mqtt://broker:1883', embeddedPort: 11883, embeddedPortExplicit: true },
       retentionDays: 365,
@@ -72,6 +73,7 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: /],
     [{ VIGIL_RETENTION_DAYS: '0' }, /^VIGIL_RETENTION_DAYS: expected a positive number of days/],
     [{ VIGIL_DEMO: 'maybe' }, /^VIGIL_DEMO: expected on or off/],
+    [{ VIGIL_DIALECT: 'timescale' }, /^VIGIL_DIALECT: expected auto, timescaledb or postgresql \(got "timescale"\)$/],
   ])('names the variable and the problem in one line: %j', (env, line) => {
     const found = problems(env);
     expect(found).toHaveLength(1);

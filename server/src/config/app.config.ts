@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { DIALECT_CHOICES, type DialectChoice } from '../domain/dialect.js';
 import { redactUrl } from '../domain/urls.js';
 
 /**
@@ -55,6 +56,9 @@ const envSchema = z.object({
   MQTT_URL: url(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:'], 'mqtt://host:1883'),
   DATA_DIR: z.string().trim().min(1, 'expected a folder path').optional().default('./data'),
   VIGIL_MQTT_PORT: port(1883),
+  VIGIL_DIALECT: z.enum(DIALECT_CHOICES, { error: 'expected auto, timescaledb or postgresql' }).optional().default('auto'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty'], { error: 'expected auto, json or pretty' }).optional().default('auto'),
+  NODE_ENV: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
   // Security (docs/security.md): token signing key, browser origins, proxy trust, lockout period.
   VIGIL_SECRET: z
@@ -97,6 +101,7 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'expected 1 to 64 letters, digits, or _ . : -')
     .optional(),
   VIGIL_BROKER_AUTH_TOKEN: z.string().trim().min(24, 'expected at least 24 characters (e.g. openssl rand -hex 24)').optional(),
+  VIGIL_METRICS_TOKEN: z.string().trim().min(24, 'expected at least 24 characters (e.g. openssl rand -hex 24)').optional(),
   VIGIL_MQTT_SHARE_GROUP: z
     .string()
     .trim()
@@ -105,7 +110,7 @@ const envSchema = z.object({
     .default('vigil'),
 });
 
-const SECRET_VARIABLES = new Set(['VIGIL_SECRET', 'VIGIL_BROKER_AUTH_TOKEN']);
+const SECRET_VARIABLES = new Set(['VIGIL_SECRET', 'VIGIL_BROKER_AUTH_TOKEN', 'VIGIL_METRICS_TOKEN']);
 
 /**
  * A bad value as the start-up error shows it, with no secret in it: anything that parses as a
@@ -129,6 +134,8 @@ export interface AppConfig {
   /** Absolute path of the folder for embedded data (PGlite, Redis) and run files. */
   dataDir: string;
   logLevel: LogLevel;
+  /** LOG_FORMAT, and whether NODE_ENV is production (which keeps `auto` on JSON). */
+  log: { format: 'auto' | 'json' | 'pretty'; production: boolean };
   /** Browser-facing HTTP: allowed cross-origin callers and how many proxies to trust for the client address. */
   http: { corsOrigins: string[]; trustProxy: false | number | 'loopback' };
   auth: {
@@ -137,7 +144,8 @@ export interface AppConfig {
     /** How long an account stays locked after repeated failed sign-in attempts. */
     lockoutSeconds: number;
   };
-  database: { url?: string };
+  /** `dialect`: VIGIL_DIALECT, the operator's choice of TimescaleDB or plain PostgreSQL (`auto`: TimescaleDB when installed). */
+  database: { url?: string; dialect: DialectChoice };
   redis: { url?: string };
   mqtt: {
     url?: string;
@@ -150,6 +158,8 @@ export interface AppConfig {
   };
   /** Shared secret an external broker (EMQX) presents to /api/broker/*; unset = those endpoints are off. */
   brokerAuthToken?: string;
+  /** Bearer token Prometheus must present to /metrics; unset = /metrics is open (restrict it in the proxy). */
+  metricsToken?: string;
   ingest: {
     /** A batch is written when it holds this many rows ... */
     batchRows: number;
@@ -197,9 +207,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
     port: e.PORT,
     dataDir: path.resolve(cwd, e.DATA_DIR),
     logLevel: e.LOG_LEVEL,
+    log: { format: e.LOG_FORMAT, production: e.NODE_ENV === 'production' },
     http: { corsOrigins: e.VIGIL_CORS_ORIGINS, trustProxy: e.VIGIL_TRUST_PROXY },
     auth: { secret: e.VIGIL_SECRET, lockoutSeconds: e.VIGIL_LOCKOUT_SECONDS },
-    database: { url: e.DATABASE_URL },
+    database: { url: e.DATABASE_URL, dialect: e.VIGIL_DIALECT },
     redis: { url: e.REDIS_URL },
     mqtt: {
       url: e.MQTT_URL,
@@ -214,6 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
       shareGroup: e.VIGIL_MQTT_SHARE_GROUP,
     },
     brokerAuthToken: e.VIGIL_BROKER_AUTH_TOKEN,
+    metricsToken: e.VIGIL_METRICS_TOKEN,
     ingest: {
       batchRows: e.VIGIL_INGEST_BATCH_ROWS,
       batchMs: e.VIGIL_INGEST_BATCH_MS,

@@ -14,13 +14,17 @@ import {
 import { uuid } from '../dtos/common.dto.js';
 import { Authenticated, CurrentActor } from '../middleware/auth.guard.js';
 import { ZodBody, ZodParam, ZodResponse } from '../middleware/zod.js';
+import { LockoutService } from '../services/lockout.service.js';
 import { UserAdminService } from '../services/user-admin.service.js';
 
 @ApiTags('admin')
 @Controller('api/admin/users')
 @Authenticated()
 export class AdminUserController {
-  constructor(private readonly users: UserAdminService) {}
+  constructor(
+    private readonly users: UserAdminService,
+    private readonly lockout: LockoutService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Staff accounts with their teams, lock and enrolment state (admin)' })
@@ -54,6 +58,6 @@ export class AdminUserController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Ends a lockout after repeated failed sign-ins (admin)' })
   unlock(@CurrentActor() actor: Actor, @ZodParam('id', uuid('user')) id: string) {
-    return this.users.unlock(actor, id);
+    return this.lockout.unlock(actor, id);
   }
 }

@@ -30,12 +30,11 @@ import type { ClientInfo } from '../services/lockout.service.js';
 import { SessionService } from '../services/session.service.js';
 
 const FAILED = { status: 401, description: 'Wrong credentials or code (the same answer for an unknown e-mail)' };
-const LOCKED = { status: 423, description: 'The account is locked after repeated failures (Retry-After says for how long)' };
-const THROTTLED = { status: 429, description: 'Too many failed attempts from this address (Retry-After)' };
+const LOCKED = { status: 423, description: 'The account is locked for this address after repeated failures from it (Retry-After says for how long)' };
+const THROTTLED = { status: 429, description: 'Too many failed attempts from this address, or on this account from many addresses (Retry-After)' };
 
 @ApiTags('auth')
 @Controller('api/auth')
-@RateLimited()
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
@@ -44,6 +43,7 @@ export class AuthController {
   ) {}
 
   @Post('login')
+  @RateLimited()
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign-in step 1: e-mail and password. Yields an mfaToken for step 2, never an access token.' })
   @ZodResponse(loginResponse, { description: 'Password accepted; a one-time code is needed next' })
@@ -55,6 +55,7 @@ export class AuthController {
   }
 
   @Post('mfa')
+  @RateLimited()
   @HttpCode(200)
   @IssuesSession()
   @ApiOperation({ summary: 'Sign-in step 2: a TOTP code or a recovery code. Sets the httpOnly refresh cookie.' })
@@ -67,6 +68,7 @@ export class AuthController {
   }
 
   @Post('enrolment')
+  @RateLimited()
   @HttpCode(200)
   @ApiOperation({ summary: 'For a user without TOTP (enrolmentRequired): a new secret as otpauth URI and QR code' })
   @ZodResponse(enrolmentResponse, { description: 'Scan it, then confirm with a first code' })
@@ -75,6 +77,7 @@ export class AuthController {
   }
 
   @Post('enrolment/confirm')
+  @RateLimited()
   @HttpCode(200)
   @IssuesSession()
   @ApiOperation({ summary: 'Completes enrolment with a first valid code and signs in; returns ten recovery codes once' })
@@ -86,6 +89,7 @@ export class AuthController {
   }
 
   @Post('refresh')
+  @RateLimited()
   @HttpCode(200)
   @IssuesSession()
   @ApiCookieAuth(REFRESH_COOKIE_SCHEME)
@@ -97,6 +101,7 @@ export class AuthController {
   }
 
   @Post('logout')
+  @RateLimited()
   @HttpCode(204)
   @EndsSession()
   @ApiCookieAuth(REFRESH_COOKIE_SCHEME)
@@ -111,6 +116,7 @@ export class AuthController {
   }
 
   @Post('password')
+  @RateLimited()
   @HttpCode(204)
   @Authenticated()
   @EndsSession()
@@ -122,6 +128,7 @@ export class AuthController {
   }
 
   @Post('recovery-codes')
+  @RateLimited()
   @HttpCode(200)
   @Authenticated()
   @ApiOperation({ summary: 'Replaces the recovery codes with ten new ones; needs a current TOTP code' })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { isTotpCode, minutes, normaliseRecoveryCode } from './auth-policy.js';
+import { accountDelaySeconds, isTotpCode, minutes, normaliseRecoveryCode } from './auth-policy.js';
 
 describe('auth policy helpers', () => {
   it.each([
@@ -29,5 +29,21 @@ describe('auth policy helpers', () => {
     [900, '15 minutes'],
   ])('says %i seconds as %j', (seconds, expected) => {
     expect(minutes(seconds)).toBe(expected);
+  });
+});
+
+describe('accountDelaySeconds', () => {
+  it.each([
+    [0, 0],
+    [4, 0],
+    [5, 0], // up to the per-address limit, no delay
+    [6, 2],
+    [7, 4],
+    [10, 32],
+    [14, 512],
+    [15, 900], // 1024 s, capped at the lockout period
+    [1000, 900],
+  ])('after %i failures on the account from all addresses: %i seconds', (failures, seconds) => {
+    expect(accountDelaySeconds(failures, 900)).toBe(seconds);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { deviceMay, serverMay, type TopicAction } from './topic-rights.js';
+import { clientIdBelongsTo, deviceMay, serverMay, type TopicAction } from './topic-rights.js';
 
 const A = '3f2a9c1e-4b7d-4e21-9a55-0c6f1d2b8e77';
 const B = '0c6f1d2b-4b7d-4e21-9a55-3f2a9c1e8e77';
@@ -40,5 +40,25 @@ describe('serverMay', () => {
   ];
   it.each(cases)('the server may %s %s: %s', (action, topic, allowed) => {
     expect(serverMay(action, topic, 'vigil')).toBe(allowed);
+  });
+});
+
+describe('clientIdBelongsTo', () => {
+  const cases: Array<[string | undefined, boolean]> = [
+    [A, true],
+    [A.toUpperCase(), true], // the same id, however typed
+    [`${A}-backfill`, true],
+    [`${A}/2`, true],
+    [B, false], // another device's id: the takeover the rule exists for
+    [`${B}-${A}`, false],
+    [B.toUpperCase(), false],
+    [A.slice(0, 35), false], // a shorter prefix could be another device's id
+    [`x${A}`, false],
+    ['mqttjs_3f2a9c1e', false],
+    ['', false],
+    [undefined, false],
+  ];
+  it.each(cases)('device A may connect as client id %s: %s', (clientId, allowed) => {
+    expect(clientIdBelongsTo(A, clientId)).toBe(allowed);
   });
 });

@@ -20,6 +20,17 @@ export function deviceMay(deviceId: string, action: TopicAction, topic: string):
 }
 
 /**
+ * An MQTT client id a device may connect with: its own id, or its id followed by anything
+ * (`<id>-backfill`), in any case. Device ids are UUIDs of one length, so no device's client
+ * ids can be another's: a device holding only its own secret cannot take over (disconnect,
+ * or inherit the persistent session of) another device's connection. An empty client id is
+ * refused too: the broker would make one up, outside this rule.
+ */
+export function clientIdBelongsTo(deviceId: string, clientId: string | undefined): boolean {
+  return clientId !== undefined && clientId.toLowerCase().startsWith(deviceId.toLowerCase());
+}
+
+/**
  * The Vigil server's own broker user subscribes to every device's readings, events and status
  * (plainly or in its shared-subscription group) and publishes commands to any device.
  */

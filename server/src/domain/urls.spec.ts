@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { redactUrl } from './urls.js';
+import { redactRequestUrl, redactUrl } from './urls.js';
 
 describe('redactUrl', () => {
   it.each([
@@ -10,5 +10,20 @@ describe('redactUrl', () => {
   ])('%s → %s', (url, shown) => {
     expect(redactUrl(url)).toBe(shown);
     expect(redactUrl(url)).not.toContain('s3cret');
+  });
+});
+
+describe('redactRequestUrl', () => {
+  it.each([
+    ['/api/patients?access_token=eyJ.s3cret.sig', '/api/patients?access_token=***'],
+    ['/socket.io/?EIO=4&transport=polling&token=s3cret', '/socket.io/?EIO=4&transport=polling&token=***'],
+    ['/api/x?Password=s3cret&password=s3cret', '/api/x?Password=***&password=***'],
+    ['/api/x?mfaToken=s3cret&refresh_token=s3cret&code=s3cret&api_key=s3cret', '/api/x?mfaToken=***&refresh_token=***&code=***&api_key=***'],
+    ['/api/admin/audit?action=auth.login&limit=5', '/api/admin/audit?action=auth.login&limit=5'],
+    ['/api/patients/3f0c?', '/api/patients/3f0c?'],
+    ['/api/health', '/api/health'],
+  ])('%s → %s', (url, shown) => {
+    expect(redactRequestUrl(url)).toBe(shown);
+    expect(redactRequestUrl(url)).not.toContain('s3cret');
   });
 });

@@ -11,6 +11,28 @@ export function redactUrl(url: string): string {
   return parsed.toString();
 }
 
+/** Query parameters that may carry a credential: `access_token`, `token`, `password`, `secret`, `code`, `api_key`, … */
+const CREDENTIAL_PARAMETER = /token|passw|secret|code|key|auth|sig/i;
+
+/**
+ * A request path as the log shows it: the value of every query parameter named like a
+ * credential (`?access_token=…` from a client that puts its token in the URL) is masked, so no
+ * token reaches a log line. The path itself is kept as sent.
+ */
+export function redactRequestUrl(url: string): string {
+  const query = url.indexOf('?');
+  if (query < 0) return url;
+  const params = new URLSearchParams(url.slice(query + 1));
+  let masked = false;
+  for (const name of new Set(params.keys())) {
+    if (CREDENTIAL_PARAMETER.test(name)) {
+      params.set(name, '***');
+      masked = true;
+    }
+  }
+  return masked ? `${url.slice(0, query)}?${params.toString()}` : url;
+}
+
 /** The user and password a URL carries (percent-decoded); undefined without a user. */
 export function urlCredentials(url: string): { username: string; password: string } | undefined {
   const parsed = new URL(url);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deviceKind, displayName, email, role, spo2Scale, uuid } from './common.dto.js';
+import { deviceKind, displayName, email, role, spo2Scale, storableString, uuid } from './common.dto.js';
 
 const atLeastOne = (value: object) => Object.values(value).some((v) => v !== undefined);
 const NOTHING_TO_CHANGE = { error: 'name at least one field to change' };
@@ -28,7 +28,7 @@ export const createUserBody = z.object({
   name: displayName,
   role,
   teamId: uuid('team').optional(),
-  password: z.string().max(1024).optional().describe('Initial password; one is generated and returned when omitted'),
+  password: storableString.max(1024).optional().describe('Initial password; one is generated and returned when omitted'),
 });
 export type CreateUserBody = z.infer<typeof createUserBody>;
 export const userSchema = z.object({ id: z.string(), email: z.string(), name: z.string(), role, createdAt: z.date() });

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { isoTime, uuid } from './common.dto.js';
+import { isoTime, storableString, uuid } from './common.dto.js';
 
 export const auditQuery = z.object({
   userId: uuid('user').optional(),
   patientId: uuid('patient').optional().describe('Entries about the patient, including views that listed it'),
-  action: z.string().trim().max(64).optional().describe('e.g. auth.login_failed, patient.view (docs/security.md lists them)'),
+  action: storableString.trim().max(64).optional().describe('e.g. auth.login_failed, patient.view (docs/security.md lists them)'),
   from: isoTime.optional().describe('Inclusive'),
   to: isoTime.optional().describe('Exclusive'),
   beforeId: z.coerce.number().int().positive().optional().describe('Next page: the smallest id of the previous page'),

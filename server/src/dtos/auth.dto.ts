@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { email, role, uuid } from './common.dto.js';
+import { email, role, storableString, uuid } from './common.dto.js';
 
-const password = z.string().min(1, 'must not be empty').max(1024, 'at most 1024 characters');
-const mfaToken = z.string().min(16, 'expected the mfaToken from POST /api/auth/login').max(200);
+const password = storableString.min(1, 'must not be empty').max(1024, 'at most 1024 characters');
+const mfaToken = storableString.min(16, 'expected the mfaToken from POST /api/auth/login').max(200);
 
 export const loginBody = z.object({ email, password });
 export type LoginBody = z.infer<typeof loginBody>;
@@ -14,7 +14,7 @@ export const loginResponse = z.object({
 
 export const mfaBody = z.object({
   mfaToken,
-  code: z.string().trim().min(6, 'expected a 6-digit code or a recovery code').max(64).describe('A 6-digit TOTP code or a recovery code'),
+  code: storableString.trim().min(6, 'expected a 6-digit code or a recovery code').max(64).describe('A 6-digit TOTP code or a recovery code'),
 });
 export type MfaBody = z.infer<typeof mfaBody>;
 
@@ -36,10 +36,7 @@ const recoveryCodes = z.array(z.string()).describe('Ten single-use recovery code
 export const enrolmentConfirmResponse = sessionResponse.extend({ recoveryCodes });
 
 export const recoveryCodesBody = z.object({
-  code: z
-    .string()
-    .trim()
-    .regex(/^\d{6}$/, 'expected the current 6-digit code'),
+  code: storableString.trim().regex(/^\d{6}$/, 'expected the current 6-digit code'),
 });
 export type RecoveryCodesBody = z.infer<typeof recoveryCodesBody>;
 export const recoveryCodesResponse = z.object({ recoveryCodes });

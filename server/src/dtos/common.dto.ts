@@ -1,10 +1,18 @@
 import { z } from 'zod';
 import { DEVICE_KIND_CODES } from '../domain/device-kinds.js';
 import { ROLES } from '../domain/roles.js';
+import { isStorableText } from '../domain/text.js';
 
 /** Schemas shared by the HTTP DTOs and the operator commands. */
+
+/**
+ * The base of every string people send that may reach the database (bodies, query strings,
+ * CLI options): PostgreSQL cannot store U+0000 or a lone surrogate (domain/text.ts), so they
+ * are a 400 naming the field here instead of a failed INSERT (a 500) later.
+ */
+export const storableString = z.string().refine(isStorableText, 'must not contain NUL (U+0000) or unpaired surrogate characters');
 export const uuid = (what: string) => z.uuid(`expected a ${what} id (a UUID)`);
-export const displayName = z.string().trim().min(1, 'must not be empty').max(200, 'at most 200 characters');
+export const displayName = storableString.trim().min(1, 'must not be empty').max(200, 'at most 200 characters');
 export const email = z.email('expected an e-mail address').max(254);
 export const role = z.enum(ROLES, { error: `expected one of ${ROLES.join(', ')}` });
 export const deviceKind = z.enum(DEVICE_KIND_CODES, { error: `expected one of ${DEVICE_KIND_CODES.join(', ')}` });

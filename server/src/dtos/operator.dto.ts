@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_SERVER_USER, isServerUser } from '../domain/mosquitto-files.js';
-import { deviceKind, displayName as name, email, role, spo2Scale, uuid } from './common.dto.js';
+import { deviceKind, displayName as name, email, role, spo2Scale, storableString, uuid } from './common.dto.js';
 
 /** The operator contract's commands (docs/architecture.md), one schema each; the CLI and the control endpoint share them. */
 export const operatorCommands = {
@@ -11,7 +11,7 @@ export const operatorCommands = {
     name,
     role,
     team: uuid('team').optional(),
-    password: z.string().optional(),
+    password: storableString.optional(),
   }),
   'patient create': z.object({
     name,
@@ -32,9 +32,15 @@ export const operatorCommands = {
       .string()
       .refine(isServerUser, 'expected at most 64 letters, digits, dots, dashes or underscores, and not a device id')
       .default(DEFAULT_SERVER_USER),
-    serverPassword: z.string().min(1, 'the server user needs a password'),
+    serverPassword: storableString.min(1, 'the server user needs a password'),
   }),
   'demo code': z.object({ email: email.optional() }),
+  // For tools that keep provisioned credentials (the simulators' ward file): which of them this database knows.
+  'provisioning check': z.object({
+    team: uuid('team').optional(),
+    patients: z.array(uuid('patient')).max(10_000).default([]),
+    devices: z.array(uuid('device')).max(100_000).default([]),
+  }),
 } as const;
 
 export type OperatorCommand = keyof typeof operatorCommands;

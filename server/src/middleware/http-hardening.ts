@@ -13,6 +13,8 @@ export const JSON_BODY_LIMIT = '100kb';
  *   per-address throttling see the real caller and a client cannot forge X-Forwarded-For;
  * - helmet's headers with a strict Content-Security-Policy (same-origin scripts, no framing);
  * - CORS only for the origins in VIGIL_CORS_ORIGINS (none by default: same origin only);
+ * - `Cache-Control: no-store` on every API response: they hold patients' data, and a shared
+ *   ward PC or a proxy must not keep a copy (an ETag alone lets a browser cache store it);
  * - a JSON body parser with a size limit, whose errors (bad JSON, too large) answer in the
  *   API's error shape instead of Express's HTML page with a stack trace.
  * The app must be created with `bodyParser: false`, so no other parser runs first.
@@ -35,9 +37,15 @@ export function hardenHttp(app: NestExpressApplication, config: AppConfig): void
   if (config.http.corsOrigins.length > 0) {
     app.enableCors({ origin: config.http.corsOrigins, credentials: true, methods: ['GET', 'POST', 'PATCH', 'DELETE'], maxAge: 600 });
   }
+  app.use('/api', noStore);
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   app.use(bodyParserErrors);
   app.use(cookieParser());
+}
+
+function noStore(_req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('Cache-Control', 'no-store');
+  next();
 }
 
 /** Express error middleware for what fails before Nest sees the request (the body parser). */

@@ -21,6 +21,11 @@ export class ClockRepository {
     return new Date(this.now());
   }
 
+  /** Milliseconds on a clock that never goes back, for measuring durations. */
+  monotonic(): number {
+    return performance.now();
+  }
+
   /** Runs `callback` after `ms`; the timer does not keep the process alive. */
   after(ms: number, callback: () => void): Timer {
     const handle = setTimeout(callback, ms);

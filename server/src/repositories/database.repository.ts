@@ -3,7 +3,9 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 
-export type Dialect = 'timescaledb' | 'postgresql';
+import { chooseDialect, type Dialect, type DialectChoice, timescaleProblem } from '../domain/dialect.js';
+
+export type { Dialect } from '../domain/dialect.js';
 
 export interface Queryable {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
@@ -110,23 +112,31 @@ export class DatabaseRepository implements Queryable {
   }
 
   /**
-   * TimescaleDB when the extension is installed or installable, else plain PostgreSQL
-   * (version 14 or later, for date_bin).
+   * The dialect VIGIL_DIALECT asks for; with `auto`, TimescaleDB when the extension is installed
+   * or installable, else plain PostgreSQL (version 14 or later, for date_bin).
    */
-  async detectDialect(): Promise<{ dialect: Dialect; version: string; timescaledb?: string }> {
-    const { rows } = await this.query<{ num: string; version: string; available: boolean }>(
+  async detectDialect(choice: DialectChoice = 'auto'): Promise<{ dialect: Dialect; version: string; timescaledb?: string }> {
+    const { rows } = await this.query<{ num: string; version: string; available: boolean; preload: string }>(
       `SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version,
-              EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb') AS available`,
+              EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb') AS available,
+              current_setting('shared_preload_libraries', true) AS preload`,
     );
-    const { num, version, available } = rows[0];
+    const { num, version, available, preload } = rows[0];
     if (Number(num) < 140000) {
       throw new Error(`DATABASE_URL: PostgreSQL ${version} is too old; Vigil needs PostgreSQL 14 or later`);
     }
-    if (!available) {
+    const facts = { available, preloadLibraries: preload ?? '' };
+    const chosen = chooseDialect(choice, facts);
+    if ('problem' in chosen) throw new Error(`DATABASE_URL: ${chosen.problem}`);
+    if (chosen.dialect === 'postgresql') {
       this.detected = 'postgresql';
       return { dialect: 'postgresql', version };
     }
-    await this.query('CREATE EXTENSION IF NOT EXISTS timescaledb');
+    try {
+      await this.query('CREATE EXTENSION IF NOT EXISTS timescaledb');
+    } catch (error) {
+      throw new Error(`DATABASE_URL: ${timescaleProblem((error as Error).message, facts)}`, { cause: error });
+    }
     const ext = await this.query<{ extversion: string }>(`SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'`);
     this.detected = 'timescaledb';
     return { dialect: 'timescaledb', version, timescaledb: ext.rows[0].extversion };

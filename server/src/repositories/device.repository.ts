@@ -55,6 +55,15 @@ export class DeviceRepository {
     return rows[0];
   }
 
+  /** Those of `ids` that are devices not revoked, with the patient each is linked to. */
+  async activeLinks(ids: string[]): Promise<Array<{ id: string; patientId: string | null }>> {
+    const { rows } = await this.db.query<{ id: string; patientId: string | null }>(
+      'SELECT id, patient_id AS "patientId" FROM devices WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL',
+      [ids],
+    );
+    return rows;
+  }
+
   async count(): Promise<number> {
     const { rows } = await this.db.query<{ n: number }>('SELECT count(*) AS n FROM devices WHERE revoked_at IS NULL');
     return rows[0].n;

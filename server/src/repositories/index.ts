@@ -1,4 +1,5 @@
 import { AuditRepository } from './audit.repository.js';
+import { ClockRepository } from './clock.repository.js';
 import { CryptoRepository } from './crypto.repository.js';
 import { DeadLetterRepository } from './dead-letter.repository.js';
 import { DemoWardRepository } from './demo-ward.repository.js';
@@ -6,6 +7,7 @@ import { DeviceChangeRepository } from './device-change.repository.js';
 import { DeviceEventRepository } from './device-event.repository.js';
 import { DeviceRepository } from './device.repository.js';
 import { EventBusRepository } from './event-bus.repository.js';
+import { InstallationRepository } from './installation.repository.js';
 import { MfaChallengeRepository } from './mfa-challenge.repository.js';
 import { MigrationRepository } from './migration.repository.js';
 import { MqttConsumerRepository } from './mqtt-consumer.repository.js';
@@ -24,12 +26,14 @@ import { UserRepository } from './user.repository.js';
 /** Repositories that need only the database and the config (the CLI and the server both use them). */
 export const CORE_REPOSITORIES = [
   AuditRepository,
+  ClockRepository,
   CryptoRepository,
   DeadLetterRepository,
   DemoWardRepository,
   DeviceEventRepository,
   DeviceRepository,
   EventBusRepository,
+  InstallationRepository,
   MigrationRepository,
   OverviewRepository,
   PatientRepository,

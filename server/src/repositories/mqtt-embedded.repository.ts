@@ -3,12 +3,15 @@ import type { AuthenticateError, Client } from 'aedes';
 import { once } from '../domain/once.js';
 import { BrokerRepository } from './broker.repository.js';
 
-/** The device a connection signs in as (its id as the server keeps it), or why it may not. */
-export type AuthenticationResult = { deviceId: string } | 'refused' | 'unavailable';
+/**
+ * The device a connection signs in as (its id as the server keeps it), or why it may not:
+ * wrong credentials, a client id that is not the device's, or the server not ready.
+ */
+export type AuthenticationResult = { deviceId: string } | 'refused' | 'client_id_refused' | 'unavailable';
 
 /** What the server decides for the embedded broker; the repository turns it into aedes hooks. */
 export interface EmbeddedBrokerHooks {
-  authenticate(username: string | undefined, password: string | undefined): Promise<AuthenticationResult>;
+  authenticate(username: string | undefined, password: string | undefined, clientId: string): Promise<AuthenticationResult>;
   /** `done()` lets aedes acknowledge (PUBACK) the message; `done(error)` closes the client's connection instead. */
   publish(deviceId: string | undefined, topic: string, payload: Buffer, done: (error?: Error) => void): void;
   maySubscribe(deviceId: string | undefined, topicFilter: string): boolean;
@@ -18,8 +21,14 @@ export interface EmbeddedBrokerHooks {
 type PausableClient = Client & { pause(): void; resume(): void };
 
 // MQTT 3.1.1 CONNACK return codes.
+const IDENTIFIER_REJECTED = 2;
 const SERVER_UNAVAILABLE = 3;
 const NOT_AUTHORIZED = 5;
+const REFUSAL = {
+  refused: { code: NOT_AUTHORIZED, message: 'not authorized' },
+  client_id_refused: { code: IDENTIFIER_REJECTED, message: 'identifier rejected: the client id must start with the device id' },
+  unavailable: { code: SERVER_UNAVAILABLE, message: 'server unavailable' },
+} as const;
 
 /**
  * The in-process aedes broker, seen from the server: installs the authentication and
@@ -41,15 +50,17 @@ export class MqttEmbeddedRepository {
   install(hooks: EmbeddedBrokerHooks): void {
     const aedes = this.broker.embedded;
     if (!aedes) throw new Error('there is no embedded broker');
+    // aedes authenticates before it looks for a connection or session with the same client id,
+    // so a refusal here leaves another device's connection and session untouched.
     aedes.authenticate = (client, username, password, done) => {
-      hooks.authenticate(username, password?.toString('utf8')).then(
+      hooks.authenticate(username, password?.toString('utf8'), client.id).then(
         (result) => {
           if (typeof result === 'object') {
             this.deviceOf.set(client, result.deviceId);
             return done(null, true);
           }
-          const error = new Error(result === 'refused' ? 'not authorized' : 'server unavailable') as AuthenticateError;
-          error.returnCode = result === 'refused' ? NOT_AUTHORIZED : SERVER_UNAVAILABLE;
+          const error = new Error(REFUSAL[result].message) as AuthenticateError;
+          error.returnCode = REFUSAL[result].code;
           done(error, false);
         },
         () => {

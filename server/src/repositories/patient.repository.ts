@@ -30,6 +30,12 @@ export class PatientRepository {
     return rows[0];
   }
 
+  /** Those of `ids` that are patients of the team. */
+  async existingInTeam(teamId: string, ids: string[]): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>('SELECT id FROM patients WHERE team_id = $1 AND id = ANY($2::uuid[])', [teamId, ids]);
+    return rows.map((row) => row.id);
+  }
+
   async count(): Promise<number> {
     const { rows } = await this.db.query<{ n: number }>('SELECT count(*) AS n FROM patients');
     return rows[0].n;

@@ -11,9 +11,9 @@ const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
 const key = (name: string) => `vigil:rate:${name}`;
 
 /**
- * Fixed-window counters in Redis, so limits hold across every server instance: request rates
- * of the auth routes and failed sign-in attempts per client address. A window starts with
- * its first hit.
+ * Fixed-window counters and timed markers in Redis, so limits hold across every server
+ * instance: request rates of the auth routes, failed sign-in attempts per client address,
+ * account and address pair, locks and delays. A window starts with its first hit.
  */
 @Injectable()
 export class RateLimitRepository {
@@ -30,6 +30,19 @@ export class RateLimitRepository {
   /** Ends the window: the next hit counts from one again. */
   async clear(name: string): Promise<void> {
     await this.redis.client.del(key(name));
+  }
+
+  /** Sets a marker that lasts `seconds` (e.g. a lock or a delay); `peek` shows its remaining time. */
+  async hold(name: string, seconds: number): Promise<void> {
+    await this.redis.client.set(key(name), '1', 'EX', Math.max(1, Math.ceil(seconds)));
+  }
+
+  /** Ends every counter and marker whose name starts with `prefix`. */
+  async clearPrefix(prefix: string): Promise<void> {
+    const stream = this.redis.client.scanStream({ match: `${key(prefix)}*`, count: 100 });
+    for await (const keys of stream as AsyncIterable<string[]>) {
+      if (keys.length) await this.redis.client.del(...keys);
+    }
   }
 
   /** The count in the current window, without counting. */

@@ -5,6 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
 const ISSUER = 'vigil';
 const AUDIENCE = 'vigil-api';
 const ALGORITHM = 'HS256';
+const REQUIRED_CLAIMS = ['exp', 'iat', 'sub', 'sid'];
 
 export interface AccessClaims {
   userId: string;
@@ -35,10 +36,13 @@ export class TokenRepository {
       .sign(this.key);
   }
 
-  /** The claims of a valid, unexpired token; undefined for anything else. */
+  /**
+   * The claims of a valid, unexpired token; undefined for anything else. `exp` is required: a
+   * token re-signed without it (with a leaked key) would otherwise never expire.
+   */
   async verify(token: string): Promise<AccessClaims | undefined> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: [ALGORITHM] });
+      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: [ALGORITHM], requiredClaims: REQUIRED_CLAIMS });
       if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return undefined;
       return { userId: payload.sub, sessionId: payload.sid };
     } catch {

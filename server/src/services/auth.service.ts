@@ -85,7 +85,7 @@ export class AuthService {
   /** Ends the challenge (once: a second request with the same mfaToken fails) and starts a session. */
   async finish(open: OpenChallenge, client: ClientInfo, details: Record<string, unknown>): Promise<IssuedSession> {
     if (!(await this.challenges.take(open.tokenHash))) throw new UnauthorizedError(CHALLENGE_ENDED);
-    await this.lockout.succeeded(open.user.id);
+    await this.lockout.succeeded(open.user.id, client);
     const issued = await this.sessions.start(open.user.id, client);
     await this.audit.record({ userId: open.user.id, label: open.user.email, role: open.user.role, ip: client.ip }, 'auth.login', {
       targetType: 'user',

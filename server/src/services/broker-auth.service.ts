@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
 import { deviceIdOf } from '../domain/protocol.js';
-import { deviceMay, serverMay } from '../domain/topic-rights.js';
+import { clientIdBelongsTo, deviceMay, serverMay } from '../domain/topic-rights.js';
 import { urlCredentials } from '../domain/urls.js';
 import type { BrokerDecision, brokerAuthenticateSchema, brokerAuthorizeSchema } from '../dtos/broker-auth.dto.js';
 import { CryptoRepository } from '../repositories/crypto.repository.js';
@@ -30,9 +30,11 @@ export class BrokerAuthService {
     this.server = config.mqtt.url ? urlCredentials(config.mqtt.url) : undefined;
   }
 
-  async authenticate({ username, password }: z.output<typeof brokerAuthenticateSchema>): Promise<BrokerDecision> {
+  /** A device also needs a client id of its own (EMQX sends `clientid`), so it cannot take over another device's session. */
+  async authenticate({ username, password, clientid }: z.output<typeof brokerAuthenticateSchema>): Promise<BrokerDecision> {
     if (this.server && username === this.server.username) return this.crypto.safeEqual(password, this.server.password) ? allow : deny;
-    return (await this.directory.authenticate(username, password)) ? allow : deny;
+    const deviceId = await this.directory.authenticate(username, password);
+    return deviceId && clientIdBelongsTo(deviceId, clientid) ? allow : deny;
   }
 
   authorize({ username, topic, action }: z.output<typeof brokerAuthorizeSchema>): BrokerDecision {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
 import { DEVICE_ID, deviceIdOf } from '../domain/protocol.js';
+import { ClockRepository } from '../repositories/clock.repository.js';
 import { CryptoRepository } from '../repositories/crypto.repository.js';
 import { type DeviceChange, DeviceChangeRepository } from '../repositories/device-change.repository.js';
 import { type DeviceCredentials, DeviceRepository } from '../repositories/device.repository.js';
@@ -32,6 +33,7 @@ export class DeviceDirectoryService {
     private readonly crypto: CryptoRepository,
     private readonly events: EventBusRepository,
     private readonly changes: DeviceChangeRepository,
+    private readonly clock: ClockRepository,
   ) {
     this.ttlMs = config.ingest.deviceCacheSeconds * 1000;
   }
@@ -55,7 +57,7 @@ export class DeviceDirectoryService {
   }
 
   /** The cached entry: a device, null for a known-unknown id, undefined when it must be loaded. */
-  peek(id: string, now = Date.now()): DeviceCredentials | null | undefined {
+  peek(id: string, now = this.clock.now()): DeviceCredentials | null | undefined {
     const entry = this.cache.get(id);
     if (!entry) return undefined;
     if (entry.expires < now) {
@@ -115,6 +117,6 @@ export class DeviceDirectoryService {
 
   private remember(id: string, device: DeviceCredentials | null): void {
     if (this.cache.size >= MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(id, { device, expires: Date.now() + this.ttlMs });
+    this.cache.set(id, { device, expires: this.clock.now() + this.ttlMs });
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
-import { deviceMay } from '../domain/topic-rights.js';
+import { clientIdBelongsTo, deviceMay } from '../domain/topic-rights.js';
 import { EventBusRepository } from '../repositories/event-bus.repository.js';
 import { type AuthenticationResult, MqttEmbeddedRepository } from '../repositories/mqtt-embedded.repository.js';
 import { DeviceDirectoryService } from './device-directory.service.js';
@@ -9,7 +9,8 @@ import { IngestService } from './ingest.service.js';
 
 /**
  * Device security and intake on the embedded aedes broker, hooked in directly (the server
- * does not subscribe as a client): devices authenticate against the devices table, publish
+ * does not subscribe as a client): devices authenticate against the devices table with a
+ * client id of their own (their id, or starting with it), publish
  * only under their own id, subscribe only to their own commands, and each reading is
  * acknowledged only after its batch is committed. A revoked or rotated device's live
  * connections are closed as soon as `device.changed` says so (here or on another instance).
@@ -33,7 +34,7 @@ export class EmbeddedIngestService {
 
   start(): void {
     this.broker.install({
-      authenticate: (username, password) => this.authenticate(username, password),
+      authenticate: (username, password, clientId) => this.authenticate(username, password, clientId),
       publish: (deviceId, topic, payload, done) => {
         if (!this.accepting) return done(new IngestStoppedError());
         this.ingest.ingest({ topic, payload, authenticatedAs: deviceId }, done);
@@ -58,9 +59,11 @@ export class EmbeddedIngestService {
     this.unsubscribe?.();
   }
 
-  private async authenticate(username: string | undefined, password: string | undefined): Promise<AuthenticationResult> {
+  /** The device's credentials, and a client id of its own (topic-rights.ts: no session takeover). */
+  private async authenticate(username: string | undefined, password: string | undefined, clientId: string): Promise<AuthenticationResult> {
     if (!this.accepting) return 'unavailable';
     const deviceId = await this.directory.authenticate(username, password);
-    return deviceId ? { deviceId } : 'refused';
+    if (!deviceId) return 'refused';
+    return clientIdBelongsTo(deviceId, clientId) ? { deviceId } : 'client_id_refused';
   }
 }

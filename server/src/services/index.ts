@@ -13,12 +13,14 @@ import { IngestPipelineService } from './ingest-pipeline.service.js';
 import { IngestWriterService } from './ingest-writer.service.js';
 import { IngestService } from './ingest.service.js';
 import { LockoutService } from './lockout.service.js';
+import { RefusalAuditService } from './refusal-audit.service.js';
 import { MigrationService } from './migration.service.js';
 import { MosquittoExportService } from './mosquitto-export.service.js';
 import { OperatorService } from './operator.service.js';
 import { OverviewService } from './overview.service.js';
 import { PatientAdminService } from './patient-admin.service.js';
 import { PatientService } from './patient.service.js';
+import { ProvisioningCheckService } from './provisioning-check.service.js';
 import { RetentionService } from './retention.service.js';
 import { SeedService } from './seed.service.js';
 import { SessionService } from './session.service.js';
@@ -36,6 +38,7 @@ export const CORE_SERVICES = [
   MosquittoExportService,
   OperatorService,
   PatientAdminService,
+  ProvisioningCheckService,
   RetentionService,
   SeedService,
   StatusService,
@@ -56,4 +59,4 @@ export const INGEST_SERVICES = [
 ];
 
 /** Sign-in, sessions and the patient routes (server only: they need Redis or the signing key). */
-export const SECURITY_SERVICES = [AuthService, EnrolmentService, LockoutService, OverviewService, PatientService, SessionService];
+export const SECURITY_SERVICES = [AuthService, EnrolmentService, LockoutService, OverviewService, PatientService, RefusalAuditService, SessionService];

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '../config/app.config.js';
 import { type BatchWork, type DeadLetter, type ReadingRow, WriteBatch } from '../domain/ingest-batch.js';
+import { FakeClock } from '../repositories/clock.fake.js';
+import type { ClockRepository } from '../repositories/clock.repository.js';
 import type { DatabaseRepository, Transaction } from '../repositories/database.repository.js';
 import type { DeadLetterRepository } from '../repositories/dead-letter.repository.js';
 import type { DeviceEventRepository } from '../repositories/device-event.repository.js';
@@ -10,10 +12,11 @@ import type { EventBusRepository } from '../repositories/event-bus.repository.js
 import { MetricsRepository } from '../repositories/metrics.repository.js';
 import type { ReadingRepository } from '../repositories/reading.repository.js';
 import { IngestMetrics } from './ingest-metrics.js';
-import { type Ack, IngestWriterService } from './ingest-writer.service.js';
+import { type Ack, IngestStoppedError, IngestWriterService } from './ingest-writer.service.js';
 
 /** The writer over fake repositories that record what each write stores. */
 function writerWithFakes({ failures = 0 } = {}) {
+  const clock = new FakeClock();
   const written = { readings: [] as ReadingRow[][], deadLetters: [] as DeadLetter[][] };
   let failing = failures;
   const db = { transaction: (work: (tx: Transaction) => Promise<unknown>) => work({} as Transaction) } as unknown as DatabaseRepository;
@@ -32,10 +35,20 @@ function writerWithFakes({ failures = 0 } = {}) {
   const deviceEvents = { insert: async () => undefined } as unknown as DeviceEventRepository;
   const devices = { applyStatuses: async () => undefined } as unknown as DeviceRepository;
   const events = { emit: () => undefined } as unknown as EventBusRepository;
-  const config = loadConfig({ VIGIL_INGEST_BATCH_MS: '1' }, '/srv/vigil');
+  const config = loadConfig({ VIGIL_INGEST_BATCH_MS: '50' }, '/srv/vigil');
   const metrics = new MetricsRepository();
-  const writer = new IngestWriterService(config, db, readings, deviceEvents, devices, deadLetters, events, new IngestMetrics(metrics));
-  return { writer, written, metrics };
+  const writer = new IngestWriterService(
+    config,
+    db,
+    readings,
+    deviceEvents,
+    devices,
+    deadLetters,
+    events,
+    new IngestMetrics(metrics),
+    clock as unknown as ClockRepository,
+  );
+  return { writer, written, metrics, clock };
 }
 
 const letter = (detail: string): DeadLetter => ({
@@ -109,12 +122,62 @@ describe('IngestWriterService: settling a committed batch', () => {
   });
 
   it('sorts a batch once, however often its write is retried', async () => {
-    const { writer, written } = writerWithFakes({ failures: 2 });
+    const { writer, written, clock } = writerWithFakes({ failures: 2 });
     const sorts = jest.spyOn(WriteBatch.prototype, 'sortedReadings');
     writer.submit({ readings: [reading] }, () => undefined);
-    await writer.drain(5000);
+    const drained = writer.drain(60_000);
+    await clock.runUntil(() => writer.inFlight === 0);
+    await drained;
     expect(written.readings).toEqual([[reading]]);
     expect(sorts).toHaveBeenCalledTimes(1);
     sorts.mockRestore();
+  });
+});
+
+describe('IngestWriterService: timing, on a fake clock', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(new Logger()));
+
+  it('writes a batch that is not full when it is VIGIL_INGEST_BATCH_MS old (50 ms here), not before', async () => {
+    const { writer, written, clock } = writerWithFakes();
+    const acks: Array<Error | undefined> = [];
+    writer.submit({ readings: [reading] }, (error) => acks.push(error));
+    await clock.advance(49);
+    expect(written.readings).toEqual([]);
+    expect(acks).toEqual([]);
+    await clock.advance(1);
+    expect(written.readings).toEqual([[reading]]);
+    expect(acks).toEqual([undefined]);
+  });
+
+  it('holds the acknowledgement while writes fail and retries after 100 ms, then 200 ms', async () => {
+    const { writer, written, clock } = writerWithFakes({ failures: 2 });
+    const acks: Array<Error | undefined> = [];
+    writer.submit({ readings: [reading] }, (error) => acks.push(error));
+    await clock.advance(50); // due: first attempt fails
+    await clock.advance(99);
+    expect(written.readings).toEqual([]); // the retry is not yet due
+    await clock.advance(1); // second attempt fails
+    await clock.advance(199);
+    expect(written.readings).toEqual([]);
+    expect(acks).toEqual([]);
+    await clock.advance(1); // third attempt succeeds
+    expect(written.readings).toEqual([[reading]]);
+    expect(acks).toEqual([undefined]);
+  });
+
+  it('refuses what it could not write when stopping takes longer than the deadline', async () => {
+    const { writer, written, clock } = writerWithFakes({ failures: Infinity });
+    const acks: Array<Error | undefined> = [];
+    writer.submit({ readings: [reading] }, (error) => acks.push(error));
+    const drained = writer.drain(3000);
+    await clock.advance(2999);
+    expect(acks).toEqual([]);
+    await clock.advance(1 + 5000 + 1000); // the deadline, the retry that sees it, the grace second
+    await drained;
+    expect(written.readings).toEqual([]);
+    expect(acks).toHaveLength(1);
+    expect(acks[0]).toBeInstanceOf(IngestStoppedError);
+    expect(writer.inFlight).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
 import { type BatchLimits, type BatchWork, type ReadingRow, retryDelayMs, WriteBatch } from '../domain/ingest-batch.js';
+import { ClockRepository, type Timer } from '../repositories/clock.repository.js';
 import { DatabaseRepository, type Transaction } from '../repositories/database.repository.js';
 import { DeadLetterRepository } from '../repositories/dead-letter.repository.js';
 import { DeviceEventRepository } from '../repositories/device-event.repository.js';
@@ -43,7 +44,7 @@ export class IngestWriterService {
   private readonly copy: boolean;
   private current?: WriteBatch<Ack>;
   private readonly sealed: Array<WriteBatch<Ack>> = [];
-  private timer?: NodeJS.Timeout;
+  private timer?: Timer;
   /** The current batch has reached its age limit (set by its timer, not by comparing clocks). */
   private currentDue = false;
   private active = 0;
@@ -62,6 +63,7 @@ export class IngestWriterService {
     private readonly deadLetters: DeadLetterRepository,
     private readonly events: EventBusRepository,
     private readonly metrics: IngestMetrics,
+    private readonly clock: ClockRepository,
   ) {
     this.limits = { maxRows: config.ingest.batchRows, maxAgeMs: config.ingest.batchMs };
     // The embedded PGlite is one backend: a second writer would only queue behind the first.
@@ -89,11 +91,11 @@ export class IngestWriterService {
     if (batch.isFull(this.limits)) {
       this.seal();
     } else if (!this.timer) {
-      this.timer = setTimeout(() => {
+      this.timer = this.clock.after(this.limits.maxAgeMs, () => {
         this.timer = undefined;
         this.currentDue = true;
         this.pump();
-      }, this.limits.maxAgeMs);
+      });
     }
   }
 
@@ -104,21 +106,21 @@ export class IngestWriterService {
   async drain(deadlineMs: number): Promise<void> {
     this.seal();
     if (this.pending === 0) return;
-    let deadline: NodeJS.Timeout | undefined;
+    let deadline: Timer | undefined;
     await new Promise<void>((resolve) => {
       this.idle = resolve;
-      deadline = setTimeout(() => {
+      deadline = this.clock.after(deadlineMs, () => {
         this.giveUp = true;
         this.logger.warn(`${this.pending} message(s) not written before stopping; they were not acknowledged and will be sent again`);
         // A write stuck on a dead connection must not hold the shutdown: its messages stay unacknowledged.
-        setTimeout(resolve, 1000).unref();
-      }, deadlineMs);
+        this.clock.after(1000, resolve);
+      });
     });
-    clearTimeout(deadline);
+    deadline?.cancel();
   }
 
   private seal(): void {
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     if (this.current) this.sealed.push(this.current);
     this.current = undefined;
@@ -133,7 +135,7 @@ export class IngestWriterService {
         batch = this.current;
         this.current = undefined;
         this.currentDue = false;
-        clearTimeout(this.timer);
+        this.timer?.cancel();
         this.timer = undefined;
       }
       if (!batch) return;
@@ -168,16 +170,16 @@ export class IngestWriterService {
   private async storeUntilDone(batch: WriteBatch<Ack>): Promise<{ inserted: ReadingRow[]; path: WritePath } | undefined> {
     const readings = batch.sortedReadings(); // once, not at every retry
     for (let attempt = 0; ; attempt++) {
-      const started = performance.now();
+      const started = this.clock.monotonic();
       try {
         const stored = await this.store(batch, readings);
-        this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
+        this.metrics.commitSeconds.observe((this.clock.monotonic() - started) / 1000);
         this.recovered();
         return stored;
       } catch (error) {
         this.metrics.writeFailures.inc();
         this.failed(error, batch);
-        if (!this.giveUp) await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt)));
+        if (!this.giveUp) await this.clock.sleep(retryDelayMs(attempt));
         if (this.giveUp) return undefined;
       }
     }
@@ -221,14 +223,14 @@ export class IngestWriterService {
 
   private failed(error: unknown, batch: WriteBatch<Ack>): void {
     if (this.failingSince === undefined) {
-      this.failingSince = Date.now();
+      this.failingSince = this.clock.now();
       this.logger.error({ err: error }, `writing a batch of ${batch.rows} rows failed; holding acknowledgements and retrying`);
     }
   }
 
   private recovered(): void {
     if (this.failingSince === undefined) return;
-    this.logger.log(`database writes recovered after ${Date.now() - this.failingSince} ms`);
+    this.logger.log(`database writes recovered after ${this.clock.now() - this.failingSince} ms`);
     this.failingSince = undefined;
   }
 }

@@ -4,6 +4,7 @@ import type { BatchWork, DeadLetter } from '../domain/ingest-batch.js';
 import { payloadExcerpt, type Rejection, validateMessage } from '../domain/ingest-validation.js';
 import { once } from '../domain/once.js';
 import { type MessageKind, parseTopic, type RejectReason } from '../domain/protocol.js';
+import { ClockRepository } from '../repositories/clock.repository.js';
 import type { DeviceCredentials } from '../repositories/device.repository.js';
 import { DeviceDirectoryService } from './device-directory.service.js';
 import { IngestMetrics } from './ingest-metrics.js';
@@ -39,12 +40,13 @@ export class IngestService {
     private readonly directory: DeviceDirectoryService,
     private readonly writer: IngestWriterService,
     private readonly metrics: IngestMetrics,
+    private readonly clock: ClockRepository,
   ) {
     this.retentionMs = config.retentionDays * DAY_MS;
   }
 
   ingest(message: DeviceMessage, ack: Ack): void {
-    const receivedAt = new Date();
+    const receivedAt = this.clock.date();
     const answer = once(ack);
     try {
       this.route(message, receivedAt, answer);
@@ -104,7 +106,7 @@ export class IngestService {
 
   /** Dead-letters the message and refuses it at once, without waiting for the write. */
   private refuse(message: DeviceMessage, deviceId: string | null, reason: RejectReason, detail: string, ack: Ack): void {
-    const letters = this.deadLetters(message, deviceId, new Date(), [{ reason, detail }]);
+    const letters = this.deadLetters(message, deviceId, this.clock.date(), [{ reason, detail }]);
     this.writer.submit({ deadLetters: letters }, () => undefined);
     ack(new TopicRefusedError(`${reason}: ${message.topic}`));
   }

@@ -1,15 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
+import type { Actor } from '../domain/actor.js';
 import {
+  accountDelaySeconds,
   ADDRESS_FAILURE_LIMIT,
   ADDRESS_FAILURE_WINDOW_SECONDS,
+  FAILURE_COUNT_SECONDS,
   MAX_FAILED_ATTEMPTS,
   minutes,
-  UNKNOWN_EMAIL_FAILURE_WINDOW_SECONDS,
 } from '../domain/auth-policy.js';
-import { type DomainError, LockedError, TooManyRequestsError, UnauthorizedError } from '../domain/errors.js';
+import { type DomainError, LockedError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../domain/errors.js';
 import { RateLimitRepository } from '../repositories/rate-limit.repository.js';
 import { UserRepository } from '../repositories/user.repository.js';
+import { AccessService } from './access.service.js';
 import { AuditService } from './audit.service.js';
 
 export interface ClientInfo {
@@ -24,11 +27,18 @@ export interface Attempted {
 }
 
 /**
- * Failed sign-in attempts, counted per account (Postgres: locks the account after
- * MAX_FAILED_ATTEMPTS) and per client address (Redis), so guessing is slow on any number of
- * server instances. An e-mail without an account is counted and locked the same way (in
- * Redis), so the answers do not tell which e-mails have accounts. Every failure and lockout
- * is audited.
+ * Failed sign-in attempts, counted in Redis (shared by every server instance) so that a
+ * stranger cannot lock a known account (docs/security.md, "Lockout and throttling"):
+ *
+ * - per account and client address: MAX_FAILED_ATTEMPTS failures lock the account **for that
+ *   address** (423, for right and wrong credentials alike); the owner elsewhere is not locked;
+ * - per account, from all addresses: past MAX_FAILED_ATTEMPTS, each address that has failed on
+ *   the account waits a growing delay after the account's latest failure (429), so many
+ *   addresses do not buy many guesses; an address without failures is never delayed;
+ * - per client address, on any accounts: ADDRESS_FAILURE_LIMIT failures in a window (429).
+ *
+ * An e-mail without an account is counted, locked and delayed exactly alike, so the answers
+ * do not tell which e-mails have accounts. Every failure, lock and delay is audited.
  */
 @Injectable()
 export class LockoutService {
@@ -38,6 +48,7 @@ export class LockoutService {
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly users: UserRepository,
     private readonly limits: RateLimitRepository,
+    private readonly access: AccessService,
     private readonly audit: AuditService,
   ) {
     this.lockSeconds = config.auth.lockoutSeconds;
@@ -46,26 +57,39 @@ export class LockoutService {
   /** Refuses an address that failed too often lately, before any password or code is checked. */
   async assertAddressAllowed(client: ClientInfo): Promise<void> {
     if (!client.ip) return;
-    const { count, retryAfterSeconds } = await this.limits.peek(failureKey(client.ip));
+    const { count, retryAfterSeconds } = await this.limits.peek(addressKey(client.ip));
     if (count >= ADDRESS_FAILURE_LIMIT) {
       throw new TooManyRequestsError(`too many failed sign-in attempts from this address; try again in ${minutes(retryAfterSeconds)}`, retryAfterSeconds);
     }
   }
 
   /**
-   * Refuses a locked account whatever its password or code, so the answer says it is locked
-   * and nothing about the credentials; an unknown e-mail locked by its failures likewise.
+   * Refuses an account locked for this address whatever its password or code, so the answer
+   * says it is locked and nothing about the credentials; then an address that has failed on
+   * an account under attack from many addresses, until the account's delay has passed.
    */
-  async assertNotLocked(who: Attempted & { user?: { lockedForSeconds: number } }, client: ClientInfo): Promise<void> {
-    const lockedForSeconds = who.user ? who.user.lockedForSeconds : (await this.limits.peek(unknownLockKey(who.label))).retryAfterSeconds;
-    if (lockedForSeconds <= 0) return;
-    await this.audit.recordAnonymous('auth.login_locked', { label: who.label, ip: client.ip, userId: who.user?.id });
-    throw this.locked(lockedForSeconds);
+  async assertNotLocked(who: Attempted, client: ClientInfo): Promise<void> {
+    const account = accountOf(who);
+    const from = client.ip ?? 'unknown';
+    const lock = await this.limits.peek(pairLockKey(account, from));
+    const auditAs = { label: who.label, ip: client.ip, userId: who.user?.id };
+    if (lock.retryAfterSeconds > 0) {
+      await this.audit.recordAnonymous('auth.login_locked', auditAs);
+      throw this.locked(lock.retryAfterSeconds);
+    }
+    const [failedHere, delay] = await Promise.all([this.limits.peek(pairFailuresKey(account, from)), this.limits.peek(delayKey(account))]);
+    if (failedHere.count > 0 && delay.retryAfterSeconds > 0) {
+      await this.audit.recordAnonymous('auth.login_delayed', auditAs, { details: { retryAfterSeconds: delay.retryAfterSeconds } });
+      throw new TooManyRequestsError(
+        `too many failed sign-in attempts on this account; try again in ${delay.retryAfterSeconds} seconds`,
+        delay.retryAfterSeconds,
+      );
+    }
   }
 
   /**
    * Records a failed attempt and throws what the caller answers: `refusal` (a message for a
-   * 401, or the error itself), or 423 when this attempt locked the account.
+   * 401, or the error itself), or 423 when this attempt locked the account for this address.
    */
   async fail(
     action: 'auth.login_failed' | 'auth.mfa_failed' | 'auth.password_change_failed',
@@ -73,38 +97,46 @@ export class LockoutService {
     client: ClientInfo,
     refusal: string | DomainError,
   ): Promise<never> {
-    if (client.ip) await this.limits.hit(failureKey(client.ip), ADDRESS_FAILURE_WINDOW_SECONDS);
-    await this.audit.recordAnonymous(action, { label: who.label, ip: client.ip, userId: who.user?.id });
-    const { justLocked, lockedForSeconds } = who.user
-      ? await this.users.recordFailure(who.user.id, MAX_FAILED_ATTEMPTS, this.lockSeconds)
-      : await this.recordUnknownFailure(who.label);
-    if (justLocked) {
-      await this.audit.recordAnonymous(
-        'auth.lockout',
-        { label: who.label, ip: client.ip, userId: who.user?.id },
-        { ...(who.user ? { targetType: 'user', targetId: who.user.id } : {}), details: { failedAttempts: MAX_FAILED_ATTEMPTS, lockedForSeconds } },
-      );
-      throw this.locked(lockedForSeconds);
+    const account = accountOf(who);
+    const from = client.ip ?? 'unknown';
+    const auditAs = { label: who.label, ip: client.ip, userId: who.user?.id };
+    if (client.ip) await this.limits.hit(addressKey(client.ip), ADDRESS_FAILURE_WINDOW_SECONDS);
+    await this.audit.recordAnonymous(action, auditAs);
+    const [here, everywhere] = await Promise.all([
+      this.limits.hit(pairFailuresKey(account, from), FAILURE_COUNT_SECONDS),
+      this.limits.hit(accountFailuresKey(account), FAILURE_COUNT_SECONDS),
+    ]);
+    const delay = accountDelaySeconds(everywhere.count, this.lockSeconds);
+    if (delay > 0) await this.limits.hold(delayKey(account), delay);
+    if (here.count % MAX_FAILED_ATTEMPTS === 0) {
+      await this.limits.hold(pairLockKey(account, from), this.lockSeconds);
+      await this.audit.recordAnonymous('auth.lockout', auditAs, {
+        ...(who.user ? { targetType: 'user', targetId: who.user.id } : {}),
+        details: { failedAttempts: here.count, lockedForSeconds: this.lockSeconds, scope: 'address' },
+      });
+      throw this.locked(this.lockSeconds);
     }
     throw typeof refusal === 'string' ? new UnauthorizedError(refusal) : refusal;
   }
 
-  /** A complete sign-in starts the count again. */
-  async succeeded(userId: string): Promise<void> {
-    await this.users.clearFailures(userId);
+  /** A complete sign-in starts the counts of the account, and of this address on it, again. */
+  async succeeded(userId: string, client: ClientInfo): Promise<void> {
+    const account = accountOf({ user: { id: userId, email: '' }, label: '' });
+    await Promise.all([
+      this.limits.clear(pairFailuresKey(account, client.ip ?? 'unknown')),
+      this.limits.clear(accountFailuresKey(account)),
+      this.limits.clear(delayKey(account)),
+      this.users.clearFailures(userId),
+    ]);
   }
 
-  /**
-   * An account's count in Redis for an e-mail without one, locking as UserRepository.recordFailure
-   * does. An account's count lasts until a sign-in; this one for UNKNOWN_EMAIL_FAILURE_WINDOW_SECONDS,
-   * which bounds what anyone typing e-mails can make Redis keep.
-   */
-  private async recordUnknownFailure(email: string): Promise<{ justLocked: boolean; lockedForSeconds: number }> {
-    const { count } = await this.limits.hit(unknownFailuresKey(email), UNKNOWN_EMAIL_FAILURE_WINDOW_SECONDS);
-    if (count < MAX_FAILED_ATTEMPTS) return { justLocked: false, lockedForSeconds: 0 };
-    await this.limits.clear(unknownFailuresKey(email));
-    const { retryAfterSeconds } = await this.limits.hit(unknownLockKey(email), this.lockSeconds);
-    return { justLocked: true, lockedForSeconds: retryAfterSeconds };
+  /** An admin ends every lock and delay of the account, from every address. */
+  async unlock(actor: Actor, userId: string): Promise<void> {
+    this.access.requireAdmin(actor);
+    if (!(await this.users.get(userId))) throw new NotFoundError(`user ${userId} not found`);
+    const account = accountOf({ user: { id: userId, email: '' }, label: '' });
+    await Promise.all([this.limits.clearPrefix(`signin-account:${account}`), this.users.unlock(userId)]);
+    await this.audit.record(actor, 'user.unlock', { targetType: 'user', targetId: userId });
   }
 
   private locked(seconds: number): LockedError {
@@ -112,6 +144,11 @@ export class LockoutService {
   }
 }
 
-const failureKey = (ip: string) => `signin-failures:${ip}`;
-const unknownFailuresKey = (email: string) => `signin-failures-unknown:${email.toLowerCase()}`;
-const unknownLockKey = (email: string) => `signin-locked-unknown:${email.toLowerCase()}`;
+/** A user by id; an e-mail without an account by the e-mail, in lower case. */
+const accountOf = (who: Attempted) => (who.user ? `user-${who.user.id}` : `email-${who.label.toLowerCase()}`);
+const addressKey = (ip: string) => `signin-failures:${ip}`;
+// Every key of an account starts with `signin-account:<account>` (ids are of one length), so unlock finds them all.
+const accountFailuresKey = (account: string) => `signin-account:${account}/failures`;
+const delayKey = (account: string) => `signin-account:${account}/delay`;
+const pairFailuresKey = (account: string, ip: string) => `signin-account:${account}:${ip}/failures`;
+const pairLockKey = (account: string, ip: string) => `signin-account:${account}:${ip}/locked`;

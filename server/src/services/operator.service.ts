@@ -7,6 +7,7 @@ import { DeviceAdminService } from './device-admin.service.js';
 import { MigrationService } from './migration.service.js';
 import { MosquittoExportService } from './mosquitto-export.service.js';
 import { PatientAdminService } from './patient-admin.service.js';
+import { ProvisioningCheckService } from './provisioning-check.service.js';
 import { SeedService } from './seed.service.js';
 import { TeamAdminService } from './team-admin.service.js';
 import { UserAdminService } from './user-admin.service.js';
@@ -28,6 +29,7 @@ export class OperatorService {
     private readonly seed: SeedService,
     private readonly statusService: StatusService,
     private readonly mosquitto: MosquittoExportService,
+    private readonly provisioning: ProvisioningCheckService,
   ) {}
 
   isCommand(name: string): name is OperatorCommand {
@@ -81,6 +83,8 @@ export class OperatorService {
       }
       case 'demo code':
         return this.seed.demoCode((args as OperatorArgs<'demo code'>).email);
+      case 'provisioning check':
+        return this.provisioning.check(actor, args as OperatorArgs<'provisioning check'>);
     }
     throw new InvalidInputError(`unknown command "${command}"`);
   }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
+import { ClockRepository, type Timer } from '../repositories/clock.repository.js';
 import { DatabaseRepository } from '../repositories/database.repository.js';
 import { SessionRepository } from '../repositories/session.repository.js';
 import { StorageRepository } from '../repositories/storage.repository.js';
@@ -15,13 +16,14 @@ const SWEEP_MS = 60 * 60 * 1000;
 @Injectable()
 export class RetentionService implements OnApplicationShutdown {
   private readonly logger = new Logger('RetentionService');
-  private timer?: NodeJS.Timeout;
+  private timer?: Timer;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly db: DatabaseRepository,
     private readonly storage: StorageRepository,
     private readonly sessions: SessionRepository,
+    private readonly clock: ClockRepository,
   ) {}
 
   async apply(): Promise<void> {
@@ -31,12 +33,11 @@ export class RetentionService implements OnApplicationShutdown {
       this.logger.log(`retention policy: readings older than ${days} days are dropped`);
     }
     await this.sweep();
-    this.timer = setInterval(() => void this.sweep(), SWEEP_MS);
-    this.timer.unref();
+    this.timer = this.clock.every(SWEEP_MS, () => void this.sweep());
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.timer?.cancel();
   }
 
   private async sweep(): Promise<void> {

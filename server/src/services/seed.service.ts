@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { CLI_ACTOR, type Actor } from '../domain/actor.js';
 import { demoKit, demoPatientName } from '../domain/demo-ward.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
+import { ClockRepository } from '../repositories/clock.repository.js';
 import { CryptoRepository } from '../repositories/crypto.repository.js';
 import { type DemoWard, DemoWardRepository } from '../repositories/demo-ward.repository.js';
 import { TeamRepository } from '../repositories/team.repository.js';
@@ -25,6 +26,7 @@ export class SeedService {
     private readonly teams: TeamRepository,
     private readonly crypto: CryptoRepository,
     private readonly demoWard: DemoWardRepository,
+    private readonly clock: ClockRepository,
   ) {}
 
   /**
@@ -77,7 +79,7 @@ export class SeedService {
    * in without an authenticator app. Only users of the demo ward: their secrets are in that
    * file anyway; no real account's code can be had this way.
    */
-  demoCode(email = DEMO_CLINICIAN, now = Date.now()): { email: string; code: string; validForSeconds: number } {
+  demoCode(email = DEMO_CLINICIAN, now = this.clock.now()): { email: string; code: string; validForSeconds: number } {
     const ward = this.demoWard.read();
     if (!ward) throw new NotFoundError(`there is no demo ward (${this.demoWard.location}); run: vigil seed demo`);
     const user = ward.users.find((u) => u.email.toLowerCase() === email.toLowerCase());

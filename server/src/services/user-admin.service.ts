@@ -100,13 +100,6 @@ export class UserAdminService {
     await this.audit.record(actor, 'user.reset_mfa', { targetType: 'user', targetId: id });
   }
 
-  async unlock(actor: Actor, id: string): Promise<void> {
-    this.access.requireAdmin(actor);
-    await this.requireUser(id);
-    await this.users.unlock(id);
-    await this.audit.record(actor, 'user.unlock', { targetType: 'user', targetId: id });
-  }
-
   async addTeamMember(actor: Actor, teamId: string, userId: string): Promise<void> {
     this.access.requireAdmin(actor);
     await this.requireTeam(teamId);

@@ -91,12 +91,15 @@ export async function connectClient(url: string, options: IClientOptions): Promi
   return client;
 }
 
-/** A device's own connection (username = device id, password = secret), for load tests and integration tests. */
+/**
+ * A device's own connection (username = device id, password = secret, a client id that starts
+ * with the device id, as brokers require), for load tests and integration tests.
+ */
 export function connectDevice(url: string, device: { id: string; secret: string }, overrides: IClientOptions = {}): Promise<MqttClient> {
   return connectClient(url, {
     username: device.id,
     password: device.secret,
-    clientId: `dev-${device.id.slice(0, 8)}-${Math.random().toString(36).slice(2, 8)}`,
+    clientId: `${device.id}-${Math.random().toString(36).slice(2, 8)}`,
     reconnectPeriod: 0,
     connectTimeout: 5000,
     ...overrides,

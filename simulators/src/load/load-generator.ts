@@ -176,7 +176,7 @@ export async function runLoad(options: LoadOptions, onProgress?: (snapshot: Load
 /** Reconnects automatically (counted); a refusal of the first connection fails the run, naming the device. */
 async function connect(url: string, device: { id: string; secret: string }, onReconnect: () => void): Promise<MqttClient> {
   const client = await connectDevice(url, device, {
-    clientId: `load-${device.id.slice(0, 18)}-${Math.random().toString(36).slice(2, 6)}`,
+    clientId: `${device.id}-load-${Math.random().toString(36).slice(2, 6)}`, // brokers take only client ids that start with the device id
     clean: true,
     reconnectPeriod: 1000,
     connectTimeout: 10_000,

@@ -1,7 +1,11 @@
 import type { WardStats } from './stats.js';
 
-/** "devices 140/140 · sent 41/s · acked 41/s · ack p50 2 ms p99 9 ms · reconnects 0 · buffered 0 · sim 14:03 ×60" */
-export function wardStatusLine(stats: WardStats, simNow: () => number, speed: number): () => string {
+/**
+ * "devices 140/140 · sent 41/s · stored 41/s · ack p50 2 ms p99 9 ms · reconnects 0 · buffered 0 · sim 14:03 ×60".
+ * `ackedBy`: `stored` when Vigil's embedded broker acknowledges (after its commit), `broker`
+ * when an external broker does (it took the message; whether Vigil stored it is not known here).
+ */
+export function wardStatusLine(stats: WardStats, simNow: () => number, speed: number, ackedBy: 'stored' | 'broker'): () => string {
   let last = { at: Date.now(), sent: stats.sent, acked: stats.acked };
   return () => {
     const now = Date.now();
@@ -13,7 +17,7 @@ export function wardStatusLine(stats: WardStats, simNow: () => number, speed: nu
     const parts = [
       `devices ${stats.connected}/${stats.devices - stats.off} connected`,
       `sent ${rate(sentRate)}/s`,
-      `acked ${rate(ackedRate)}/s`,
+      `${ackedBy === 'stored' ? 'stored' : 'broker acked'} ${rate(ackedRate)}/s`,
       `ack p50 ${Math.round(latencies.percentile(50))} ms p99 ${Math.round(latencies.percentile(99))} ms`,
       `reconnects ${stats.reconnects}`,
       `buffered ${stats.buffered}`,

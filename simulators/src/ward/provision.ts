@@ -3,6 +3,7 @@ import { ConflictError } from '@vigil/server/domain/errors.js';
 import { fits, kitFor, SCENARIOS } from '../scenarios/index.js';
 import type { ScenarioName } from '../scenarios/scenario.js';
 import type { WardPatient } from './plan.js';
+import { knownWard, type ProvisioningCheck, wardIds } from './ward-check.js';
 import type { WardFile, WardStore } from './ward-file.js';
 
 /** Runs operator commands (the `vigil` CLI's, see server/src/cli/operator-session.ts). */
@@ -11,6 +12,39 @@ export interface Operator {
 }
 
 const TEAM = 'Simulated homes';
+
+/** A ward file's ward for the database the operator reaches, checked against it, and how to save it. */
+interface OpenWard {
+  ward: WardFile;
+  save(): void;
+}
+
+/**
+ * The ward kept for the target database, with only what that database knows: a ward file from
+ * another (or a reset) database, or one that was provisioned before wards were keyed by their
+ * database, never hands out devices Vigil would refuse. Devices a kept patient lost are
+ * provisioned again.
+ */
+async function openWard(operator: Operator, store: WardStore, log: (message: string) => void): Promise<OpenWard> {
+  const { database } = (await operator.run('provisioning check', {})) as ProvisioningCheck;
+  const kept = store.read(database);
+  const check = (await operator.run('provisioning check', wardIds(kept))) as ProvisioningCheck;
+  const { ward, missing, dropped } = knownWard(kept, check);
+  const open = { ward, save: () => store.write(database, ward) };
+  if (dropped.patients || dropped.devices) {
+    log(`the ward file held ${dropped.patients} patient(s) and ${dropped.devices} device(s) this database does not know (${store.file}); provisioning anew`);
+    open.save();
+  }
+  for (const { patientId, kinds } of missing) {
+    const patient = ward.patients.find((p) => p.id === patientId)!;
+    for (const kind of kinds) {
+      const device = (await operator.run('device create', { patient: patientId, kind })) as { id: string; secret: string };
+      patient.devices.push({ id: device.id, kind, secret: device.secret });
+      open.save();
+    }
+  }
+  return open;
+}
 
 /**
  * Patients for the given scenarios, one each, in order: reused from the ward file when one
@@ -25,14 +59,15 @@ export async function provisionWard(
   name: (index: number) => string,
   log: (message: string) => void,
 ): Promise<WardPatient[]> {
-  const ward = store.read();
+  const open = await openWard(operator, store, log);
+  const { ward } = open;
   const chosen = new Array<WardPatient | undefined>(scenarios.length);
   const used = new Set<string>();
   const order = scenarios.map((scenario, i) => ({ scenario, i })).sort((a, b) => Number(a.scenario === 'stable') - Number(b.scenario === 'stable'));
   let created = 0;
   for (const { scenario, i } of order) {
     const reusable = ward.patients.find((p) => !used.has(p.id) && fits(SCENARIOS[scenario], { spo2Scale: p.spo2Scale, kinds: p.devices.map((d) => d.kind) }));
-    const patient = reusable ?? (await createPatient(operator, store, ward, kitFor(scenario), name(ward.patients.length)));
+    const patient = reusable ?? (await createPatient(operator, open, kitFor(scenario), name(ward.patients.length)));
     if (!reusable) created++;
     used.add(patient.id);
     chosen[i] = patient;
@@ -41,13 +76,13 @@ export async function provisionWard(
   return chosen as WardPatient[];
 }
 
-async function ensureTeam(operator: Operator, store: WardStore, ward: WardFile): Promise<string> {
+async function ensureTeam(operator: Operator, { ward, save }: OpenWard): Promise<string> {
   if (ward.teamId) return ward.teamId;
   for (let n = 1; ; n++) {
     try {
       const { id } = (await operator.run('team create', { name: n === 1 ? TEAM : `${TEAM} ${n}` })) as { id: string };
       ward.teamId = id;
-      store.write(ward);
+      save();
       return id;
     } catch (error) {
       if (n >= 20 || !(error instanceof ConflictError)) throw error; // the name is taken: try the next
@@ -55,23 +90,18 @@ async function ensureTeam(operator: Operator, store: WardStore, ward: WardFile):
   }
 }
 
-async function createPatient(
-  operator: Operator,
-  store: WardStore,
-  ward: WardFile,
-  kit: { spo2Scale: 1 | 2; kinds: readonly DeviceKind[] },
-  name: string,
-): Promise<WardPatient> {
-  const team = await ensureTeam(operator, store, ward);
+async function createPatient(operator: Operator, open: OpenWard, kit: { spo2Scale: 1 | 2; kinds: readonly DeviceKind[] }, name: string): Promise<WardPatient> {
+  const { ward, save } = open;
+  const team = await ensureTeam(operator, open);
   const { id } = (await operator.run('patient create', { name, team, spo2Scale: kit.spo2Scale })) as { id: string };
   const patient: WardPatient = { id, name, spo2Scale: kit.spo2Scale, devices: [] };
   ward.patients.push(patient);
   for (const kind of kit.kinds) {
     const device = (await operator.run('device create', { patient: id, kind })) as { id: string; secret: string };
     patient.devices.push({ id: device.id, kind, secret: device.secret });
-    store.write(ward);
+    save();
   }
-  store.write(ward);
+  save();
   return patient;
 }
 
@@ -84,13 +114,14 @@ export async function provisionLoadDevices(
   count: number,
   log: (message: string) => void,
 ): Promise<Array<{ id: string; secret: string }>> {
-  const ward = store.read();
+  const open = await openWard(operator, store, log);
+  const { ward } = open;
   const have = () => ward.load.patients.flatMap((p) => p.devices);
   const before = have().length;
   while (have().length < count) {
     let patient = ward.load.patients.at(-1);
     if (!patient || patient.devices.length >= LOAD_DEVICES_PER_PATIENT) {
-      const team = await ensureTeam(operator, store, ward);
+      const team = await ensureTeam(operator, open);
       const name = `Load test ${ward.load.patients.length + 1}`;
       const { id } = (await operator.run('patient create', { name, team, spo2Scale: 1 })) as { id: string };
       patient = { id, devices: [] };
@@ -98,7 +129,7 @@ export async function provisionLoadDevices(
     }
     const device = (await operator.run('device create', { patient: patient.id, kind: 'wearable' })) as { id: string; secret: string };
     patient.devices.push(device);
-    store.write(ward);
+    open.save();
   }
   if (have().length > before) log(`provisioned ${have().length - before} load-test device(s) (credentials kept in ${store.file})`);
   return have().slice(0, count);

@@ -953,14 +953,18 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The account is locked after repeated failures (Retry-After says for how long) */
+            /** @description The account is locked for this address after repeated failures from it (Retry-After says for how long) */
             423: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Too many failed attempts from this address (Retry-After) */
+            /**
+             * @description Too many failed attempts from this address, or on this account from many addresses (Retry-After)
+             *
+             *     Too many requests from this address (Retry-After)
+             */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1007,14 +1011,18 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The account is locked after repeated failures (Retry-After says for how long) */
+            /** @description The account is locked for this address after repeated failures from it (Retry-After says for how long) */
             423: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Too many failed attempts from this address (Retry-After) */
+            /**
+             * @description Too many failed attempts from this address, or on this account from many addresses (Retry-After)
+             *
+             *     Too many requests from this address (Retry-After)
+             */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1102,7 +1110,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The account is locked after repeated failures (Retry-After says for how long) */
+            /** @description The account is locked for this address after repeated failures from it (Retry-After says for how long) */
             423: {
                 headers: {
                     [name: string]: unknown;
@@ -1212,7 +1220,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The account is locked after repeated failures (Retry-After says for how long) */
+            /** @description The account is locked for this address after repeated failures from it (Retry-After says for how long) */
             423: {
                 headers: {
                     [name: string]: unknown;
@@ -1302,13 +1310,6 @@ export interface operations {
             };
             /** @description No valid access token, or the session has ended */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Too many requests from this address (Retry-After) */
-            429: {
                 headers: {
                     [name: string]: unknown;
                 };
