@@ -1,5 +1,6 @@
 import type { AlertWire } from '$wire/live.dto';
 import { api, type ApiError, apiError, requestJson } from '../api/client.js';
+import type { Threshold } from '../domain/thresholds.js';
 
 export interface PatientRecord {
   id: string;
@@ -60,7 +61,39 @@ export function acknowledgeAlert(id: string) {
 }
 
 export function resolveAlert(id: string, note: string) {
-  return requestJson<AlertWire>(`/api/alerts/${encodeURIComponent(id)}/resolve`, { method: 'POST', body: JSON.stringify({ note }) });
+  const body = note.trim() ? { note: note.trim() } : {};
+  return requestJson<AlertWire>(`/api/alerts/${encodeURIComponent(id)}/resolve`, { method: 'POST', body: JSON.stringify(body) });
+}
+
+export function commentOnAlert(id: string, body: string) {
+  return requestJson<unknown>(`/api/alerts/${encodeURIComponent(id)}/comments`, { method: 'POST', body: JSON.stringify({ body }) });
+}
+
+export function getThresholds(patientId: string) {
+  return requestJson<{ thresholds: Threshold[] }>(`/api/patients/${encodeURIComponent(patientId)}/thresholds`);
+}
+
+export function putThreshold(patientId: string, threshold: Threshold) {
+  return requestJson<Threshold>(`/api/patients/${encodeURIComponent(patientId)}/thresholds`, { method: 'PUT', body: JSON.stringify(threshold) });
+}
+
+export interface News2Point {
+  t: string;
+  score: number;
+  risk: 'low' | 'low-medium' | 'medium' | 'high';
+  components: Record<string, number>;
+  missing: string[];
+}
+
+export function getNews2(patientId: string, from: Date, to: Date) {
+  return requestJson<{ points: News2Point[]; truncated: boolean }>(
+    `/api/patients/${encodeURIComponent(patientId)}/news2?${new URLSearchParams({ from: from.toISOString(), to: to.toISOString() })}`,
+  );
+}
+
+export function startPassive(patientId: string, reason: string, endsAt?: Date) {
+  const body = { reason, ...(endsAt ? { endsAt: endsAt.toISOString() } : {}) };
+  return requestJson<unknown>(`/api/patients/${encodeURIComponent(patientId)}/passive`, { method: 'POST', body: JSON.stringify(body) });
 }
 
 /** The FHIR R4 bundle of the patient's observations, downloaded with the user's token. */
