@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { MqttClient } from 'mqtt';
 import type { Page } from 'playwright-core';
 import { CLI_ACTOR } from '../../server/src/domain/actor.js';
 import { DeviceAdminService } from '../../server/src/services/device-admin.service.js';
@@ -31,6 +32,7 @@ export async function signInThroughForm(page: Page, baseUrl: string, user: TestU
 export interface PatientDevice {
   patientId: string;
   id: string;
+  client: MqttClient;
   /** Publishes one sample now over MQTT (QoS 1, resolves at the broker's acknowledgement, after commit). */
   measure(m: Record<string, number>): Promise<void>;
   close(): Promise<void>;
@@ -43,6 +45,7 @@ export async function connectPatientDevice(platform: Pick<TestPlatform, 'app' | 
   return {
     patientId,
     id: device.id,
+    client,
     measure: (m) => publish(client, `vigil/v1/devices/${device.id}/readings`, { t: new Date().toISOString(), m }),
     close: () => client.endAsync(),
   };
