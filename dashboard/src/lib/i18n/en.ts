@@ -146,6 +146,7 @@ export const en = {
   'patient.historyUnavailable': 'History is not available on this server yet.',
   'patient.alerts': 'Alerts',
   'patient.noAlerts': 'No alerts for this patient.',
+  'patient.alertsUnavailable': 'Alerts are not available on this server yet.',
   'patient.resolution': 'resolution {resolution}',
   'patient.envelope': 'band shows min–max per interval',
   'patient.events': 'Events',
