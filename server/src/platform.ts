@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
 import { NestFactory } from '@nestjs/core';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
@@ -157,7 +158,18 @@ function serveDashboard(app: NestExpressApplication, logger: Logger): void {
     return;
   }
   app.useStaticAssets(DASHBOARD_DIST, { index: 'index.html', maxAge: '1h', setHeaders: noCacheForIndex });
+  // The dashboard routes on real URLs (/patients/{id}): a browser asking for such a page gets the
+  // app, which then renders the route. API, FHIR, socket.io and metrics paths never get it.
+  const index = path.join(DASHBOARD_DIST, 'index.html');
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'GET' || !DASHBOARD_ROUTE.test(req.path) || !req.accepts('html')) return next();
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(index);
+  });
 }
+
+/** Client-side routes of the dashboard (dashboard/src/lib/state/router.svelte.ts). */
+const DASHBOARD_ROUTE = /^\/(sign-in|patients\/[^/]+)\/?$/;
 
 function noCacheForIndex(res: { setHeader(name: string, value: string): void }, file: string): void {
   if (file.endsWith('index.html')) res.setHeader('Cache-Control', 'no-cache');

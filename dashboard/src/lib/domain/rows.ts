@@ -1,0 +1,87 @@
+import type { AlertWire } from '$wire/live.dto';
+import type { Priority, Risk } from './caseload.js';
+
+/**
+ * One caseload row as the dashboard holds it, from `GET /api/overview` or an `overview.tick.v1`
+ * row (times as ISO strings on the wire, Dates here). Alerts are the patient's alerts that are
+ * not resolved, in the shape of the live contract; REST's older `status` field is read as `state`.
+ */
+export interface TileAlert {
+  id: string;
+  kind: AlertWire['kind'] | string;
+  metric?: string;
+  priority: Priority;
+  state: 'open' | 'acknowledged';
+  openedAt: Date;
+}
+
+export interface TileDevice {
+  id: string;
+  kind: string;
+  online: boolean;
+  battery: number | null;
+  lastSeen: Date | null;
+}
+
+export interface Row {
+  id: string;
+  name: string;
+  teamId: string;
+  latest: Record<string, { value: number; t: Date }>;
+  news2: { score: number; risk: Risk; components: Record<string, number>; missing: string[] };
+  alerts: TileAlert[];
+  devices: TileDevice[];
+  /** Passive monitoring interval in seconds, when the server reports one. */
+  passiveIntervalSeconds?: number;
+}
+
+type WireDate = string | Date;
+const date = (value: WireDate) => (value instanceof Date ? value : new Date(value));
+
+export interface WireRow {
+  id: string;
+  name: string;
+  teamId: string;
+  latest: Record<string, { value: number; t: WireDate }>;
+  news2: Row['news2'];
+  alerts: Array<{ id: string; kind: string; metric?: string; priority: Priority; state?: string; status?: string; openedAt: WireDate }>;
+  devices?: Array<{ id: string; kind: string; online: boolean; battery: number | null; lastSeen: WireDate | null }>;
+  passiveIntervalSeconds?: number;
+}
+
+export function toRow(wire: WireRow, previous?: Row): Row {
+  const latest: Row['latest'] = {};
+  for (const [metric, entry] of Object.entries(wire.latest)) latest[metric] = { value: entry.value, t: date(entry.t) };
+  const alerts: TileAlert[] = [];
+  for (const alert of wire.alerts) {
+    const state = alert.state ?? alert.status;
+    if (state !== 'open' && state !== 'acknowledged') continue;
+    alerts.push({ id: alert.id, kind: alert.kind, metric: alert.metric, priority: alert.priority, state, openedAt: date(alert.openedAt) });
+  }
+  return {
+    id: wire.id,
+    name: wire.name,
+    teamId: wire.teamId,
+    latest,
+    news2: wire.news2,
+    alerts,
+    // A tick may leave devices out; keep what we knew.
+    devices: wire.devices ? wire.devices.map((d) => ({ ...d, lastSeen: d.lastSeen === null ? null : date(d.lastSeen) })) : (previous?.devices ?? []),
+    passiveIntervalSeconds: wire.passiveIntervalSeconds ?? previous?.passiveIntervalSeconds,
+  };
+}
+
+/** An `alert.v1` applied to a row: resolved alerts leave it, others are added or replaced. */
+export function withAlert(row: Row, alert: AlertWire): Row {
+  const rest = row.alerts.filter((a) => a.id !== alert.id);
+  if (alert.state === 'resolved') return rest.length === row.alerts.length ? row : { ...row, alerts: rest };
+  const next: TileAlert = {
+    id: alert.id,
+    kind: alert.kind,
+    metric: alert.metric,
+    priority: alert.priority,
+    state: alert.state,
+    openedAt: new Date(alert.openedAt),
+  };
+  return { ...row, alerts: [...rest, next] };
+}

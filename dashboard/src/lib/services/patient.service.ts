@@ -1,0 +1,108 @@
+import type { AlertWire } from '$wire/live.dto';
+import { api, type ApiError, apiError, requestJson } from '../api/client.js';
+import type { Threshold } from '../domain/thresholds.js';
+
+export interface PatientRecord {
+  id: string;
+  name: string;
+  teamId: string;
+  spo2Scale: number;
+  latest: Record<string, { value: number; t: string }>;
+  devices: Array<{ id: string; kind: string; online: boolean; battery: number | null; lastSeen: string | null }>;
+}
+
+export interface HistoryPoint {
+  t: string;
+  min: number;
+  max: number;
+  avg: number;
+  count: number;
+}
+
+export interface History {
+  metric: string;
+  resolution: 'raw' | '1m' | '1h';
+  /** Width of each point's bucket; 0 for raw samples. */
+  bucketSeconds?: number;
+  points: HistoryPoint[];
+}
+
+/** The patient, or `notFound` for a missing patient and another team's alike (the server answers both with 404). */
+export async function getPatient(id: string): Promise<{ patient: PatientRecord } | { notFound: true } | { error: ApiError }> {
+  const { data, error, response } = await api.GET('/api/patients/{id}', { params: { path: { id } } });
+  if (data) return { patient: data as unknown as PatientRecord };
+  if (response.status === 404 || response.status === 403 || response.status === 400) return { notFound: true };
+  return { error: apiError(response, error) };
+}
+
+export function getHistory(patientId: string, metric: string, from: Date, to: Date, points: number) {
+  const query = new URLSearchParams({ metric, from: from.toISOString(), to: to.toISOString(), points: String(points) });
+  return requestJson<History>(`/api/patients/${encodeURIComponent(patientId)}/readings?${query}`);
+}
+
+export interface DeviceEvent {
+  t: string;
+  deviceId: string;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+export function getEvents(patientId: string, from: Date, to: Date) {
+  const query = new URLSearchParams({ from: from.toISOString(), to: to.toISOString(), limit: '500' });
+  return requestJson<{ events: DeviceEvent[] }>(`/api/patients/${encodeURIComponent(patientId)}/events?${query}`);
+}
+
+export function getAlerts(patientId: string) {
+  return requestJson<{ alerts: AlertWire[] }>(`/api/alerts?${new URLSearchParams({ patientId })}`);
+}
+
+export function acknowledgeAlert(id: string) {
+  return requestJson<AlertWire>(`/api/alerts/${encodeURIComponent(id)}/acknowledge`, { method: 'POST' });
+}
+
+export function resolveAlert(id: string, note: string) {
+  const body = note.trim() ? { note: note.trim() } : {};
+  return requestJson<AlertWire>(`/api/alerts/${encodeURIComponent(id)}/resolve`, { method: 'POST', body: JSON.stringify(body) });
+}
+
+export function commentOnAlert(id: string, body: string) {
+  return requestJson<unknown>(`/api/alerts/${encodeURIComponent(id)}/comments`, { method: 'POST', body: JSON.stringify({ body }) });
+}
+
+export function getThresholds(patientId: string) {
+  return requestJson<{ thresholds: Threshold[] }>(`/api/patients/${encodeURIComponent(patientId)}/thresholds`);
+}
+
+export function putThreshold(patientId: string, threshold: Threshold) {
+  return requestJson<Threshold>(`/api/patients/${encodeURIComponent(patientId)}/thresholds`, { method: 'PUT', body: JSON.stringify(threshold) });
+}
+
+export interface News2Point {
+  t: string;
+  score: number;
+  risk: 'low' | 'low-medium' | 'medium' | 'high';
+  components: Record<string, number>;
+  missing: string[];
+}
+
+export function getNews2(patientId: string, from: Date, to: Date) {
+  return requestJson<{ points: News2Point[]; truncated: boolean }>(
+    `/api/patients/${encodeURIComponent(patientId)}/news2?${new URLSearchParams({ from: from.toISOString(), to: to.toISOString() })}`,
+  );
+}
+
+export function startPassive(patientId: string, reason: string, endsAt?: Date) {
+  const body = { reason, ...(endsAt ? { endsAt: endsAt.toISOString() } : {}) };
+  return requestJson<unknown>(`/api/patients/${encodeURIComponent(patientId)}/passive`, { method: 'POST', body: JSON.stringify(body) });
+}
+
+/** The FHIR R4 bundle of the patient's observations, downloaded with the user's token. */
+export async function downloadFhir(patientId: string): Promise<ApiError | undefined> {
+  const { data, error } = await requestJson<unknown>(`/fhir/r4/Observation?${new URLSearchParams({ patient: patientId, _count: '1000' })}`);
+  if (error) return error;
+  const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/fhir+json' }));
+  const anchor = Object.assign(document.createElement('a'), { href: url, download: `patient-${patientId}-observations.json` });
+  anchor.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return undefined;
+}

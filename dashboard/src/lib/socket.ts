@@ -1,0 +1,75 @@
+import { io, type Socket } from 'socket.io-client';
+import type { Ack, ClientToServerEvents, ServerToClientEvents, WatchBody } from '$wire/live.dto';
+import { connection } from './state/connection.svelte.js';
+
+type EventName = keyof ServerToClientEvents;
+type Payload<E extends EventName> = Parameters<ServerToClientEvents[E]>[0];
+
+/**
+ * The one socket of the dashboard. Features subscribe with `on()`, which returns the
+ * unsubscribe, and watch rooms with `watch()`; the module re-sends every watch after a
+ * reconnect (the server forgets rooms with the connection) and keeps `connection` up to date,
+ * so the layout can say "reconnecting … data may be stale since 10:42".
+ */
+let socket: Socket<ServerToClientEvents, ClientToServerEvents> | undefined;
+const watches = new Map<string, { body: WatchBody; count: number }>();
+const handlers = new Map<EventName, Set<(payload: never) => void>>();
+
+export function connect(token: () => string | undefined): void {
+  if (socket) return;
+  socket = io({ path: '/socket.io', transports: ['websocket'], auth: (cb) => cb({ token: token() }) });
+  socket.on('connect', () => {
+    connection.connected();
+    for (const { body } of watches.values()) send('watch', body);
+  });
+  socket.on('disconnect', () => connection.disconnected());
+  socket.on('connect_error', () => connection.disconnected());
+  for (const [event, set] of handlers) for (const handler of set) socket.on(event, handler as never);
+}
+
+export function disconnect(): void {
+  socket?.disconnect();
+  socket = undefined;
+  watches.clear();
+  connection.reset();
+}
+
+export function on<E extends EventName>(event: E, handler: (payload: Payload<E>) => void): () => void {
+  const set = handlers.get(event) ?? new Set();
+  handlers.set(event, set);
+  set.add(handler as (payload: never) => void);
+  socket?.on(event, handler as never);
+  return () => {
+    set.delete(handler as (payload: never) => void);
+    socket?.off(event, handler as never);
+  };
+}
+
+function keyOf(body: WatchBody): string {
+  return 'patientId' in body ? `patient:${body.patientId}` : `team:${body.teamId}`;
+}
+
+function send(event: 'watch' | 'unwatch', body: WatchBody): Promise<Ack> {
+  return new Promise((resolve) => {
+    if (!socket?.connected) return resolve({ error: 'not connected' });
+    socket.timeout(10_000).emit(event, body, (error: Error | null, answer: Ack) => resolve(error ? { error: error.message } : answer));
+  });
+}
+
+/** Joins a room until the returned function is called; counted, so two views can share a room. */
+export function watch(body: WatchBody): () => void {
+  const key = keyOf(body);
+  const entry = watches.get(key);
+  if (entry) entry.count++;
+  else {
+    watches.set(key, { body, count: 1 });
+    void send('watch', body);
+  }
+  return () => {
+    const current = watches.get(key);
+    if (!current) return;
+    if (--current.count > 0) return;
+    watches.delete(key);
+    void send('unwatch', 'patientId' in body ? { patientId: body.patientId } : body);
+  };
+}

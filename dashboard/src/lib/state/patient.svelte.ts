@@ -1,0 +1,51 @@
+import type { AlertWire } from '$wire/live.dto';
+import { appendSamples, type Point, type Series, toColumns } from '../domain/series.js';
+import { RANGES, type RangeKey } from '../domain/time.js';
+
+export interface ChartSeries extends Series {
+  resolution: 'raw' | '1m' | '1h';
+}
+
+/**
+ * One patient's screen: the time window (a range or a zoomed span), a series per vital, and the
+ * patient's alerts. Live samples extend raw series of a window that ends now.
+ */
+export class PatientState {
+  range = $state<RangeKey>('24h');
+  /** A zoomed window in seconds, or undefined for the range ending now. */
+  zoom = $state<{ from: number; to: number } | undefined>();
+  series = $state<Record<string, ChartSeries>>({});
+  alerts = $state<AlertWire[]>([]);
+  historyAvailable = $state(true);
+
+  window(nowSeconds: number): { from: number; to: number } {
+    return this.zoom ?? { from: nowSeconds - RANGES[this.range], to: nowSeconds };
+  }
+
+  setSeries(metric: string, points: readonly Point[], resolution: ChartSeries['resolution'], bucketSeconds: number): void {
+    this.series[metric] = { columns: toColumns(points), counts: points.map((p) => p.count ?? 1), bucketSeconds, resolution };
+  }
+
+  /** Live samples `{t, m: {metric: value}}`, added to the series of a window that ends now. */
+  addSamples(samples: ReadonlyArray<{ t: string; m: Record<string, number> }>, nowSeconds: number): void {
+    if (this.zoom) return;
+    const byMetric = new Map<string, Array<{ t: string; value: number }>>();
+    for (const sample of samples)
+      for (const [metric, value] of Object.entries(sample.m)) {
+        const list = byMetric.get(metric) ?? [];
+        list.push({ t: sample.t, value });
+        byMetric.set(metric, list);
+      }
+    const { from } = this.window(nowSeconds);
+    for (const [metric, list] of byMetric) {
+      const current = this.series[metric] ?? { columns: [[], [], [], []], counts: [], bucketSeconds: 0, resolution: 'raw' };
+      this.series[metric] = { ...appendSamples(current, list, from), resolution: current.resolution };
+    }
+  }
+
+  upsertAlert(alert: AlertWire): void {
+    const i = this.alerts.findIndex((a) => a.id === alert.id);
+    if (i >= 0) this.alerts[i] = alert;
+    else this.alerts = [alert, ...this.alerts];
+  }
+}

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+
+// router.svelte.ts reads `location` when it is loaded; the pure matcher is tested with a stand-in.
+globalThis.location ??= { pathname: '/', search: '' } as Location;
+globalThis.addEventListener ??= () => undefined;
+const { match } = await import('./router.svelte.js');
+
+describe('match', () => {
+  it.each([
+    ['/', { name: 'overview', params: {} }],
+    ['/sign-in', { name: 'signIn', params: {} }],
+    ['/patients/0b5c7d8e-1111-4222-8333-944455556666', { name: 'patient', params: { id: '0b5c7d8e-1111-4222-8333-944455556666' } }],
+    ['/patients/', { name: 'notFound', params: {} }],
+    ['/patients/a/b', { name: 'notFound', params: {} }],
+    ['/admin', { name: 'notFound', params: {} }],
+  ])('%s', (path, expected) => {
+    expect(match(path)).toEqual(expected);
+  });
+});

@@ -1,0 +1,117 @@
+// PENDING: needs the alerts routes (branch alerts) and, for the chart preview, the history route (branch live), which is not on main yet. jest does not run this folder;
+// move the file to test/e2e/ when that work is merged (the keyboard acknowledge passed against a local merge of the alerts branch; the threshold save passed with the chart checks replaced by a database check (no history route on that merge)).
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { createUser, type TestUser } from '../support/auth.js';
+import { launchBrowser } from '../support/browser.js';
+import { connectPatientDevice, type PatientDevice, screenshot, signInThroughForm } from '../support/dashboard.js';
+import { publish } from '../support/devices.js';
+import { createPatient, createTeam, startTestPlatform, type TestPlatform, unique } from '../support/platform.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { startTestRedis } from '../support/redis.js';
+import { waitFor } from '../support/wait.js';
+
+/**
+ * Alerts and thresholds in the patient view, in a real Chromium: a fall published over MQTT
+ * opens a high alert that a clinician acknowledges with the keyboard only, and the threshold
+ * editor names a wrong field, previews a valid draft on the chart and saves it.
+ */
+describe('alerts and thresholds in the dashboard, in a real Chromium', () => {
+  let database: TestDatabase;
+  let redis: Awaited<ReturnType<typeof startTestRedis>>;
+  let platform: TestPlatform;
+  let chrome: Awaited<ReturnType<typeof launchBrowser>>;
+  let browser: Browser;
+  let clinician: TestUser;
+  let device: PatientDevice;
+  let context: BrowserContext;
+  let page: Page;
+  const name = `Frida Fall ${unique()}`;
+
+  beforeAll(async () => {
+    [database, redis, chrome] = await Promise.all([createTestDatabase(), startTestRedis(), launchBrowser()]);
+    browser = chrome.browser;
+    platform = await startTestPlatform({ DATABASE_URL: database.url, REDIS_URL: redis.url });
+    const team = await createTeam(platform);
+    clinician = await createUser(platform, 'clinician', team);
+    device = await connectPatientDevice(platform, await createPatient(platform, team, name));
+    await device.measure({ spo2: 96, hr: 70 });
+    context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    page = await context.newPage();
+    await signInThroughForm(page, platform.baseUrl, clinician, `/patients/${device.patientId}`);
+  });
+
+  afterAll(async () => {
+    await device?.close();
+    await context?.close();
+    await chrome?.close();
+    await platform?.close();
+    await Promise.all([database?.drop(), redis?.stop()]);
+  });
+
+  it('acknowledges a fall alert with the keyboard only', async () => {
+    await publish(device.client, `vigil/v1/devices/${device.id}/events`, { t: new Date().toISOString(), type: 'fall' });
+    const alert = page.getByTestId('alert').first();
+    await waitFor(
+      async () => {
+        await page.reload();
+        await page.getByTestId('patient-name').waitFor();
+        return page.getByTestId('alert').count();
+      },
+      (n) => n > 0,
+      30_000,
+      'the fall alert in the patient view',
+    );
+    expect(await alert.getAttribute('data-state')).toBe('open');
+    expect(await alert.textContent()).toContain('Fall');
+    expect(await alert.textContent()).toContain('High');
+    const acknowledge = alert.getByRole('button', { name: 'Acknowledge' });
+    // Tab through the page until the acknowledge button has the focus; then Enter.
+    await page.locator('body').focus();
+    await waitFor(
+      async () => {
+        await page.keyboard.press('Tab');
+        return acknowledge.evaluate((button) => button === document.activeElement);
+      },
+      (focused) => focused,
+      30_000,
+      'keyboard focus on Acknowledge',
+    );
+    await screenshot(page, '08-alert-focused');
+    await page.keyboard.press('Enter');
+    await waitFor(
+      () => alert.getAttribute('data-state'),
+      (state) => state === 'acknowledged',
+      30_000,
+      'the alert acknowledged',
+    );
+  });
+
+  it('names a wrong threshold field, previews a valid one on the chart and saves it', async () => {
+    const editor = page.getByTestId('threshold-editor');
+    await editor.locator('select').selectOption('spo2');
+    await editor.locator('input[name="redLow"]').fill('93');
+    await editor.locator('input[name="yellowLow"]').fill('92');
+    expect(await editor.getByTestId('threshold-problem').allTextContents()).toEqual([
+      'Yellow below: each bound must be above the one before (red below < yellow below < yellow above < red above).',
+    ]);
+    expect(await editor.getByRole('button', { name: 'Save thresholds' }).isDisabled()).toBe(true);
+    await editor.locator('input[name="redLow"]').fill('88');
+    await waitFor(
+      () => page.getByTestId('chart-spo2').getAttribute('data-zones'),
+      (zones) => zones === '2',
+      10_000,
+      'the draft shaded on the chart',
+    );
+    await editor.getByRole('button', { name: 'Save thresholds' }).click();
+    await editor.getByText('Thresholds saved.').waitFor();
+    await page.reload();
+    await waitFor(
+      () => page.getByTestId('chart-spo2').getAttribute('data-zones'),
+      (zones) => zones === '2',
+      30_000,
+      'the saved threshold shaded after a reload',
+    );
+    await screenshot(page, '09-thresholds');
+  });
+});

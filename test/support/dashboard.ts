@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { MqttClient } from 'mqtt';
+import type { Page } from 'playwright-core';
+import { CLI_ACTOR } from '../../server/src/domain/actor.js';
+import { DeviceAdminService } from '../../server/src/services/device-admin.service.js';
+import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
+import { freshCode, type TestUser } from './auth.js';
+import { publish } from './devices.js';
+import type { TestPlatform } from './platform.js';
+import { ROOT } from './process.js';
+
+/** Where e2e screenshots go (the test output folder; current ones are copied to docs/screenshots/). */
+export const SCREENSHOTS = path.join(ROOT, 'test-results', 'screenshots');
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: false });
+}
+
+/** Signs in through the dashboard's own form: e-mail and password, then a computed one-time code. */
+export async function signInThroughForm(page: Page, baseUrl: string, user: TestUser, path = '/'): Promise<void> {
+  await page.goto(`${baseUrl}${path}`);
+  await page.locator('input[autocomplete="username"]').fill(user.email);
+  await page.locator('input[autocomplete="current-password"]').fill(user.password);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.locator('input[autocomplete="one-time-code"]').fill(await freshCode(user.totpSecret));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}
+
+export interface PatientDevice {
+  patientId: string;
+  id: string;
+  client: MqttClient;
+  /** Publishes one sample now over MQTT (QoS 1, resolves at the broker's acknowledgement, after commit). */
+  measure(m: Record<string, number>): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A pulse oximeter for the patient, connected to the platform's broker. */
+export async function connectPatientDevice(platform: Pick<TestPlatform, 'app' | 'urls'>, patientId: string): Promise<PatientDevice> {
+  const { device, secret } = await platform.app.get(DeviceAdminService).createDevice(CLI_ACTOR, { patient: patientId, kind: 'pulse_oximeter' });
+  const client = await connectDevice(platform.urls.broker, { id: device.id, secret });
+  return {
+    patientId,
+    id: device.id,
+    client,
+    measure: (m) => publish(client, `vigil/v1/devices/${device.id}/readings`, { t: new Date().toISOString(), m }),
+    close: () => client.endAsync(),
+  };
+}
