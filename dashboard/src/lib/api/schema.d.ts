@@ -279,6 +279,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/patients/{id}/readings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A metric’s history in at most `points` buckets (raw, 1-minute or 1-hour source), with true min and max per bucket */
+        get: operations["HistoryController_readings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/patients/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The patient’s device events (falls, bed exits, doors, doses, alarm button) in a time range */
+        get: operations["HistoryController_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/r4/metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** FHIR R4 CapabilityStatement: what this server supports */
+        get: operations["FhirController_metadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/r4/Patient/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** FHIR R4 Patient */
+        get: operations["FhirController_patient"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/r4/Observation/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** FHIR R4 Observation (vital signs; blood pressure as a 85354-9 panel) */
+        get: operations["FhirController_observation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/r4/Observation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** FHIR R4 Observation search: patient (required), code, date (ge/gt/le/lt), _count; a searchset Bundle with total and next links */
+        get: operations["FhirController_search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/teams": {
         parameters: {
             query?: never;
@@ -532,6 +634,265 @@ export interface paths {
         get: operations["AuditController_query"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The inbox: alerts of the caller’s patients, newest first (persisted, so nothing is missed while offline) */
+        get: operations["AlertController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One alert */
+        get: operations["AlertController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledges an open alert (who and when recorded); stops its escalation. Idempotent. */
+        post: operations["AlertController_acknowledge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolves an alert with an optional note (who and when recorded). Idempotent. */
+        post: operations["AlertController_resolve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Comments on an alert, oldest first */
+        get: operations["AlertController_comments"];
+        put?: never;
+        /** Adds a comment to an alert */
+        post: operations["AlertController_comment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/patients/{id}/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A patient’s alert history, newest first */
+        get: operations["AlertController_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/patients/{id}/news2": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** NEWS2 over time: the score after each new parameter value, from the fresh latest values (stale = missing) */
+        get: operations["AlertController_news2"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/teams/{id}/alert-stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alarm-fatigue figures: alerts per patient-day by kind and priority, share acknowledged, time to acknowledge, escalations, flapping */
+        get: operations["AlertController_alertStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/patients/{id}/thresholds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The patient’s own thresholds (team defaults apply to metrics without one) */
+        get: operations["AlertController_patientThresholds"];
+        /** Sets the patient’s threshold for one metric (clinician; red outside yellow, low below high; audited) */
+        put: operations["AlertController_setPatientThreshold"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/teams/{id}/thresholds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The team’s default thresholds */
+        get: operations["AlertController_teamThresholds"];
+        /** Sets the team’s default threshold for one metric (clinician; audited) */
+        put: operations["AlertController_setTeamThreshold"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/teams/{id}/alert-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The team’s night hours, graces, re-alert time and escalation chain */
+        get: operations["AlertController_settings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Changes the team’s alert settings (clinician; audited) */
+        patch: operations["AlertController_updateSettings"];
+        trace?: never;
+    };
+    "/api/teams/{id}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Adds a team webhook; its signing secret is shown once */
+        post: operations["AlertController_addWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/patients/{id}/passive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Starts a passive interval (hospital stay, sensor change): the patient’s alerts are suppressed meanwhile (audited) */
+        post: operations["AlertController_addPassive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/patients/{id}/passive/{intervalId}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ends a passive interval now */
+        post: operations["AlertController_endPassive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/push/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stores this browser’s Web Push subscription for the caller */
+        post: operations["AlertController_subscribe"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1447,16 +1808,34 @@ export interface operations {
                                 /** @description Parameters without a fresh value: the score is partial when any */
                                 missing: ("rr" | "spo2" | "o2" | "sbp" | "hr" | "acvpu" | "temp")[];
                             };
+                            /** @description Unresolved alerts, in the live contract’s shape */
                             alerts: {
                                 id: string;
-                                kind: string;
+                                patientId: string;
                                 /** @enum {string} */
-                                priority: "low" | "medium" | "high";
+                                kind: "news2" | "threshold" | "no_data" | "device_offline" | "low_battery" | "fall" | "alarm_button" | "bed_exit" | "door_open" | "missed_dose" | "inactivity";
+                                metric?: string;
+                                deviceId?: string;
                                 /** @enum {string} */
-                                status: "open" | "acknowledged";
-                                title: string;
+                                priority: "high" | "medium" | "low";
+                                /** @enum {string} */
+                                state: "open" | "acknowledged" | "resolved";
                                 /** Format: date-time */
                                 openedAt: string;
+                                /** Format: date-time */
+                                lastSeenAt: string;
+                                count: number;
+                                value?: number;
+                                escalationLevel: number;
+                                /** Format: date-time */
+                                nextEscalationAt?: string;
+                                acknowledgedBy?: string;
+                                /** Format: date-time */
+                                acknowledgedAt?: string;
+                                resolvedBy?: string;
+                                /** Format: date-time */
+                                resolvedAt?: string;
+                                note?: string;
                             }[];
                             devices: {
                                 id: string;
@@ -1466,12 +1845,278 @@ export interface operations {
                                 /** Format: date-time */
                                 lastSeen: string | null;
                             }[];
+                            passive: {
+                                id: string;
+                                /** Format: date-time */
+                                startsAt: string;
+                                /** Format: date-time */
+                                endsAt: string | null;
+                                reason: string;
+                            }[];
                         }[];
                     };
                 };
             };
             /** @description No valid access token, or the session has ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    HistoryController_readings: {
+        parameters: {
+            query: {
+                metric: "hr" | "spo2" | "rr" | "temp" | "sbp" | "dbp" | "weight" | "glucose" | "o2" | "acvpu";
+                from?: string;
+                to?: string;
+                points?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The series */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        metric: string;
+                        /**
+                         * @description Where the points come from: raw samples, or the 1-minute or 1-hour rollup
+                         * @enum {string}
+                         */
+                        resolution: "raw" | "1m" | "1h";
+                        /** @description Width of each point’s bucket; 0 when each point is one raw sample */
+                        bucketSeconds: number;
+                        /** @description Oldest first; min and max are the true extremes of the raw samples in each bucket; raw rows have min = max = avg and count 1 */
+                        points: {
+                            /** Format: date-time */
+                            t: string;
+                            min: number;
+                            max: number;
+                            avg: number;
+                            count: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description A bad query: the message and `errors` name the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such patient among the caller’s teams (whether or not it exists) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    HistoryController_events: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                type?: "fall" | "bed_exit" | "bed_return" | "door_open" | "door_close" | "med_taken" | "med_missed" | "alarm_button" | "inactivity";
+                limit?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Falls, bed exits and returns, doors, doses, alarm button, inactivity; newest first */
+                        events: {
+                            /** Format: date-time */
+                            t: string;
+                            deviceId: string;
+                            /** @enum {string} */
+                            type: "fall" | "bed_exit" | "bed_return" | "door_open" | "door_close" | "med_taken" | "med_missed" | "alarm_button" | "inactivity";
+                            data: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description A bad query: the message and `errors` name the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such patient among the caller’s teams (whether or not it exists) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    FhirController_metadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CapabilityStatement (application/fhir+json) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    FhirController_patient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Patient */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description OperationOutcome: no such patient among the caller’s teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    FhirController_observation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Observation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description OperationOutcome */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    FhirController_search: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bundle (searchset) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description OperationOutcome: an unknown parameter or a bad value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description OperationOutcome: no such patient among the caller’s teams */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2246,6 +2891,998 @@ export interface operations {
                                 [key: string]: unknown;
                             };
                         }[];
+                    };
+                };
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AlertController_list: {
+        parameters: {
+            query?: {
+                state?: "open" | "acknowledged" | "resolved";
+                patientId?: string;
+                from?: string;
+                to?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alerts in the contract’s shape */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        alerts: {
+                            id: string;
+                            patientId: string;
+                            /** @enum {string} */
+                            kind: "news2" | "threshold" | "no_data" | "device_offline" | "low_battery" | "fall" | "alarm_button" | "bed_exit" | "door_open" | "missed_dose" | "inactivity";
+                            metric?: string;
+                            deviceId?: string;
+                            /** @enum {string} */
+                            priority: "high" | "medium" | "low";
+                            /** @enum {string} */
+                            state: "open" | "acknowledged" | "resolved";
+                            /** Format: date-time */
+                            openedAt: string;
+                            /** Format: date-time */
+                            lastSeenAt: string;
+                            count: number;
+                            value?: number;
+                            escalationLevel: number;
+                            /** Format: date-time */
+                            nextEscalationAt?: string;
+                            acknowledgedBy?: string;
+                            /** Format: date-time */
+                            acknowledgedAt?: string;
+                            resolvedBy?: string;
+                            /** Format: date-time */
+                            resolvedAt?: string;
+                            note?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AlertController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The alert */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        patientId: string;
+                        /** @enum {string} */
+                        kind: "news2" | "threshold" | "no_data" | "device_offline" | "low_battery" | "fall" | "alarm_button" | "bed_exit" | "door_open" | "missed_dose" | "inactivity";
+                        metric?: string;
+                        deviceId?: string;
+                        /** @enum {string} */
+                        priority: "high" | "medium" | "low";
+                        /** @enum {string} */
+                        state: "open" | "acknowledged" | "resolved";
+                        /** Format: date-time */
+                        openedAt: string;
+                        /** Format: date-time */
+                        lastSeenAt: string;
+                        count: number;
+                        value?: number;
+                        escalationLevel: number;
+                        /** Format: date-time */
+                        nextEscalationAt?: string;
+                        acknowledgedBy?: string;
+                        /** Format: date-time */
+                        acknowledgedAt?: string;
+                        resolvedBy?: string;
+                        /** Format: date-time */
+                        resolvedAt?: string;
+                        note?: string;
+                    };
+                };
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such alert among the caller’s teams (whether or not it exists) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AlertController_acknowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The alert */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        patientId: string;
+                        /** @enum {string} */
+                        kind: "news2" | "threshold" | "no_data" | "device_offline" | "low_battery" | "fall" | "alarm_button" | "bed_exit" | "door_open" | "missed_dose" | "inactivity";
+                        metric?: string;
+                        deviceId?: string;
+                        /** @enum {string} */
+                        priority: "high" | "medium" | "low";
+                        /** @enum {string} */
+                        state: "open" | "acknowledged" | "resolved";
+                        /** Format: date-time */
+                        openedAt: string;
+                        /** Format: date-time */
+                        lastSeenAt: string;
+                        count: number;
+                        value?: number;
+                        escalationLevel: number;
+                        /** Format: date-time */
+                        nextEscalationAt?: string;
+                        acknowledgedBy?: string;
+                        /** Format: date-time */
+                        acknowledgedAt?: string;
+                        resolvedBy?: string;
+                        /** Format: date-time */
+                        resolvedAt?: string;
+                        note?: string;
+                    };
+                };
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such alert among the caller’s teams (whether or not it exists) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AlertController_resolve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The alert */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        patientId: string;
+                        /** @enum {string} */
+                        kind: "news2" | "threshold" | "no_data" | "device_offline" | "low_battery" | "fall" | "alarm_button" | "bed_exit" | "door_open" | "missed_dose" | "inactivity";
+                        metric?: string;
+                        deviceId?: string;
+                        /** @enum {string} */
+                        priority: "high" | "medium" | "low";
+                        /** @enum {string} */
+                        state: "open" | "acknowledged" | "resolved";
+                        /** Format: date-time */
+                        openedAt: string;
+                        /** Format: date-time */
+                        lastSeenAt: string;
+                        count: number;
+                        value?: number;
+                        escalationLevel: number;
+                        /** Format: date-time */
+                        nextEscalationAt?: string;
+                        acknowledgedBy?: string;
+                        /** Format: date-time */
+                        acknowledgedAt?: string;
+                        resolvedBy?: string;
+                        /** Format: date-time */
+                        resolvedAt?: string;
+                        note?: string;
+                    };
+                };
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such alert among the caller’s teams (whether or not it exists) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AlertController_comments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Comments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        comments: {
+                            id: string;
+                            alertId: string;
+                            authorId: string | null;
+                            body: string;
+                            /** Format: date-time */
+                            at: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such alert among the caller’s teams (whether or not it exists) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AlertController_comment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    body: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The comment */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        alertId: string;
+                        authorId: string | null;
+                        body: string;
+                        /** Format: date-time */
+                        at: string;
+                    };
+                };
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such alert among the caller’s teams (whether or not it exists) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AlertController_history: {
+        parameters: {
+            query?: {
+                state?: "open" | "acknowledged" | "resolved";
+                from?: string;
+                to?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alerts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        alerts: {
+                            id: string;
+                            patientId: string;
+                            /** @enum {string} */
+                            kind: "news2" | "threshold" | "no_data" | "device_offline" | "low_battery" | "fall" | "alarm_button" | "bed_exit" | "door_open" | "missed_dose" | "inactivity";
+                            metric?: string;
+                            deviceId?: string;
+                            /** @enum {string} */
+                            priority: "high" | "medium" | "low";
+                            /** @enum {string} */
+                            state: "open" | "acknowledged" | "resolved";
+                            /** Format: date-time */
+                            openedAt: string;
+                            /** Format: date-time */
+                            lastSeenAt: string;
+                            count: number;
+                            value?: number;
+                            escalationLevel: number;
+                            /** Format: date-time */
+                            nextEscalationAt?: string;
+                            acknowledgedBy?: string;
+                            /** Format: date-time */
+                            acknowledgedAt?: string;
+                            resolvedBy?: string;
+                            /** Format: date-time */
+                            resolvedAt?: string;
+                            note?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AlertController_news2: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Points where the score, risk or missing parameters changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        patientId: string;
+                        points: {
+                            /** Format: date-time */
+                            t: string;
+                            score: number;
+                            /** @enum {string} */
+                            risk: "low" | "low-medium" | "medium" | "high";
+                            components: {
+                                [key: string]: number;
+                            };
+                            missing: string[];
+                        }[];
+                        /** @description The range held more raw samples than one answer takes: ask for a shorter one */
+                        truncated: boolean;
+                    };
+                };
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AlertController_alertStats: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Over alerts opened in [from, to) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        teamId: string;
+                        /** Format: date-time */
+                        from: string;
+                        /** Format: date-time */
+                        to: string;
+                        patientDays: number;
+                        alerts: number;
+                        perPatientDay: {
+                            kind: string;
+                            priority: string;
+                            count: number;
+                            perPatientDay: number;
+                        }[];
+                        acknowledgedShare: number | null;
+                        timeToAcknowledgeSeconds: {
+                            p50: number | null;
+                            p90: number | null;
+                        };
+                        escalationsByLevel: {
+                            [key: string]: number;
+                        };
+                        /** @description Alerts that cleared by themselves within a minute of opening */
+                        flapping: number;
+                    };
+                };
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AlertController_patientThresholds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description By metric */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        thresholds: {
+                            id: string;
+                            patientId: string | null;
+                            teamId: string | null;
+                            metric: string;
+                            redLow: number | null;
+                            yellowLow: number | null;
+                            yellowHigh: number | null;
+                            redHigh: number | null;
+                            sustainedSeconds: number;
+                            clearMargin: number;
+                            clearAfterSeconds: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AlertController_setPatientThreshold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    metric: "hr" | "spo2" | "rr" | "temp" | "sbp" | "dbp" | "weight" | "glucose" | "o2" | "acvpu";
+                    redLow?: number | null;
+                    yellowLow?: number | null;
+                    yellowHigh?: number | null;
+                    redHigh?: number | null;
+                    /** @default 0 */
+                    sustainedSeconds?: number;
+                    /** @default 0 */
+                    clearMargin?: number;
+                    /** @default 0 */
+                    clearAfterSeconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The threshold */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        patientId: string | null;
+                        teamId: string | null;
+                        metric: string;
+                        redLow: number | null;
+                        yellowLow: number | null;
+                        yellowHigh: number | null;
+                        redHigh: number | null;
+                        sustainedSeconds: number;
+                        clearMargin: number;
+                        clearAfterSeconds: number;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AlertController_teamThresholds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description By metric */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        thresholds: {
+                            id: string;
+                            patientId: string | null;
+                            teamId: string | null;
+                            metric: string;
+                            redLow: number | null;
+                            yellowLow: number | null;
+                            yellowHigh: number | null;
+                            redHigh: number | null;
+                            sustainedSeconds: number;
+                            clearMargin: number;
+                            clearAfterSeconds: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AlertController_setTeamThreshold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    metric: "hr" | "spo2" | "rr" | "temp" | "sbp" | "dbp" | "weight" | "glucose" | "o2" | "acvpu";
+                    redLow?: number | null;
+                    yellowLow?: number | null;
+                    yellowHigh?: number | null;
+                    redHigh?: number | null;
+                    /** @default 0 */
+                    sustainedSeconds?: number;
+                    /** @default 0 */
+                    clearMargin?: number;
+                    /** @default 0 */
+                    clearAfterSeconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The threshold */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        patientId: string | null;
+                        teamId: string | null;
+                        metric: string;
+                        redLow: number | null;
+                        yellowLow: number | null;
+                        yellowHigh: number | null;
+                        redHigh: number | null;
+                        sustainedSeconds: number;
+                        clearMargin: number;
+                        clearAfterSeconds: number;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AlertController_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        teamId: string;
+                        timeZone: string;
+                        nightStartMinute: number;
+                        nightEndMinute: number;
+                        bedExitGraceSeconds: number;
+                        doorOpenGraceSeconds: number;
+                        realertSeconds: number;
+                        escalationLevels: {
+                            afterSeconds: number;
+                            role?: string;
+                            userEmail?: string;
+                        }[];
+                        escalationRepeats: number;
+                    };
+                };
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AlertController_updateSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    timeZone?: string;
+                    nightStartMinute?: number;
+                    nightEndMinute?: number;
+                    bedExitGraceSeconds?: number;
+                    doorOpenGraceSeconds?: number;
+                    realertSeconds?: number;
+                    escalation?: string;
+                    escalationRepeats?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        teamId: string;
+                        timeZone: string;
+                        nightStartMinute: number;
+                        nightEndMinute: number;
+                        bedExitGraceSeconds: number;
+                        doorOpenGraceSeconds: number;
+                        realertSeconds: number;
+                        escalationLevels: {
+                            afterSeconds: number;
+                            role?: string;
+                            userEmail?: string;
+                        }[];
+                        escalationRepeats: number;
+                    };
+                };
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AlertController_addWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uri */
+                    url: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        url: string;
+                        /** @description Shown once: signs every delivery (HMAC-SHA256) */
+                        secret: string;
+                    };
+                };
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AlertController_addPassive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date-time */
+                    startsAt?: string;
+                    /** Format: date-time */
+                    endsAt?: string;
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The interval */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        patientId: string;
+                        /** Format: date-time */
+                        startsAt: string;
+                        /** Format: date-time */
+                        endsAt: string | null;
+                        reason: string;
+                    };
+                };
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AlertController_endPassive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                intervalId: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The interval */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        patientId: string;
+                        /** Format: date-time */
+                        startsAt: string;
+                        /** Format: date-time */
+                        endsAt: string | null;
+                        reason: string;
+                    };
+                };
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AlertController_subscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uri */
+                    endpoint: string;
+                    keys: {
+                        p256dh: string;
+                        auth: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Stored */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
                     };
                 };
             };
