@@ -53,7 +53,10 @@ function interpolate(value: string, vars: Record<string, string>): string {
 describe('docker-compose.yml', () => {
   it('runs two server replicas behind an nginx proxy, a worker, TimescaleDB, Redis with AOF and an authenticated Mosquitto', () => {
     expect(replicas.map(([name]) => name)).toEqual(['server-1', 'server-2']);
-    expect(compose.services.worker.command).toEqual(['npm', 'run', '-s', 'worker']);
+    // The built worker (what `npm run worker` runs): the production image has no TypeScript compiler.
+    expect(compose.services.worker.command).toEqual(['node', 'server/dist/worker.js']);
+    // The replicas leave the alert workers to it.
+    for (const replica of ['server-1', 'server-2']) expect(compose.services[replica].environment?.VIGIL_WORKERS).toBe('off');
     expect(compose.services.proxy.image).toMatch(/^nginx:/);
     expect(compose.services.timescaledb.image).toMatch(/^timescale\/timescaledb:/);
     const redis = compose.services.redis.command!.join(' ');
