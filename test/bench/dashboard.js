@@ -1,3 +1,4 @@
+/* global requestAnimationFrame -- the frame probe runs in the page (page.evaluate), where it exists */
 // Dashboard benchmark (docs/benchmarks.md): npm run bench:dashboard
 // The whole platform in this process on the real PostgreSQL and Redis, 200 patients whose
 // devices publish over MQTT every second, and Debian's Chromium (playwright-core) on the

@@ -20,7 +20,7 @@ export function connect(token: () => string | undefined): void {
   socket = io({ path: '/socket.io', transports: ['websocket'], auth: (cb) => cb({ token: token() }) });
   socket.on('connect', () => {
     connection.connected();
-    for (const { body } of watches.values()) send('watch', body);
+    for (const { body } of watches.values()) void send('watch', body);
   });
   socket.on('disconnect', () => connection.disconnected());
   socket.on('connect_error', () => connection.disconnected());
@@ -37,10 +37,10 @@ export function disconnect(): void {
 export function on<E extends EventName>(event: E, handler: (payload: Payload<E>) => void): () => void {
   const set = handlers.get(event) ?? new Set();
   handlers.set(event, set);
-  set.add(handler as (payload: never) => void);
+  set.add(handler);
   socket?.on(event, handler as never);
   return () => {
-    set.delete(handler as (payload: never) => void);
+    set.delete(handler);
     socket?.off(event, handler as never);
   };
 }

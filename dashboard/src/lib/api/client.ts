@@ -37,7 +37,7 @@ export interface ApiError {
 }
 
 export function apiError(response: Response, body: unknown): ApiError {
-  const message = typeof body === 'object' && body && 'message' in body ? String((body as { message: unknown }).message) : response.statusText;
+  const message = typeof body === 'object' && body && 'message' in body ? String((body).message) : response.statusText;
   const retry = Number(response.headers.get('Retry-After'));
   return { status: response.status, message, ...(Number.isFinite(retry) && retry > 0 ? { retryAfterSeconds: retry } : {}) };
 }

@@ -46,6 +46,6 @@ export function matchesSearch(patient: { name: string }, query: string): boolean
   return needle === '' || patient.name.toLocaleLowerCase().includes(needle);
 }
 
-export function matchesTeam(patient: { teamId: string }, teamId: string | 'all'): boolean {
+export function matchesTeam(patient: { teamId: string }, teamId: string): boolean {
   return teamId === 'all' || patient.teamId === teamId;
 }

@@ -8,7 +8,7 @@ import type { Priority, Risk } from './caseload.js';
  */
 export interface TileAlert {
   id: string;
-  kind: AlertWire['kind'] | string;
+  kind: string;
   metric?: string;
   priority: Priority;
   state: 'open' | 'acknowledged';

@@ -14,7 +14,7 @@ export async function loadCaseload(): Promise<void> {
     caseload.error = apiError(response, error).message;
     return;
   }
-  caseload.load(data.patients as unknown as WireRow[]);
+  caseload.load(data.patients);
 }
 
 /**
@@ -27,7 +27,10 @@ export function openCaseload(): () => void {
   const buffer = new FrameBuffer<Change>((changes) => {
     const rows: WireRow[] = [];
     const alerts: AlertWire[] = [];
-    for (const change of changes) 'row' in change ? rows.push(change.row) : alerts.push(change.alert);
+    for (const change of changes) {
+      if ('row' in change) rows.push(change.row);
+      else alerts.push(change.alert);
+    }
     caseload.apply({ rows, alerts });
   });
   const stops = [

@@ -30,7 +30,7 @@ export interface History {
 /** The patient, or `notFound` for a missing patient and another team's alike (the server answers both with 404). */
 export async function getPatient(id: string): Promise<{ patient: PatientRecord } | { notFound: true } | { error: ApiError }> {
   const { data, error, response } = await api.GET('/api/patients/{id}', { params: { path: { id } } });
-  if (data) return { patient: data as unknown as PatientRecord };
+  if (data) return { patient: data };
   if (response.status === 404 || response.status === 403 || response.status === 400) return { notFound: true };
   return { error: apiError(response, error) };
 }
