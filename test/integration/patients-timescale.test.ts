@@ -62,8 +62,8 @@ describe('care-team queries on TimescaleDB', () => {
 
   it('finds audit entries of views that listed a patient', async () => {
     const audit = new AuditRepository(store.db);
-    await audit.append({ actorId: ids.user, action: 'overview.view', details: { patientIds: [ids.patient] } });
-    await audit.append({ actorId: ids.user, action: 'patient.view', patientId: ids.otherPatient });
+    await audit.append([{ actorId: ids.user, action: 'overview.view', details: { patientIds: [ids.patient] } }]);
+    await audit.append([{ actorId: ids.user, action: 'patient.view', patientId: ids.otherPatient }]);
     const found = await audit.query({ patientId: ids.patient, limit: 10 });
     expect(found.map((e) => e.action)).toEqual(['overview.view']);
   });

@@ -30,6 +30,8 @@ export class LiveRepository implements OnApplicationShutdown {
   private emitter?: Emitter<ServerToClientEvents>;
   private readonly connections: Redis[] = [];
   private readonly shareListeners: Array<(message: unknown) => void> = [];
+  /** Set when shutting down: an emit after the Redis connections closed would reject unhandled and end the process. */
+  private closed = false;
 
   constructor(private readonly redis: RedisRepository) {}
 
@@ -48,7 +50,7 @@ export class LiveRepository implements OnApplicationShutdown {
 
   /** To every socket, on any instance, in any of `rooms` (each socket once). */
   toRooms<E extends EventName>(rooms: string[], event: E, payload: Payload<E>): void {
-    if (rooms.length === 0) return;
+    if (rooms.length === 0 || this.closed) return;
     if (this.server) this.server.to(rooms).emit(event, ...([payload] as Parameters<ServerToClientEvents[E]>));
     else
       this.emitterFor()
@@ -58,6 +60,7 @@ export class LiveRepository implements OnApplicationShutdown {
 
   /** To every instance's subscribers of `onShared`, this one included. */
   share(message: unknown): void {
+    if (this.closed) return;
     this.deliverShared(message);
     if (this.server) this.server.serverSideEmit(SHARE_EVENT, message);
     else this.emitterFor().serverSideEmit(SHARE_EVENT, message);
@@ -128,6 +131,7 @@ export class LiveRepository implements OnApplicationShutdown {
 
   /** After Nest has closed the socket.io server (and with it the adapter's subscriptions). */
   async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
     await Promise.all(this.connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
   }
 
