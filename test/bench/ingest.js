@@ -16,13 +16,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { createDatabase } from './database.js';
 import { measureCeilings } from './ceilings.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 const server = (p) => import(path.join(root, 'server/dist', p));
 
-const ADMIN_URL = process.env.VIGIL_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.VIGIL_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECONDS = Number(process.env.VIGIL_BENCH_SECONDS ?? 30);
 const DEVICES = 100;
@@ -47,25 +47,6 @@ const PHASES = [
 ].filter((_, i) => !ONLY || ONLY.includes(i + 1));
 
 const log = (line = '') => process.stderr.write(`${line}\n`);
-
-async function createDatabase() {
-  const name = `vigil_bench_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 function runLoadWorker(options) {
   return new Promise((resolve, reject) => {

@@ -15,7 +15,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { createDatabase } from './database.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -23,7 +23,6 @@ const server = (p) => import(path.join(root, 'server/dist', p));
 const log = (line = '') => process.stderr.write(`${line}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const ADMIN_URL = process.env.VIGIL_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.VIGIL_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CLIENTS = (process.env.VIGIL_BENCH_CLIENTS ?? '500,2000').split(',').map(Number);
 const TEAM_CLIENTS = Number(process.env.VIGIL_BENCH_TEAM_CLIENTS ?? 50);
@@ -151,25 +150,6 @@ async function bareRole({ patients, pointsPerSecond, seconds }) {
 }
 
 // ---- the run ------------------------------------------------------------------------
-
-async function createDatabase() {
-  const name = `vigil_bench_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 /** Spreads `count` clients over the patients (each watching one) plus the team watchers. */
 function plan(count, patients, teams) {
