@@ -3,7 +3,7 @@ import { loadOperatorConfig, UsageError } from '@vigil/server/config/operator-co
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from './clock.js';
 import { runLoadMode } from './run-load.js';
-import { runWard } from './run-ward.js';
+import { runWard, type WardModeOptions } from './run-ward.js';
 import { isScenarioName, SCENARIO_NAMES, SCENARIOS, type ScenarioName } from './scenarios/index.js';
 
 /**
@@ -72,22 +72,8 @@ const program = new Command('simulate')
   .addHelpText('after', `\nScenarios:\n${scenarioHelp}\n`)
   .showHelpAfterError();
 
-/** The parsed options (the parsers and defaults above). */
-interface CliOptions {
-  patients?: number;
-  scenario: ScenarioName | 'mixed';
-  speed: number;
-  broker?: string;
-  seed: number;
-  start?: string;
-  onset?: number;
-  over?: number;
-  faultRate: number;
-  clockSkew: number;
-  duration?: number;
-  demoFile?: string;
-  wardFile?: string;
-  statusEvery?: number;
+/** The parsed options (the parsers and defaults above): the ward mode's, plus the load mode's. */
+interface CliOptions extends WardModeOptions {
   devices?: number;
   rate?: number;
   metrics: number;
