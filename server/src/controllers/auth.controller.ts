@@ -89,7 +89,7 @@ export class AuthController {
   }
 
   @Post('refresh')
-  @RateLimited()
+  @RateLimited({ failuresOnly: true })
   @HttpCode(200)
   @IssuesSession()
   @ApiCookieAuth(REFRESH_COOKIE_SCHEME)
