@@ -39,9 +39,13 @@ function percentiles(values) {
   return { n: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.length ? sorted[sorted.length - 1] : null };
 }
 
-/** A child of this script in another role; resolves with its final message. */
+/**
+ * A child of this script in another role; resolves with its final message. Its options go as
+ * the first IPC message, not in argv: 2,000 clients' tokens exceed the argument size limit (E2BIG).
+ */
 function child(role, options, onMessage = () => undefined) {
-  const proc = fork(fileURLToPath(import.meta.url), [role, JSON.stringify(options)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const proc = fork(fileURLToPath(import.meta.url), [role], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  proc.send({ type: 'options', options });
   const done = new Promise((resolve, reject) => {
     proc.on('message', (m) => (m.type === 'done' ? resolve(m) : onMessage(m)));
     proc.on('exit', (code) => (code ? reject(new Error(`${role} exited with ${code}`)) : undefined));
@@ -365,11 +369,12 @@ async function historyPhase() {
   return results;
 }
 
-const [role, options] = process.argv.slice(2);
-if (role === 'clients') await clientsRole(JSON.parse(options));
-else if (role === 'devices') await devicesRole(JSON.parse(options));
-else if (role === 'bare') await bareRole(JSON.parse(options));
-else {
+const [role] = process.argv.slice(2);
+const roles = { clients: clientsRole, devices: devicesRole, bare: bareRole };
+if (roles[role]) {
+  const { options } = await new Promise((resolve) => process.once('message', resolve));
+  await roles[role](options);
+} else {
   const results = {
     machine: { cpus: os.cpus().length, node: process.version },
     settings: { CLIENTS, TEAM_CLIENTS, POINTS, SECONDS, HISTORY_DAYS },
