@@ -5,7 +5,7 @@ import { CoalescingQueue } from './coalescing-queue.js';
 function gatedQueue(concurrency: number) {
   const runs: Array<{ key: string; work: number[] }> = [];
   const gates: Array<() => void> = [];
-  const errors: string[] = [];
+  const errors: Array<{ error: string; work: number[] }> = [];
   let active = 0;
   let maxActive = 0;
   const queue = new CoalescingQueue<number[]>({
@@ -19,7 +19,7 @@ function gatedQueue(concurrency: number) {
       active--;
       if (work.includes(-1)) throw new Error(`bad work for ${key}`);
     },
-    onError: (key, error) => errors.push(`${key}: ${(error as Error).message}`),
+    onError: (key, error, work) => errors.push({ error: `${key}: ${(error as Error).message}`, work }),
   });
   const releaseAll = async () => {
     while (gates.length > 0 || queue.size > 0) {
@@ -65,12 +65,12 @@ describe('CoalescingQueue', () => {
     expect(runs.map((r) => r.key)).toEqual(['busy', 'quiet', 'busy']);
   });
 
-  it('reports a failed run and still runs the work that came after it', async () => {
+  it('reports a failed run with its work, and still runs the work that came after it', async () => {
     const { queue, runs, errors, releaseAll } = gatedQueue(1);
     queue.push('p1', [-1]);
     queue.push('p1', [7]);
     await releaseAll();
-    expect(errors).toEqual(['p1: bad work for p1']);
+    expect(errors).toEqual([{ error: 'p1: bad work for p1', work: [-1] }]);
     expect(runs.at(-1)).toEqual({ key: 'p1', work: [7] });
   });
 

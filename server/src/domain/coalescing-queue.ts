@@ -20,8 +20,8 @@ export class CoalescingQueue<T> {
       /** Folds work that arrived later (`next`) into work still waiting (`earlier`). */
       merge: (earlier: T, next: T) => T;
       run: (key: string, work: T) => Promise<void>;
-      /** A run that threw; the key's later work still runs. */
-      onError: (key: string, error: unknown) => void;
+      /** A run that threw, with the work it had (to push again if the fault passes); the key's later work still runs. */
+      onError: (key: string, error: unknown, work: T) => void;
     },
   ) {}
 
@@ -59,7 +59,7 @@ export class CoalescingQueue<T> {
       try {
         await this.options.run(key, work);
       } catch (error) {
-        this.options.onError(key, error);
+        this.options.onError(key, error, work);
       } finally {
         this.running.delete(key);
         if (this.pending.has(key)) this.ready.push(key);

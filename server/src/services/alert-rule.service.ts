@@ -18,6 +18,7 @@ import { CoalescingQueue } from '../domain/coalescing-queue.js';
 import { DEVICE_KINDS, type DeviceKind } from '../domain/device-kinds.js';
 import type { EventRow, ReadingRow, StatusUpdate } from '../domain/ingest-batch.js';
 import { NEWS2_PARAMETERS, scoreNews2 } from '../domain/news2.js';
+import { classifyWriteError } from '../domain/write-faults.js';
 import type { AlertPriority } from '../dtos/live.dto.js';
 import { type AlertRecord, AlertRepository, type ConditionKey } from '../repositories/alert.repository.js';
 import { AlertSettingsRepository } from '../repositories/alert-settings.repository.js';
@@ -51,6 +52,9 @@ const NO_WORK: PatientWork = { readings: [], events: [], statuses: [] };
  * pool (10 by default), so the ingest writers, the API and the live stream always find one.
  */
 const RULE_CONCURRENCY = 3;
+
+/** A patient's evaluation that met a transient database fault runs again after this. */
+const TRANSIENT_RETRY_MS = 1000;
 /** Silence is measured in minutes: the no-data check runs on every 12th sweep (each minute by default). */
 const NO_DATA_EVERY_SWEEPS = 12;
 
@@ -73,7 +77,7 @@ export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicati
     concurrency: RULE_CONCURRENCY,
     merge: (a, b) => ({ readings: a.readings.concat(b.readings), events: a.events.concat(b.events), statuses: a.statuses.concat(b.statuses) }),
     run: (patientId, work) => this.evaluate(patientId, work),
-    onError: (patientId, error) => this.logger.error({ err: error, patientId }, 'alert rules failed for a patient'),
+    onError: (patientId, error, work) => this.failed(patientId, error, work),
   });
 
   constructor(
@@ -133,6 +137,20 @@ export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicati
       ...(work.events.length ? await this.evaluateEvents(patientId, work.events, tx) : []),
       ...(work.readings.length ? await this.evaluateReadings(patientId, work.readings, tx) : []),
     ]);
+  }
+
+  /**
+   * A transient fault (the database restarting, a lost connection, a deadlock) must not lose a
+   * breach: the work goes back to the patient's queue and merges with what arrives meanwhile.
+   * Any other fault is logged; the patient's next batch is evaluated from the stored rule state.
+   */
+  private failed(patientId: string, error: unknown, work: PatientWork): void {
+    if (classifyWriteError(error).fault === 'transient' && !this.stopped) {
+      this.logger.warn({ err: error, patientId }, 'alert rules for a patient met a transient database fault; evaluated again');
+      this.clock.after(TRANSIENT_RETRY_MS, () => this.queue.push(patientId, work));
+      return;
+    }
+    this.logger.error({ err: error, patientId }, 'alert rules failed for a patient');
   }
 
   private async evaluateStatuses(patientId: string, statuses: StatusUpdate[], tx: Queryable): Promise<Change[]> {
