@@ -11,7 +11,15 @@ import { latestResult, section, withSection } from './summary.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.join(here, 'results');
 const docPath = path.join(here, '..', '..', 'docs', 'benchmarks.md');
-const suites = ['ingest', 'live', 'dashboard', 'alerts'].filter((suite) => fs.existsSync(path.join(here, `${suite}.js`)));
+/** Each suite: its script and the environment it runs with (the soak is the live script's long phase). */
+const SUITES = {
+  ingest: { script: 'ingest.js' },
+  live: { script: 'live.js' },
+  soak: { script: 'live.js', env: { VIGIL_BENCH_SOAK_SECONDS: '600', VIGIL_BENCH_CLIENTS: '200' } },
+  dashboard: { script: 'dashboard.js' },
+  alerts: { script: 'alerts.js' },
+};
+const suites = Object.keys(SUITES).filter((suite) => fs.existsSync(path.join(here, SUITES[suite].script)));
 const summaryOnly = process.argv.includes('--summary-only');
 const startedAt = new Date();
 
@@ -19,7 +27,8 @@ let failed = false;
 if (!summaryOnly) {
   for (const [i, suite] of suites.entries()) {
     process.stderr.write(`\n=== ${i + 1}/${suites.length}: ${suite} ===\n`);
-    const result = spawnSync(process.execPath, [path.join(here, `${suite}.js`)], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const { script, env = {} } = SUITES[suite];
+    const result = spawnSync(process.execPath, [path.join(here, script)], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env } });
     if (result.status !== 0) failed = true;
   }
 }

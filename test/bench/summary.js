@@ -71,6 +71,38 @@ export function summarise(suite, result) {
       row('JavaScript, gzipped', result.bundle.jsGzipBytes / 1024, 'KiB'),
     ];
   }
+  if (suite === 'soak') {
+    const { windows, slopesPerMinute: slopes } = result.soak;
+    const steady = windows.filter((w) => w.minute >= 1);
+    const [first, last] = [steady[0], steady.at(-1)];
+    if (!first) return [];
+    const minutes = (last.minute - first.minute).toFixed(0);
+    return [
+      row(
+        `server RSS after ${minutes} more minutes (slope ${number(slopes.rssMiB)} MiB/min)`,
+        last.rssMiB,
+        'MiB',
+        'the first minute after warm-up',
+        first.rssMiB,
+      ),
+      row(
+        `server heap used after ${minutes} more minutes (slope ${number(slopes.heapUsedMiB)} MiB/min)`,
+        last.heapUsedMiB,
+        'MiB',
+        'the first minute after warm-up',
+        first.heapUsedMiB,
+      ),
+      row(
+        `event-loop delay p99 at the end (slope ${number(slopes.eventLoopDelayP99Ms)} ms/min)`,
+        last.eventLoopDelayP99Ms,
+        'ms',
+        'the first minute after warm-up',
+        first.eventLoopDelayP99Ms,
+      ),
+      row('live latency p99, whole soak', worstP(result.soak.latencyMs, 'p99'), 'ms'),
+      row('publish errors, socket disconnects, resyncs', result.soak.publishErrors + result.soak.disconnects + result.soak.resyncs, ''),
+    ];
+  }
   return [];
 }
 
@@ -91,7 +123,7 @@ export function section(runs, { command, startedAt }) {
   ];
   for (const { suite, file, result } of runs) {
     if (!result) {
-      lines.push(`| ${suite} | did not finish (see its log) | | | | |`);
+      lines.push(`| ${suite} | no result in this run (not run, or it failed: see its log) | | | | |`);
       continue;
     }
     for (const r of summarise(suite, result)) {
