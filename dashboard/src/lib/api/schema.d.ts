@@ -3408,6 +3408,19 @@ export interface operations {
                         };
                         /** @description Alerts that cleared by themselves within a minute of opening */
                         flapping: number;
+                        /** @description Patients of the team with at least one reading in the range (whole hours overlapping it) */
+                        patientsMonitored: number;
+                        /** @description Reading points stored for the team in the range (whole hours overlapping it) */
+                        pointsReceived: number;
+                        /** @description Hours the team's devices were offline in the range (from device_offline alerts) */
+                        deviceHoursOffline: number;
+                        /** @description Patients by the highest NEWS2 risk their NEWS2 alert reached in the range: high (7 or more), medium (5–6), low–medium (a single parameter scoring 3); none: monitored without a NEWS2 alert */
+                        news2Peaks: {
+                            high: number;
+                            medium: number;
+                            lowMedium: number;
+                            none: number;
+                        };
                     };
                 };
             };
