@@ -211,7 +211,7 @@ export const en = {
   'inbox.pausedFor': 'Sound paused, back in {time}',
   'inbox.resumeSound': 'Sound on now',
   'inbox.enableSound': 'Turn sound on',
-  'inbox.go': 'Open the inbox',
+  'inbox.go': 'Open the alert',
   'inbox.back': 'Inbox',
   'inbox.alertNotFound': 'There is no such alert among your teams.',
   'inbox.opened': 'Opened',

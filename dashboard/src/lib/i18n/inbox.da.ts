@@ -29,7 +29,7 @@ export const inboxDa: Record<InboxKey, string> = {
   'inbox.pausedFor': 'Lyd på pause, tilbage om {time}',
   'inbox.resumeSound': 'Lyd til nu',
   'inbox.enableSound': 'Slå lyd til',
-  'inbox.go': 'Åbn indbakken',
+  'inbox.go': 'Åbn alarmen',
   'inbox.back': 'Indbakke',
   'inbox.alertNotFound': 'Der er ingen sådan alarm i dine teams.',
   'inbox.opened': 'Åbnet',
