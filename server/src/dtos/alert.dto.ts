@@ -102,11 +102,6 @@ export const webhookCreatedSchema = z.object({
   secret: z.string().describe('Shown once: signs every delivery (HMAC-SHA256)'),
 });
 
-export const pushSubscriptionBody = z
-  .object({ endpoint: z.url({ protocol: /^https?$/ }).max(2000), keys: z.object({ p256dh: z.string().min(20).max(200), auth: z.string().min(8).max(100) }) })
-  .strict();
-export type PushSubscriptionBody = z.infer<typeof pushSubscriptionBody>;
-
 /** A time range; `to` defaults to now and `from` to a day before `to`. */
 export const rangeQuery = z.object({ from: isoTime.optional(), to: isoTime.optional() }).strict();
 export type RangeQuery = z.infer<typeof rangeQuery>;
