@@ -2,7 +2,7 @@
  * Routing on real URLs (the History API): every screen has an address that survives a reload
  * and the back button. Routes are patterns with `:name` segments; `match` is pure.
  */
-export type RouteName = 'overview' | 'patient' | 'signIn' | 'inbox' | 'alert' | 'notifications' | 'notFound';
+export type RouteName = 'overview' | 'patient' | 'signIn' | 'inbox' | 'alert' | 'notifications' | 'results' | 'notFound';
 
 const ROUTES: ReadonlyArray<{ name: RouteName; pattern: string }> = [
   { name: 'overview', pattern: '/' },
@@ -11,6 +11,7 @@ const ROUTES: ReadonlyArray<{ name: RouteName; pattern: string }> = [
   { name: 'inbox', pattern: '/alerts' },
   { name: 'alert', pattern: '/alerts/:id' },
   { name: 'notifications', pattern: '/settings/notifications' },
+  { name: 'results', pattern: '/results' },
 ];
 
 export interface Match {
