@@ -200,8 +200,8 @@ export class AlertRepository {
   async claimRealert(id: string, at: Date, realertSeconds: number): Promise<AlertRecord | undefined> {
     const { rows } = await this.db.query<AlertRecord>(
       withTeam(
-        `UPDATE alerts SET notified_at = $2 WHERE id = $1 AND state = 'acknowledged' AND condition_cleared_at IS NULL
-            AND greatest(acknowledged_at, coalesce(notified_at, acknowledged_at)) <= $2 - make_interval(secs => $3)`,
+        `UPDATE alerts SET notified_at = $2::timestamptz WHERE id = $1 AND state = 'acknowledged' AND condition_cleared_at IS NULL
+            AND greatest(acknowledged_at, coalesce(notified_at, acknowledged_at)) <= $2::timestamptz - make_interval(secs => $3)`,
       ),
       [id, at, realertSeconds],
     );
