@@ -5,7 +5,7 @@ import type { DeviceStatusV1 } from '../../server/src/dtos/live.dto.js';
 import { EventBusRepository } from '../../server/src/repositories/event-bus.repository.js';
 import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
 import { type AlertStack, alertsOf, createWard, useAlertPlatform, type Ward } from '../support/alerts.js';
-import { ApiClient } from '../support/auth.js';
+import type { ApiClient } from '../support/auth.js';
 import { publish } from '../support/devices.js';
 import { connectLive } from '../support/live.js';
 import { sql, type TestPlatform } from '../support/platform.js';

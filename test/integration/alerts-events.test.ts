@@ -2,7 +2,6 @@ import { describe, expect, it } from '@jest/globals';
 import { topicFor } from '../../server/src/domain/protocol.js';
 import type { AlertWire } from '../../server/src/dtos/live.dto.js';
 import { AlertRepository } from '../../server/src/repositories/alert.repository.js';
-import { AlertRuleService } from '../../server/src/services/alert-rule.service.js';
 import { EscalationService } from '../../server/src/services/escalation.service.js';
 import { type AlertStack, alertsOf, createWard, useAlertPlatform, type Ward } from '../support/alerts.js';
 import { ApiClient } from '../support/auth.js';
@@ -93,15 +92,21 @@ describe('event alerts and re-alerts', () => {
   });
 
   it('the night is the team’s, in its time zone: the same hours in Tokyo are day, and a bed exit then is routine', async () => {
-    const w = await createWard(stack, platform, ['bed_sensor']);
+    const w = await createWard(stack, platform, ['bed_sensor', 'medication_dispenser']);
     await settings(w, { timeZone: DAY_ZONE, ...nightAroundNow(), bedExitGraceSeconds: 0 });
-    const rules = platform.app.get(AlertRuleService);
-    const exit = { time: new Date(Date.now() - 2000), patientId: w.patientId, deviceId: w.devices.bed_sensor.id, type: 'bed_exit', data: {} };
-    await rules.onEvents([exit]); // the rules for this batch, awaited: nothing pending, nothing raised
+    await event(w, 'bed_sensor', 'bed_exit', Date.now() - 2000);
+    // A patient's rules run one evaluation at a time, in the order batches were stored: once the missed dose
+    // published after it has raised its alert, the bed exit has been evaluated too. Nothing pending, nothing raised.
+    await event(w, 'medication_dispenser', 'med_missed');
+    await waitFor(
+      () => alertsOf(platform, w.patientId, ['missed_dose']),
+      (rows) => rows.length === 1,
+    );
     expect(await pending(w, 'pending:bed_exit')).toEqual([]);
-    // The same event with the night zone starts the grace (and, at a grace of 0, raises at the next sweep).
+    expect(await alertsOf(platform, w.patientId, ['bed_exit'])).toEqual([]);
+    // The same hours in the night zone: the exit starts its grace (0 s) and raises at the next sweep.
     await settings(w, { timeZone: NIGHT_ZONE });
-    await rules.onEvents([exit]);
+    await event(w, 'bed_sensor', 'bed_exit', Date.now() - 2000);
     await waitFor(
       () => alertsOf(platform, w.patientId, ['bed_exit']),
       (rows) => rows.length === 1,
