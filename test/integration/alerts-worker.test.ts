@@ -4,11 +4,11 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { stopChild } from '../../server/src/embedded/child-process.js';
-import { EventBusRepository } from '../../server/src/repositories/event-bus.repository.js';
 import { AlertConfigService } from '../../server/src/services/alert-config.service.js';
 import { CLI_ACTOR } from '../../server/src/domain/actor.js';
+import { fallAlert } from '../support/alerts.js';
 import { createUser } from '../support/auth.js';
-import { createPatient, createTeam, sql, startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { sql, startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { ROOT } from '../support/process.js';
 import { startTestRedis } from '../support/redis.js';
@@ -46,23 +46,15 @@ describe('the standalone alert worker', () => {
     await Promise.all([database?.drop(), redis?.stop()]);
   });
 
+  /** A fall in a team whose chain reaches its clinician after a second, with the webhook: the alert's id. */
   async function fallWithChain(platform: TestPlatform): Promise<string> {
-    const teamId = await createTeam(platform);
-    const patientId = await createPatient(platform, teamId);
-    await createUser(platform, 'care_staff', teamId);
-    await createUser(platform, 'clinician', teamId);
-    const config = platform.app.get(AlertConfigService);
-    await config.updateSettings(CLI_ACTOR, teamId, { escalation: 'care_staff@0,clinician@1' });
-    await config.addWebhook(CLI_ACTOR, teamId, hookUrl);
-    const [device] = await sql<{ id: string }>(platform, `INSERT INTO devices (patient_id, kind, secret_hash) VALUES ($1, 'fall_detector', 'x') RETURNING id`, [
-      patientId,
-    ]);
-    platform.app.get(EventBusRepository).emit('events.stored', { rows: [{ time: new Date(), patientId, deviceId: device.id, type: 'fall', data: {} }] });
-    const [alert] = await waitFor(
-      () => sql<{ id: string }>(platform, `SELECT id FROM alerts WHERE patient_id = $1`, [patientId]),
-      (rows) => rows.length === 1,
-    );
-    return alert.id;
+    const { alertId } = await fallAlert(platform, async (teamId) => {
+      await createUser(platform, 'clinician', teamId);
+      const config = platform.app.get(AlertConfigService);
+      await config.updateSettings(CLI_ACTOR, teamId, { escalation: 'care_staff@0,clinician@1' });
+      await config.addWebhook(CLI_ACTOR, teamId, hookUrl);
+    });
+    return alertId;
   }
 
   const escalatedTo = (platform: TestPlatform, id: string, level: number) =>

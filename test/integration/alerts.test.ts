@@ -4,21 +4,16 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { MqttClient } from 'mqtt';
-import { CLI_ACTOR } from '../../server/src/domain/actor.js';
+import type { DeviceKind } from '../../server/src/domain/device-kinds.js';
 import { topicFor } from '../../server/src/domain/protocol.js';
 import type { AlertWire } from '../../server/src/dtos/live.dto.js';
 import { EventBusRepository } from '../../server/src/repositories/event-bus.repository.js';
-import { ALERT_QUEUE, escalationJobId } from '../../server/src/repositories/job.repository.js';
-import { DeviceAdminService } from '../../server/src/services/device-admin.service.js';
+import { ALERT_QUEUE, escalationJobId, JobRepository } from '../../server/src/repositories/job.repository.js';
 import { OperatorService } from '../../server/src/services/operator.service.js';
-import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
-import { ApiClient, createUser, type TestUser } from '../support/auth.js';
+import { type AlertStack, alertsOf as alertsOfPatient, createWard, startAlertStack } from '../support/alerts.js';
+import { ApiClient } from '../support/auth.js';
 import { metric, publish } from '../support/devices.js';
-import { startMosquitto, type TestMosquitto } from '../support/mosquitto.js';
-import { createPatient, createTeam, sql, startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { startTestRedis } from '../support/redis.js';
+import { sql, type TestPlatform } from '../support/platform.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -27,74 +22,25 @@ import { waitFor } from '../support/wait.js';
  * condition, the lifecycle over REST, escalation and webhooks through BullMQ.
  */
 
-const BROKER_TOKEN = 'test-broker-token-0123456789abcdef';
-
-interface Ward {
-  teamId: string;
-  patientId: string;
-  clinician: TestUser;
-  careStaff: TestUser;
-  token: string;
-  devices: Record<string, { id: string; secret: string; client: MqttClient }>;
-}
-
 describe('alerts', () => {
-  let database: TestDatabase;
-  let mosquitto: TestMosquitto;
-  let redis: { url: string; stop(): Promise<void> };
-  let env: Record<string, string>;
+  let stack: AlertStack;
   let platform: TestPlatform;
   let api: ApiClient;
-  const clients: MqttClient[] = [];
 
-  // A second instance takes a share group of its own: one of the group's persistent sessions left behind by a stopped instance would hold half of the later messages.
-  const start = (clientId: string, shareGroup = 'vigil') =>
-    startTestPlatform({
-      ...env,
-      VIGIL_MQTT_CLIENT_ID: clientId,
-      VIGIL_MQTT_SHARE_GROUP: shareGroup,
-      VIGIL_TRUST_PROXY: '1',
-      VIGIL_ALERT_SWEEP_MS: '200',
-      VIGIL_WEBHOOK_BACKOFF_MS: '200',
-    });
+  const start = (clientId: string, shareGroup?: string) => stack.start(clientId, { shareGroup });
 
   beforeAll(async () => {
-    [database, mosquitto, redis] = await Promise.all([createTestDatabase(), startMosquitto(), startTestRedis()]);
-    const serverUrl = new URL(mosquitto.url);
-    serverUrl.username = 'vigil-server';
-    serverUrl.password = 'server-password';
-    env = { DATABASE_URL: database.url, REDIS_URL: redis.url, MQTT_URL: serverUrl.toString(), VIGIL_BROKER_AUTH_TOKEN: BROKER_TOKEN };
+    stack = await startAlertStack();
     platform = await start('vigil-alerts-a');
     api = new ApiClient(platform.baseUrl);
   });
   afterAll(async () => {
-    for (const client of clients) client.end(true);
     await platform?.close();
-    await Promise.all([database?.drop(), mosquitto?.remove(), redis?.stop()]);
+    await stack?.stop();
   });
 
-  /** A team with a clinician and a care-staff member, one patient, and connected devices of the kinds given. */
-  async function ward(kinds: string[], on: TestPlatform = platform): Promise<Ward> {
-    const teamId = await createTeam(on);
-    const patientId = await createPatient(on, teamId);
-    const [clinician, careStaff] = [await createUser(on, 'clinician', teamId), await createUser(on, 'care_staff', teamId)];
-    const { accessToken } = await new ApiClient(on.baseUrl).signIn(clinician);
-    const devices: Ward['devices'] = {};
-    for (const kind of kinds) {
-      const { device, secret } = await on.app.get(DeviceAdminService).createDevice(CLI_ACTOR, { patient: patientId, kind: kind as 'wearable' });
-      const client = await connectDevice(mosquitto.url, { id: device.id, secret }, { reconnectPeriod: 200 });
-      clients.push(client);
-      devices[kind] = { id: device.id, secret, client };
-    }
-    return { teamId, patientId, clinician, careStaff, token: accessToken, devices };
-  }
-
-  const alertsOf = (patientId: string, kinds?: string[]) =>
-    sql<{ id: string; kind: string; metric: string | null; priority: string; state: string; count: number; value: number | null; escalation_level: number }>(
-      platform,
-      `SELECT id, kind, metric, priority, state, count, value, escalation_level FROM alerts WHERE patient_id = $1 AND ($2::text[] IS NULL OR kind = ANY($2)) ORDER BY opened_at`,
-      [patientId, kinds ?? null],
-    );
+  const ward = (kinds: DeviceKind[], on: TestPlatform = platform) => createWard(stack, on, kinds);
+  const alertsOf = (patientId: string, kinds?: string[]) => alertsOfPatient(platform, patientId, kinds);
 
   const readingsOf = (patientId: string) =>
     sql<{ n: number }>(platform, `SELECT count(*)::int AS n FROM readings WHERE patient_id = $1`, [patientId]).then((r) => r[0].n);
@@ -332,8 +278,8 @@ describe('alerts', () => {
     expect(ack.status).toBe(200);
     expect(ack.body).toMatchObject({ state: 'acknowledged', acknowledgedBy: w.careStaff.id });
     // Its planned level-1 job is gone from the queue.
-    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
-    const queue = new Queue(ALERT_QUEUE, { connection });
+    const connection = new Redis(stack.redis.url, { maxRetriesPerRequest: null });
+    const queue = new Queue(ALERT_QUEUE, { connection, prefix: platform.app.get(JobRepository).prefix });
     try {
       await waitFor(
         () => queue.getJob(escalationJobId(acked.id, 0, 1)),

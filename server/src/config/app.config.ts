@@ -116,6 +116,11 @@ const envSchema = z.object({
   VIGIL_LIVE_SESSION_CHECK_SECONDS: positiveInt(30, 'seconds'),
   // Alerts (docs/alerts.md): workers in this process, the rule sweep, webhook retries, Web Push keys, NEWS2 freshness.
   VIGIL_WORKERS: flag(true),
+  VIGIL_QUEUE_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9{}:._-]{1,100}$/, 'expected 1 to 100 letters, digits or {}:._- (e.g. {vigil-ward-3})')
+    .optional(),
   VIGIL_ALERT_SWEEP_MS: positiveInt(5000, 'milliseconds'),
   VIGIL_WEBHOOK_ATTEMPTS: positiveInt(6, 'attempts').pipe(z.number().max(20, 'expected at most 20 attempts')),
   VIGIL_WEBHOOK_BACKOFF_MS: positiveInt(2000, 'milliseconds'),
@@ -220,6 +225,8 @@ export interface AppConfig {
   alerts: {
     /** Run the BullMQ workers (delivery, escalation) in this process; `npm run worker` runs them alone. */
     workers: boolean;
+    /** Redis key prefix of the BullMQ queue; unset: one named by the installation id (docs/operations.md). */
+    queuePrefix?: string;
     /** How often due graces and no-data are checked. */
     sweepMs: number;
     webhookAttempts: number;
@@ -295,6 +302,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
     retentionDays: e.VIGIL_RETENTION_DAYS,
     alerts: {
       workers: e.VIGIL_WORKERS,
+      queuePrefix: e.VIGIL_QUEUE_PREFIX,
       sweepMs: e.VIGIL_ALERT_SWEEP_MS,
       webhookAttempts: e.VIGIL_WEBHOOK_ATTEMPTS,
       webhookBackoffMs: e.VIGIL_WEBHOOK_BACKOFF_MS,

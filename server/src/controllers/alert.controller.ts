@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Patch, Post, Put } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Patch, Post, Put } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { Actor } from '../domain/actor.js';
@@ -21,6 +21,9 @@ import {
   passiveBody,
   type ResolveBody,
   resolveBody,
+  type RosterBody,
+  rosterBody,
+  rosterSchema,
   type ThresholdBody,
   thresholdBody,
   thresholdListSchema,
@@ -29,6 +32,7 @@ import {
   webhookCreatedSchema,
 } from '../dtos/alert.dto.js';
 import { uuid } from '../dtos/common.dto.js';
+import { METRIC_CODES } from '../domain/metric-catalogue.js';
 import { alertWire } from '../dtos/live.dto.js';
 import { Authenticated, CurrentActor } from '../middleware/auth.guard.js';
 import { ZodBody, ZodParam, ZodQuery, ZodResponse } from '../middleware/zod.js';
@@ -36,6 +40,7 @@ import { AlertConfigService } from '../services/alert-config.service.js';
 import { AlertStatsService } from '../services/alert-stats.service.js';
 import { AlertService } from '../services/alert.service.js';
 
+const metricParam = z.enum(METRIC_CODES as [string, ...string[]], { error: `expected one of ${METRIC_CODES.join(', ')}` });
 const NOT_FOUND = { status: 404, description: 'No such alert among the caller’s teams (whether or not it exists)' };
 const passiveSchema = z.object({ id: z.string(), patientId: z.string(), startsAt: z.date(), endsAt: z.date().nullable(), reason: z.string() });
 
@@ -142,6 +147,14 @@ export class AlertController {
     return this.config.setPatientThreshold(actor, id, body);
   }
 
+  @Delete('patients/:id/thresholds/:metric')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Removes the patient’s own threshold for one metric: the team default applies again (clinician; audited)' })
+  @ApiResponse({ status: 404, description: 'No such threshold, or the patient is not among the caller’s teams' })
+  removePatientThreshold(@CurrentActor() actor: Actor, @ZodParam('metric', metricParam) metric: string, @ZodParam('id', uuid('patient')) id: string) {
+    return this.config.removeThreshold(actor, { patientId: id }, metric);
+  }
+
   @Get('teams/:id/thresholds')
   @ApiOperation({ summary: 'The team’s default thresholds' })
   @ZodResponse(thresholdListSchema, { description: 'By metric' })
@@ -154,6 +167,33 @@ export class AlertController {
   @ZodResponse(thresholdSchema, { description: 'The threshold' })
   setTeamThreshold(@CurrentActor() actor: Actor, @ZodBody(thresholdBody) body: ThresholdBody, @ZodParam('id', uuid('team')) id: string) {
     return this.config.setTeamThreshold(actor, id, body);
+  }
+
+  @Delete('teams/:id/thresholds/:metric')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Removes the team’s default threshold for one metric (clinician; audited)' })
+  @ApiResponse({ status: 404, description: 'No such threshold, or the team is not the caller’s' })
+  removeTeamThreshold(@CurrentActor() actor: Actor, @ZodParam('metric', metricParam) metric: string, @ZodParam('id', uuid('team')) id: string) {
+    return this.config.removeThreshold(actor, { teamId: id }, metric);
+  }
+
+  @Get('teams/:id/roster')
+  @ApiOperation({ summary: 'The team’s duty roster: who is on duty when, on the team’s clock (members of the team, admins)' })
+  @ZodResponse(rosterSchema, { description: 'Entries by weekday and start' })
+  @ApiResponse({ status: 404, description: 'The team is not the caller’s' })
+  roster(@CurrentActor() actor: Actor, @ZodParam('id', uuid('team')) id: string) {
+    return this.config.getRoster(actor, id);
+  }
+
+  @Put('teams/:id/roster')
+  @ApiOperation({
+    summary:
+      'Replaces the team’s duty roster (clinicians of the team, admins; audited): an escalation level reaches its role’s members on duty, everyone when empty',
+  })
+  @ZodResponse(rosterSchema, { description: 'The roster now' })
+  @ApiResponse({ status: 404, description: 'The team is not the caller’s' })
+  replaceRoster(@CurrentActor() actor: Actor, @ZodBody(rosterBody) body: RosterBody, @ZodParam('id', uuid('team')) id: string) {
+    return this.config.replaceRoster(actor, id, body);
   }
 
   @Get('teams/:id/alert-settings')

@@ -6,6 +6,7 @@ import {
   eventOutcome,
   type EventRules,
   higherPriority,
+  inhibitions,
   isNight,
   nextEscalation,
   news2Decision,
@@ -213,6 +214,18 @@ describe('devices and inhibition', () => {
   it('readings from a device known to be offline raise no threshold alert', () => {
     const offline = new Set(['d1']);
     expect([thresholdInhibited('d1', offline), thresholdInhibited('d2', offline)]).toEqual([true, false]);
+  });
+
+  it.each<[string, { online: boolean }, Array<'device_offline' | 'no_data'>, string[]]>([
+    ['offline with its device_offline alert', { online: false }, ['device_offline'], ['device_offline']],
+    ['heard from again, its device_offline not yet cleared: not inhibited', { online: true }, ['device_offline'], []],
+    ['stale (no_data open)', { online: true }, ['no_data'], ['no_data']],
+    ['offline and stale: offline says it', { online: false }, ['no_data', 'device_offline'], ['device_offline']],
+    ['offline without an alert (never connected, or passive): nothing held back', { online: false }, [], []],
+  ])('the overview’s inhibited: %s', (_, device, kinds, reasons) => {
+    const since = new Date(5 * S);
+    const alerts = [...kinds.map((kind) => ({ kind, deviceId: 'd1', openedAt: since })), { kind: 'device_offline' as const, deviceId: 'd2', openedAt: since }];
+    expect(inhibitions([{ id: 'd1', ...device }], alerts)).toEqual(reasons.map((reason) => ({ reason, deviceId: 'd1', since })));
   });
 
   it.each<[number | undefined, string]>([

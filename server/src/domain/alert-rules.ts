@@ -189,6 +189,37 @@ export function thresholdInhibited(deviceId: string, offline: ReadonlySet<string
   return offline.has(deviceId);
 }
 
+/** Why a device's alerts are held back: it is offline (device_offline) or stale (no_data). */
+export type InhibitionReason = 'device_offline' | 'no_data';
+
+export interface Inhibition {
+  reason: InhibitionReason;
+  deviceId: string;
+  /** When the alert that inhibits opened. */
+  since: Date;
+}
+
+/**
+ * What the overview says about inhibition, per device: offline while its device_offline alert is
+ * unresolved and nothing has been heard from it since (the rule above holds its threshold and
+ * no_data alerts back), else stale while its no_data alert is unresolved (its vitals are missing,
+ * so none of them raises). `alerts` are the patient's unresolved alerts.
+ */
+export function inhibitions(
+  devices: ReadonlyArray<{ id: string; online: boolean }>,
+  alerts: ReadonlyArray<{ kind: AlertKind; deviceId: string | null; openedAt: Date }>,
+): Inhibition[] {
+  const result: Inhibition[] = [];
+  for (const device of devices) {
+    const of = (kind: AlertKind) => alerts.find((a) => a.kind === kind && a.deviceId === device.id);
+    const offline = device.online ? undefined : of('device_offline');
+    const stale = of('no_data');
+    if (offline) result.push({ reason: 'device_offline', deviceId: device.id, since: offline.openedAt });
+    else if (stale) result.push({ reason: 'no_data', deviceId: device.id, since: stale.openedAt });
+  }
+  return result;
+}
+
 // ---- events --------------------------------------------------------------------------
 
 export interface NightWindow {

@@ -17,9 +17,7 @@ describe('WriteBatch', () => {
   it('collects rows of every kind and one acknowledgement per message', () => {
     const batch = new WriteBatch<string>();
     batch.add({ readings: [reading(A, 'hr', 1), reading(A, 'spo2', 1)] }, 'm1');
-    expect(batch.readingsOnly).toBe(true);
     batch.add({ deadLetters: [{ receivedAt: new Date(0), topic: 't', deviceId: A, reason: 'bad_json', detail: '', payloadExcerpt: new Uint8Array() }] }, 'm2');
-    expect(batch.readingsOnly).toBe(false);
     expect(batch.rows).toBe(3);
     expect(batch.messages).toBe(2);
     expect(batch.acks).toEqual(['m1', 'm2']);
@@ -45,6 +43,21 @@ describe('WriteBatch', () => {
     const batch = new WriteBatch<number>();
     for (let i = 0; i < rows; i++) batch.add({ readings: [reading(A, 'hr', i)] }, i);
     expect(batch.isFull(limits)).toBe(full);
+  });
+
+  it('names each device heard from by readings or an event, with its newest such message’s arrival', () => {
+    const batch = new WriteBatch<number>();
+    const origin = (at: number) => ({ topic: 't', deviceId: null, receivedAt: new Date(at), payloadExcerpt: new Uint8Array() });
+    batch.add({ readings: [reading(B, 'hr', 1)], origin: origin(50) }, 1);
+    batch.add({ readings: [reading(B, 'hr', 2)], origin: origin(40) }, 2); // arrived earlier, written later
+    batch.add({ event: { time: new Date(1), patientId: 'p', deviceId: A, type: 'fall', data: {} }, origin: origin(30) }, 3);
+    batch.add({ status: status('00000000-0000-4000-8000-00000000000c', true, 60), origin: origin(60) }, 4); // a status is not a reading
+    batch.add({ deadLetters: [], origin: origin(70) }, 5); // nor is a refused message
+    batch.add({ readings: [reading(A, 'hr', 3)] }, 6, 20); // no origin: the submission time
+    expect(batch.seen()).toEqual([
+      { deviceId: A, at: new Date(30) },
+      { deviceId: B, at: new Date(50) },
+    ]);
   });
 
   it('keeps the newest status of a device, whatever the arrival order', () => {

@@ -81,6 +81,8 @@ export class WriteBatch<Ack> {
   /** The messages, in arrival order: a batch refused for its data is split along them. */
   readonly entries: Array<BatchEntry<Ack>> = [];
   private readonly statusByDevice = new Map<string, StatusUpdate>();
+  /** Per device, when its newest message with readings or an event arrived (liveness). */
+  private readonly seenByDevice = new Map<string, Date>();
 
   /** A batch of some of another batch's messages. */
   static of<Ack>(entries: ReadonlyArray<BatchEntry<Ack>>): WriteBatch<Ack> {
@@ -97,6 +99,12 @@ export class WriteBatch<Ack> {
     const { work } = entry;
     if (work.readings) for (const row of work.readings) this.readings.push(row);
     if (work.event) this.events.push(work.event);
+    const from = work.event?.deviceId ?? work.readings?.[0]?.deviceId;
+    if (from !== undefined) {
+      const at = work.origin?.receivedAt ?? new Date(entry.at);
+      const previous = this.seenByDevice.get(from);
+      if (!previous || previous < at) this.seenByDevice.set(from, at);
+    }
     if (work.deadLetters) for (const letter of work.deadLetters) this.deadLetters.push(letter);
     if (work.status) {
       const previous = this.statusByDevice.get(work.status.deviceId);
@@ -117,11 +125,6 @@ export class WriteBatch<Ack> {
     return this.entries.length;
   }
 
-  /** Only readings: one statement, no explicit transaction needed. */
-  get readingsOnly(): boolean {
-    return this.events.length === 0 && this.deadLetters.length === 0 && this.statusByDevice.size === 0;
-  }
-
   isFull(limits: BatchLimits): boolean {
     return this.rows >= limits.maxRows;
   }
@@ -135,6 +138,16 @@ export class WriteBatch<Ack> {
   sortedReadings(): ReadingRow[] {
     const sorted = [...this.readings].sort(compareKeys); // stable: repeats stay in arrival order
     return sorted.filter((row, i) => i === 0 || compareKeys(sorted[i - 1], row) !== 0);
+  }
+
+  /**
+   * Devices heard from by a reading or an event, each with when its newest such message arrived,
+   * in device order (lock order): a message from a device is proof it is online (ingest marks it so).
+   */
+  seen(): Array<{ deviceId: string; at: Date }> {
+    return [...this.seenByDevice.entries()]
+      .map(([deviceId, at]) => ({ deviceId, at }))
+      .sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
   }
 
   /** The newest status per device, in device order (lock order again). */

@@ -95,6 +95,26 @@ export const alertSettingsSchema = z.object({
   escalationRepeats: z.number(),
 });
 
+/**
+ * A team's duty roster: who is on duty when (weekday and minutes of the day on the team's own
+ * clock). An escalation level reaches only the members of its role on duty; no entries = all.
+ */
+const rosterEntry = z
+  .object({
+    userId: uuid('user'),
+    weekday: z.number().int().min(0).max(6).describe('0 = Sunday … 6 = Saturday, in the team’s time zone'),
+    fromMinute: z.number().int().min(0).max(1439).describe('Minutes after local midnight the shift starts'),
+    toMinute: z.number().int().min(1).max(1440).describe('Minutes after local midnight it ends (1440 = midnight); a night shift is two entries'),
+  })
+  .strict()
+  .refine((e) => e.toMinute > e.fromMinute, { message: 'must be after fromMinute', path: ['toMinute'] });
+export const rosterBody = z.object({ entries: z.array(rosterEntry).max(1000, 'at most 1000 entries') }).strict();
+export type RosterBody = z.infer<typeof rosterBody>;
+export const rosterSchema = z.object({
+  teamId: z.string(),
+  entries: z.array(z.object({ userId: z.string(), email: z.string(), weekday: z.number(), fromMinute: z.number(), toMinute: z.number() })),
+});
+
 export const webhookBody = z.object({ url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).max(2000) }).strict();
 export const webhookCreatedSchema = z.object({
   id: z.string(),

@@ -31,6 +31,14 @@ const passive = z
   .object({ id: z.string(), startsAt: z.date(), endsAt: z.date().nullable(), reason: z.string() })
   .describe('A passive interval covering now: the patient’s alerts are suppressed');
 
+const inhibited = z
+  .object({
+    reason: z.enum(['device_offline', 'no_data']).describe('device_offline: its Last Will or an offline status, nothing heard since; no_data: stale'),
+    deviceId: z.string(),
+    since: z.date().describe('When the alert that inhibits opened'),
+  })
+  .describe('A device whose threshold and no-data alerts are held back, and why: one device_offline (or no_data) alert instead of one per vital');
+
 export const overviewSchema = z.object({
   patients: z
     .array(
@@ -43,6 +51,7 @@ export const overviewSchema = z.object({
         alerts: z.array(alertWire).describe('Unresolved alerts, in the live contract’s shape'),
         devices: z.array(device),
         passive: z.array(passive),
+        inhibited: z.array(inhibited),
       }),
     )
     .describe('The caller’s patients, most urgent first (open alert priority, then NEWS2)'),

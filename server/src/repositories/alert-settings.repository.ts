@@ -88,9 +88,11 @@ export class AlertSettingsRepository {
     return rows;
   }
 
-  async roster(teamId: string): Promise<RosterEntry[]> {
-    const { rows } = await this.db.query<RosterEntry>(
-      `SELECT user_id AS "userId", weekday, from_minute AS "fromMinute", to_minute AS "toMinute" FROM rosters WHERE team_id = $1`,
+  /** The team's duty roster, with each member's e-mail, by weekday and start. */
+  async roster(teamId: string): Promise<Array<RosterEntry & { email: string }>> {
+    const { rows } = await this.db.query<RosterEntry & { email: string }>(
+      `SELECT r.user_id AS "userId", u.email, r.weekday, r.from_minute AS "fromMinute", r.to_minute AS "toMinute"
+         FROM rosters r JOIN users u ON u.id = r.user_id WHERE r.team_id = $1 ORDER BY r.weekday, r.from_minute, u.email`,
       [teamId],
     );
     return rows;

@@ -128,13 +128,17 @@ export class AlertRepository {
     return rows[0];
   }
 
-  /** Devices of the patient with an unresolved device_offline alert (inhibition). */
-  async offlineDevices(patientId: string, on: Queryable = this.db): Promise<Set<string>> {
-    const { rows } = await on.query<{ deviceId: string }>(
-      `SELECT device_id AS "deviceId" FROM alerts WHERE patient_id = $1 AND kind = 'device_offline' AND state <> 'resolved' AND device_id IS NOT NULL`,
+  /**
+   * Devices of the patient with an unresolved device_offline alert, each with whether the device
+   * is online again by now (a reading or status since): inhibition holds only while it is not.
+   */
+  async offlineAlertDevices(patientId: string, on: Queryable = this.db): Promise<Map<string, boolean>> {
+    const { rows } = await on.query<{ deviceId: string; online: boolean }>(
+      `SELECT a.device_id AS "deviceId", d.online FROM alerts a JOIN devices d ON d.id = a.device_id
+        WHERE a.patient_id = $1 AND a.kind = 'device_offline' AND a.state <> 'resolved'`,
       [patientId],
     );
-    return new Set(rows.map((r) => r.deviceId));
+    return new Map(rows.map((r) => [r.deviceId, r.online]));
   }
 
   /** A latching alert's condition ended: it stays until acknowledged, with the time recorded. */
@@ -196,8 +200,8 @@ export class AlertRepository {
   async claimRealert(id: string, at: Date, realertSeconds: number): Promise<AlertRecord | undefined> {
     const { rows } = await this.db.query<AlertRecord>(
       withTeam(
-        `UPDATE alerts SET notified_at = $2 WHERE id = $1 AND state = 'acknowledged' AND condition_cleared_at IS NULL
-            AND greatest(acknowledged_at, coalesce(notified_at, acknowledged_at)) <= $2 - make_interval(secs => $3)`,
+        `UPDATE alerts SET notified_at = $2::timestamptz WHERE id = $1 AND state = 'acknowledged' AND condition_cleared_at IS NULL
+            AND greatest(acknowledged_at, coalesce(notified_at, acknowledged_at)) <= $2::timestamptz - make_interval(secs => $3)`,
       ),
       [id, at, realertSeconds],
     );

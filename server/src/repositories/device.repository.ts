@@ -43,6 +43,9 @@ export interface MosquittoCredential {
   mosquittoHash: string | null;
 }
 
+/** How stale an online device's `last_seen` may get before a reading refreshes it. */
+export const LIVENESS_REFRESH_SECONDS = 30;
+
 const COLUMNS = `id, patient_id AS "patientId", kind, revoked_at AS "revokedAt", online, battery,
   last_seen AS "lastSeen", created_at AS "createdAt"`;
 
@@ -113,6 +116,27 @@ export class DeviceRepository {
         updates.map((u) => u.receivedAt.toISOString()),
       ],
     );
+  }
+
+  /**
+   * Liveness: a device that sent readings or an event is online, last seen when that message
+   * arrived, unless a newer status (a Last Will) is already applied. While it stays online its
+   * `last_seen` is refreshed at most every LIVENESS_REFRESH_SECONDS, so a streaming device does not
+   * rewrite its row on every batch. Returns the devices this made online (they were offline).
+   */
+  async markSeen(seen: Array<{ deviceId: string; at: Date }>, on: Queryable = this.db): Promise<string[]> {
+    if (seen.length === 0) return [];
+    const { rows } = await on.query<{ deviceId: string }>(
+      `WITH marked AS (
+         UPDATE devices d SET online = true, last_seen = u.seen_at
+           FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, seen_at) JOIN devices before ON before.id = u.id
+          WHERE d.id = u.id AND (d.last_seen IS NULL OR d.last_seen < u.seen_at)
+            AND (NOT d.online OR d.last_seen IS NULL OR d.last_seen < u.seen_at - make_interval(secs => $3))
+         RETURNING d.id, before.online AS "wasOnline")
+       SELECT id AS "deviceId" FROM marked WHERE NOT "wasOnline"`,
+      [seen.map((s) => s.deviceId), seen.map((s) => s.at.toISOString()), LIVENESS_REFRESH_SECONDS],
+    );
+    return rows.map((r) => r.deviceId);
   }
 
   // ---- Credentials and administration (admin API): list, rotate, revoke, relink ----

@@ -6,6 +6,14 @@ import { RedisRepository } from './redis.repository.js';
 
 export const ALERT_QUEUE = 'vigil-alerts';
 
+/**
+ * The Redis key prefix of an installation's queue when VIGIL_QUEUE_PREFIX does not name one: its
+ * installation id, so two installations (or two test platforms) on one Redis never share jobs, while
+ * every server and worker of one installation (one database) shares one queue. In braces: a Redis
+ * Cluster hash tag, which keeps all of the queue's keys in one slot as BullMQ's scripts need.
+ */
+export const installationQueuePrefix = (installationId: string) => `{vigil:${installationId}}`;
+
 export interface JobTuning {
   /** First retry delay of a failed webhook (doubles each attempt). */
   webhookBackoffMs: number;
@@ -49,8 +57,21 @@ export class JobRepository {
   private queue?: Queue;
   private worker?: Worker;
   private readonly connections: Redis[] = [];
+  private keyPrefix?: string;
 
   constructor(private readonly redis: RedisRepository) {}
+
+  /** Sets the queue's Redis key prefix (JobService does, at start-up); nothing is queued or taken before. */
+  use(prefix: string): void {
+    if (this.keyPrefix !== undefined && this.keyPrefix !== prefix) throw new Error(`the job queue already uses the prefix ${this.keyPrefix}`);
+    this.keyPrefix = prefix;
+  }
+
+  /** The queue's Redis key prefix. */
+  get prefix(): string {
+    if (this.keyPrefix === undefined) throw new Error('the job queue was used before its prefix was set (JobService sets it at start-up)');
+    return this.keyPrefix;
+  }
 
   private connection(): Redis {
     const connection = new Redis(this.redis.url, this.redis.options({ maxRetriesPerRequest: null }));
@@ -60,7 +81,7 @@ export class JobRepository {
   }
 
   private get q(): Queue {
-    this.queue ??= new Queue(ALERT_QUEUE, { connection: this.connection() });
+    this.queue ??= new Queue(ALERT_QUEUE, { connection: this.connection(), prefix: this.prefix });
     return this.queue;
   }
 
@@ -82,7 +103,7 @@ export class JobRepository {
         const attempts = job.opts.attempts ?? 1;
         await processor(parsed, { attemptsMade: job.attemptsMade + 1, final: job.attemptsMade + 1 >= attempts });
       },
-      { connection: this.connection(), concurrency },
+      { connection: this.connection(), concurrency, prefix: this.prefix },
     );
     this.worker.on('error', (error) => this.logger.warn({ err: error }, 'job worker'));
   }

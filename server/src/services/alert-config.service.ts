@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Actor } from '../domain/actor.js';
-import { parseEscalationLevels, validateThreshold } from '../domain/alert-rules.js';
+import { parseEscalationLevels, type RosterEntry, validateThreshold } from '../domain/alert-rules.js';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../domain/errors.js';
-import type { AlertSettingsBody, PassiveBody, ThresholdBody } from '../dtos/alert.dto.js';
+import type { AlertSettingsBody, PassiveBody, RosterBody, ThresholdBody } from '../dtos/alert.dto.js';
 import { AlertSettingsRepository, type PassiveInterval, type TeamAlertSettings } from '../repositories/alert-settings.repository.js';
 import { ClockRepository } from '../repositories/clock.repository.js';
 import { CryptoRepository } from '../repositories/crypto.repository.js';
@@ -94,6 +94,25 @@ export class AlertConfigService {
     return updated;
   }
 
+  /** The duty roster: for the team's members, and admins (who staff every team). */
+  async getRoster(actor: Actor, teamId: string): Promise<{ teamId: string; entries: Array<RosterEntry & { email: string }> }> {
+    await this.team(actor, teamId, { admins: true });
+    return { teamId, entries: await this.settings.roster(teamId) };
+  }
+
+  /** Replaces the whole roster (clinicians of the team, admins; audited); every entry must be a member of the team. */
+  async replaceRoster(actor: Actor, teamId: string, body: RosterBody): Promise<{ teamId: string; entries: Array<RosterEntry & { email: string }> }> {
+    await this.team(actor, teamId, { admins: true });
+    if (actor.role !== 'clinician' && actor.role !== 'admin' && actor.role !== 'operator')
+      throw new ForbiddenError('changing the duty roster needs the clinician or admin role');
+    const members = new Set(await this.teams.memberIds(teamId));
+    const errors = body.entries.flatMap((e, i) => (members.has(e.userId) ? [] : [{ field: `entries.${i}.userId`, message: 'is not a member of the team' }]));
+    if (errors.length) throw new InvalidInputError(`invalid roster: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, errors);
+    await this.settings.replaceRoster(teamId, body.entries);
+    await this.audit.record(actor, 'roster.replace', { targetType: 'team', targetId: teamId, details: { entries: body.entries.length } });
+    return this.getRoster(actor, teamId);
+  }
+
   async addWebhook(actor: Actor, teamId: string, url: string): Promise<{ id: string; url: string; secret: string }> {
     await this.team(actor, teamId);
     this.requireClinical(actor);
@@ -130,9 +149,10 @@ export class AlertConfigService {
     return saved;
   }
 
-  /** A team the actor belongs to (the CLI reaches every team); another team is "not found". */
-  private async team(actor: Actor, teamId: string): Promise<void> {
-    const found = actor.role === 'operator' ? await this.teams.get(teamId) : (await this.teams.listForMember(actor.userId ?? '')).find((t) => t.id === teamId);
+  /** A team the actor belongs to (the CLI reaches every team, admins too with `admins`); another team is "not found". */
+  private async team(actor: Actor, teamId: string, options: { admins?: boolean } = {}): Promise<void> {
+    const any = actor.role === 'operator' || (options.admins === true && actor.role === 'admin');
+    const found = any ? await this.teams.get(teamId) : (await this.teams.listForMember(actor.userId ?? '')).find((t) => t.id === teamId);
     if (!found) throw new NotFoundError(`team ${teamId} not found`);
   }
 

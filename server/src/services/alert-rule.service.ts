@@ -153,13 +153,22 @@ export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicati
     this.logger.error({ err: error, patientId }, 'alert rules failed for a patient');
   }
 
+  /**
+   * Decided on the device's stored state, read under the patient's lock: the newest status (or a
+   * later reading) wins even when batches' rules run out of order, as they may on two instances.
+   */
   private async evaluateStatuses(patientId: string, statuses: StatusUpdate[], tx: Queryable): Promise<Change[]> {
+    const stored = new Map((await this.settings.devices([...new Set(statuses.map((s) => s.deviceId))], tx)).map((d) => [d.id, d]));
     const changes: Change[] = [];
     for (const s of statuses) {
+      const device = stored.get(s.deviceId);
+      if (!device) continue;
       const at = s.receivedAt;
-      changes.push(...(await this.apply({ patientId, kind: 'device_offline', deviceId: s.deviceId }, onlineDecision(s.online), at, tx)));
-      changes.push(...(await this.apply({ patientId, kind: 'low_battery', deviceId: s.deviceId }, batteryDecision(s.battery), at, tx)));
-      if (!s.online) changes.push(...(await this.apply({ patientId, kind: 'no_data', deviceId: s.deviceId }, { type: 'clear' }, at, tx)));
+      changes.push(...(await this.apply({ patientId, kind: 'device_offline', deviceId: s.deviceId }, onlineDecision(device.online), at, tx)));
+      if (s.battery !== undefined) {
+        changes.push(...(await this.apply({ patientId, kind: 'low_battery', deviceId: s.deviceId }, batteryDecision(device.battery ?? undefined), at, tx)));
+      }
+      if (!device.online) changes.push(...(await this.apply({ patientId, kind: 'no_data', deviceId: s.deviceId }, { type: 'clear' }, at, tx)));
     }
     return changes;
   }
@@ -180,10 +189,11 @@ export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicati
       const devices = await this.settings.devicesOfKinds(kinds, [...new Set(kinds.flatMap((k) => DEVICE_KINDS[k as DeviceKind].metrics))]);
       const unresolved = await this.alerts.unresolvedOf([...new Set(devices.map((d) => d.patientId))]);
       const open = new Set(unresolved.filter((a) => a.kind === 'no_data').map((a) => a.deviceId));
-      const offline = new Set(unresolved.filter((a) => a.kind === 'device_offline').map((a) => a.deviceId));
+      const offlineAlert = new Set(unresolved.filter((a) => a.kind === 'device_offline').map((a) => a.deviceId));
       for (const device of devices) {
         const lastData = (device.lastData ?? device.createdAt).getTime();
-        const decision = noDataDecision({ kind: device.kind, offline: offline.has(device.id), lastData }, now.getTime());
+        const offline = offlineAlert.has(device.id) && !device.online; // inhibition: one device_offline, no no_data
+        const decision = noDataDecision({ kind: device.kind, offline, lastData }, now.getTime());
         if (decision.type === 'none' || (decision.type === 'clear' && !open.has(device.id)) || (decision.type === 'raise' && open.has(device.id))) continue;
         await this.forPatient(device.patientId, (tx) => this.apply({ patientId: device.patientId, kind: 'no_data', deviceId: device.id }, decision, now, tx));
       }
@@ -206,11 +216,25 @@ export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicati
     }
   }
 
-  private async evaluateReadings(patientId: string, readings: ReadingRow[], tx: Queryable): Promise<Change[]> {
+  /**
+   * Liveness for the rules: a device heard from that is online again (ingest marked it so, unless a
+   * newer Last Will came) ends its device_offline alert; the devices still offline are returned, for
+   * inhibition.
+   */
+  private async heardFrom(patientId: string, deviceIds: ReadonlySet<string>, at: Date, tx: Queryable): Promise<{ offline: Set<string>; changes: Change[] }> {
+    const offline = new Set<string>();
     const changes: Change[] = [];
+    for (const [deviceId, online] of await this.alerts.offlineAlertDevices(patientId, tx)) {
+      if (!online) offline.add(deviceId);
+      else if (deviceIds.has(deviceId)) changes.push(...(await this.apply({ patientId, kind: 'device_offline', deviceId }, { type: 'clear' }, at, tx)));
+    }
+    return { offline, changes };
+  }
+
+  private async evaluateReadings(patientId: string, readings: ReadingRow[], tx: Queryable): Promise<Change[]> {
     const patient = await this.settings.teamOfPatient(patientId, tx);
-    if (!patient) return changes;
-    const offline = await this.alerts.offlineDevices(patientId, tx);
+    if (!patient) return [];
+    const { offline, changes } = await this.heardFrom(patientId, new Set(readings.map((r) => r.deviceId)), this.clock.date(), tx);
     const live = readings.filter((r) => !thresholdInhibited(r.deviceId, offline));
     const thresholds = await this.thresholds.effectiveFor(patientId, tx);
     const keys = thresholds.map((t) => `threshold:${t.metric}`);
@@ -242,9 +266,9 @@ export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private async evaluateEvents(patientId: string, events: EventRow[], tx: Queryable): Promise<Change[]> {
-    const changes: Change[] = [];
     const patient = await this.settings.teamOfPatient(patientId, tx);
-    if (!patient) return changes;
+    if (!patient) return [];
+    const { changes } = await this.heardFrom(patientId, new Set(events.map((e) => e.deviceId)), this.clock.date(), tx);
     const s = await this.settings.forTeam(patient.teamId, tx);
     const rules = {
       timeZone: s.timeZone,

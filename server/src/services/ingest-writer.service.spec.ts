@@ -33,7 +33,7 @@ function writerWithFakes({ failures = 0, refuse = (_row: ReadingRow) => false } 
     },
   } as unknown as DeadLetterRepository;
   const deviceEvents = { insert: async () => undefined } as unknown as DeviceEventRepository;
-  const devices = { applyStatuses: async () => undefined } as unknown as DeviceRepository;
+  const devices = { applyStatuses: async () => undefined, markSeen: async () => [] } as unknown as DeviceRepository;
   const events = { emit: () => undefined } as unknown as EventBusRepository;
   const config = loadConfig({ VIGIL_INGEST_BATCH_MS: '50' }, '/srv/vigil');
   const metrics = new MetricsRepository();
@@ -67,7 +67,7 @@ describe('IngestWriterService: settling a committed batch', () => {
 
   const works: Array<[string, BatchWork]> = [
     ['dead letters (one transaction)', { deadLetters: [letter('a')] }],
-    ['readings only (one statement)', { readings: [reading] }],
+    ['readings only', { readings: [reading] }],
   ];
 
   it.each(works)('writes a batch of %s once and acknowledges each message once when an acknowledgement throws', async (_name, work) => {

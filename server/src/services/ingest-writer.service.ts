@@ -21,7 +21,8 @@ export type Ack = (error?: Error) => void;
 
 /** How a batch's readings were written (the vigil_ingest_write_batches_total label). */
 type WritePath = CopyPath | 'insert';
-type Stored = { inserted: ReadingRow[]; path: WritePath };
+/** What a write stored: the readings new to the table, how, and the devices its messages brought back online. */
+type Stored = { inserted: ReadingRow[]; path: WritePath; cameOnline: string[] };
 type Entry = BatchEntry<Ack>;
 
 export class IngestStoppedError extends Error {
@@ -264,24 +265,25 @@ export class IngestWriterService {
   }
 
   /**
-   * One transaction for the whole batch (COPY needs one for its savepoint and the rollups);
-   * without COPY, readings alone (the common case) take one statement and no transaction.
+   * One transaction for the whole batch: readings (COPY needs the transaction for its savepoint
+   * and the rollups), events, statuses, and the liveness of every device heard from, so that a
+   * device is online exactly when its readings are stored.
    */
   private async store(batch: WriteBatch<Ack>, readings: ReadingRow[]): Promise<Stored> {
-    if (batch.readingsOnly && !this.copy) return { inserted: await this.readings.insertNew(readings), path: 'insert' };
     return this.db.transaction(async (tx: Transaction) => {
       const stored = this.copy
         ? await this.readings.insertNewByCopy(readings, tx)
         : { inserted: await this.readings.insertNew(readings, tx), path: 'insert' as const };
       await this.deviceEvents.insert(batch.events, tx);
       await this.devices.applyStatuses(batch.statuses(), tx);
+      const cameOnline = await this.devices.markSeen(batch.seen(), tx);
       await this.deadLetters.insert(batch.deadLetters, tx);
-      return stored;
+      return { ...stored, cameOnline };
     });
   }
 
   /** A part committed: its messages are acknowledged, counted, and announced on the event bus. */
-  private committed(part: WriteBatch<Ack>, { inserted, path }: Stored): void {
+  private committed(part: WriteBatch<Ack>, { inserted, path, cameOnline }: Stored): void {
     this.lastCommitAt = this.clock.now();
     this.settle(part.entries);
     this.metrics.batchRows.observe(part.rows);
@@ -291,8 +293,16 @@ export class IngestWriterService {
     this.metrics.deadLetters.inc(part.deadLetters.length);
     if (inserted.length) this.events.emit('readings.stored', { rows: inserted });
     if (part.events.length) this.events.emit('events.stored', { rows: part.events });
-    const statuses = part.statuses();
-    if (statuses.length) this.events.emit('statuses.stored', { rows: statuses });
+    // A device back online by its readings is a status change too (device.status.v1; its device_offline clears),
+    // also when an older status of it (a Last Will) is in the same batch.
+    const statuses = new Map(part.statuses().map((status) => [status.deviceId, status]));
+    const seenAt = new Map(part.seen().map((s) => [s.deviceId, s.at]));
+    for (const deviceId of cameOnline) {
+      const at = seenAt.get(deviceId);
+      const status = statuses.get(deviceId);
+      if (at && (!status || status.receivedAt < at)) statuses.set(deviceId, { ...status, deviceId, online: true, receivedAt: at });
+    }
+    if (statuses.size) this.events.emit('statuses.stored', { rows: [...statuses.values()] });
   }
 
   /**

@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
 import { type Job, JOB_NAMES, JobName } from '../dtos/job.dto.js';
-import { JobRepository, jobOptions } from '../repositories/job.repository.js';
+import { InstallationRepository } from '../repositories/installation.repository.js';
+import { installationQueuePrefix, JobRepository, jobOptions } from '../repositories/job.repository.js';
 import { jobHandlerRegistrations } from './job-handlers.js';
 
 type Handler = (data: Job['data'], attempt: { attemptsMade: number; final: boolean }) => Promise<void>;
@@ -11,15 +12,18 @@ type Handler = (data: Job['data'], attempt: { attemptsMade: number; final: boole
  * Queues typed jobs and runs them: handlers are the methods marked `@OnJob`, one per job
  * name; start-up fails when a name has none or two. The worker runs in this process unless
  * VIGIL_WORKERS=off (then `npm run worker` runs it alone); BullMQ hands each job to one worker.
+ * The queue is the installation's own (VIGIL_QUEUE_PREFIX, else one named by the installation id),
+ * so installations sharing a Redis never take each other's jobs.
  */
 @Injectable()
-export class JobService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class JobService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('JobService');
   private handlers?: Map<JobName, Handler>;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly jobs: JobRepository,
+    private readonly installation: InstallationRepository,
     private readonly moduleRef: ModuleRef,
   ) {}
 
@@ -34,6 +38,11 @@ export class JobService implements OnApplicationBootstrap, OnApplicationShutdown
       handlers.set(name, instance[found[0].method].bind(instance));
     }
     return handlers;
+  }
+
+  /** Before any service's bootstrap can queue a job: the installation's queue. */
+  async onModuleInit(): Promise<void> {
+    this.jobs.use(this.config.alerts.queuePrefix ?? installationQueuePrefix(await this.installation.id()));
   }
 
   onApplicationBootstrap(): void {

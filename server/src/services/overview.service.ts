@@ -9,6 +9,7 @@ import {
   NEWS2_FRESH_SECONDS,
   news2FromLatest,
 } from '../domain/caseload.js';
+import { type Inhibition, inhibitions } from '../domain/alert-rules.js';
 import { METRIC_CODES } from '../domain/metric-catalogue.js';
 import type { News2Result } from '../domain/news2.js';
 import type { AlertWire } from '../dtos/live.dto.js';
@@ -30,6 +31,8 @@ export interface OverviewPatient {
   devices: Array<Omit<DeviceState, 'patientId'>>;
   /** Passive intervals covering now: why the patient raises no alerts. */
   passive: Array<Omit<PassiveInterval, 'patientId'>>;
+  /** Devices whose alerts are held back, and why (offline, or stale). */
+  inhibited: Inhibition[];
 }
 
 /**
@@ -65,19 +68,22 @@ export class OverviewService {
     ]);
     const latest = latestByPatient(rows);
     const devicesOf = groupByPatient(devices);
-    const alertsOf = groupByPatient(alerts.map((a) => ({ ...toWire(a), patientId: a.patientId })));
+    const alertsOf = groupByPatient(alerts);
     const passiveOf = groupByPatient(passive);
     return patients.map((patient): OverviewPatient => {
       const values = latest.get(patient.id) ?? {};
+      const patientDevices = devicesOf.get(patient.id) ?? [];
+      const patientAlerts = alertsOf.get(patient.id) ?? [];
       return {
         id: patient.id,
         name: patient.name,
         teamId: patient.teamId,
         latest: values,
         news2: news2FromLatest(values, patient.spo2Scale),
-        alerts: (alertsOf.get(patient.id) ?? []).map((a) => ({ ...a, patientId: patient.id })),
-        devices: devicesOf.get(patient.id) ?? [],
+        alerts: patientAlerts.map((a) => toWire({ ...a, patientId: patient.id })),
+        devices: patientDevices,
         passive: passiveOf.get(patient.id) ?? [],
+        inhibited: inhibitions(patientDevices, patientAlerts),
       };
     });
   }

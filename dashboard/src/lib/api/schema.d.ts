@@ -795,6 +795,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/patients/{id}/thresholds/{metric}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Removes the patient’s own threshold for one metric: the team default applies again (clinician; audited) */
+        delete: operations["AlertController_removePatientThreshold"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/teams/{id}/thresholds": {
         parameters: {
             query?: never;
@@ -806,6 +823,41 @@ export interface paths {
         get: operations["AlertController_teamThresholds"];
         /** Sets the team’s default threshold for one metric (clinician; audited) */
         put: operations["AlertController_setTeamThreshold"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/teams/{id}/thresholds/{metric}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Removes the team’s default threshold for one metric (clinician; audited) */
+        delete: operations["AlertController_removeTeamThreshold"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/teams/{id}/roster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The team’s duty roster: who is on duty when, on the team’s clock (members of the team, admins) */
+        get: operations["AlertController_roster"];
+        /** Replaces the team’s duty roster (clinicians of the team, admins; audited): an escalation level reaches its role’s members on duty, everyone when empty */
+        put: operations["AlertController_replaceRoster"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1904,6 +1956,19 @@ export interface operations {
                                 /** Format: date-time */
                                 endsAt: string | null;
                                 reason: string;
+                            }[];
+                            inhibited: {
+                                /**
+                                 * @description device_offline: its Last Will or an offline status, nothing heard since; no_data: stale
+                                 * @enum {string}
+                                 */
+                                reason: "device_offline" | "no_data";
+                                deviceId: string;
+                                /**
+                                 * Format: date-time
+                                 * @description When the alert that inhibits opened
+                                 */
+                                since: string;
                             }[];
                         }[];
                     };
@@ -3590,6 +3655,34 @@ export interface operations {
             };
         };
     };
+    AlertController_removePatientThreshold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                metric: "hr" | "spo2" | "rr" | "temp" | "sbp" | "dbp" | "weight" | "glucose" | "o2" | "acvpu";
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such threshold, or the patient is not among the caller’s teams */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     AlertController_teamThresholds: {
         parameters: {
             query?: never;
@@ -3688,6 +3781,139 @@ export interface operations {
             };
             /** @description No valid access token, or the session has ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AlertController_removeTeamThreshold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                metric: "hr" | "spo2" | "rr" | "temp" | "sbp" | "dbp" | "weight" | "glucose" | "o2" | "acvpu";
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such threshold, or the team is not the caller’s */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AlertController_roster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Entries by weekday and start */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        teamId: string;
+                        entries: {
+                            userId: string;
+                            email: string;
+                            weekday: number;
+                            fromMinute: number;
+                            toMinute: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The team is not the caller’s */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    AlertController_replaceRoster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    entries: {
+                        /** Format: uuid */
+                        userId: string;
+                        /** @description 0 = Sunday … 6 = Saturday, in the team’s time zone */
+                        weekday: number;
+                        /** @description Minutes after local midnight the shift starts */
+                        fromMinute: number;
+                        /** @description Minutes after local midnight it ends (1440 = midnight); a night shift is two entries */
+                        toMinute: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description The roster now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        teamId: string;
+                        entries: {
+                            userId: string;
+                            email: string;
+                            weekday: number;
+                            fromMinute: number;
+                            toMinute: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The team is not the caller’s */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
