@@ -92,10 +92,11 @@ describe('docker-compose.yml', () => {
     expect(() => interpolate(compose.services['server-1'].environment!.VIGIL_SECRET, withoutSecret)).toThrow('VIGIL_SECRET is required');
   });
 
-  it('keeps one persistent MQTT session per replica and lists each replica in the proxy', () => {
+  it('runs the replicas on the exclusive ingest session (kept across a Mosquitto restart), each its own client id, each in the proxy', () => {
     const ids = vigilServices.map(([, service]) => service.environment?.VIGIL_MQTT_CLIENT_ID).filter(Boolean);
     expect(new Set(ids).size).toBe(ids.length);
     for (const [, service] of replicas) expect(service.environment!.VIGIL_MQTT_CLIENT_ID).toMatch(/^vigil-server-\d+$/);
+    for (const [, service] of replicas) expect(service.environment!.VIGIL_MQTT_SUBSCRIPTION).toBe('exclusive');
     const nginx = fs.readFileSync(path.join(ROOT, 'deploy/nginx/nginx.conf'), 'utf8');
     const upstream = /upstream vigil \{([^}]*)\}/.exec(nginx)![1];
     expect([...upstream.matchAll(/^\s*server ([a-z0-9-]+):3000/gm)].map((match) => match[1])).toEqual(replicas.map(([name]) => name));

@@ -1,8 +1,11 @@
+import { expect } from '@jest/globals';
 import type { MqttClient } from 'mqtt';
+import { freePort } from '../../server/src/embedded/net.js';
 import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
+import { tempDir } from '../support/embedded.js';
 import { cliJson } from '../support/process.js';
 import { steadyPublisher } from '../support/publisher.js';
-import { sleep } from '../support/wait.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 /**
  * Sizes of the fault tests: `npm test` runs them small; `npm run test:chaos` sets
@@ -63,4 +66,49 @@ export async function faultRounds(cause: () => Promise<unknown>, recover: () => 
     await recover();
   }
   await sleep(SIZE.runMs);
+}
+
+export type Fleet = Awaited<ReturnType<typeof startFleet>>;
+
+/**
+ * Every sample each device sent was acknowledged and, once the broker has delivered what it
+ * queued, stored exactly once: `stored` counts a device's rows and their distinct times (each
+ * sample has its own), so n = distinct = sent means none lost and none doubled.
+ */
+export async function expectStoredOnce(fleet: Fleet, devices: Device[], stored: (deviceId: string) => Promise<{ n: number; distinct: number }>): Promise<void> {
+  expect(fleet.total('errors')).toBe(0);
+  for (const [i, device] of devices.entries()) {
+    const { sent, acked } = fleet.publishers[i].state;
+    expect(acked).toBe(sent);
+    const row = await waitFor(
+      () => stored(device.id),
+      (r) => r.n >= sent,
+      60_000,
+      `device ${i}: all ${sent} samples stored`,
+    );
+    expect(row).toEqual({ n: sent, distinct: sent });
+  }
+  expect(fleet.total('sent')).toBeGreaterThan(devices.length * ((SIZE.runMs * (SIZE.rounds + 1)) / SIZE.intervalMs) * 0.5);
+}
+
+/** A device's stored readings and their distinct times, for expectStoredOnce. */
+export const STORED_SQL = 'SELECT count(*)::int AS n, count(DISTINCT time)::int AS distinct FROM readings WHERE device_id = $1';
+
+/**
+ * The environment of a server process in external mode on `urls` (PostgreSQL, Redis, MQTT),
+ * with a data folder (`remove()` deletes it) and a free port of its own; `extra` adds variables.
+ */
+export async function externalServerEnv(urls: { database: string; redis: string; mqtt: string }, extra: Record<string, string>) {
+  const dir = tempDir('vigil-server-');
+  const port = await freePort();
+  const env: Record<string, string> = {
+    DATA_DIR: dir.path,
+    PORT: String(port),
+    DATABASE_URL: urls.database,
+    REDIS_URL: urls.redis,
+    MQTT_URL: urls.mqtt,
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
+  return { env, baseUrl: `http://127.0.0.1:${port}`, remove: () => dir.remove() };
 }

@@ -10,7 +10,7 @@ import { createTestDatabase } from '../support/postgres.js';
 import { cliJson, startServer, type ServerProcess } from '../support/process.js';
 import { startTestRedis } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
-import { faultRounds, FULL, provision, SIZE, START_MS, startFleet } from './fleet.js';
+import { externalServerEnv, faultRounds, FULL, provision, SIZE, START_MS, startFleet } from './fleet.js';
 
 jest.setTimeout(FULL ? 1_800_000 : 900_000);
 
@@ -83,20 +83,11 @@ describe('kill -9 of the server mid-stream', () => {
       () => mosquitto.remove(),
       () => redis.stop(),
     );
-    const dir = tempDir('vigil-kill-');
-    cleanup.push(() => dir.remove());
-    const port = await freePort();
-    const env = {
-      DATA_DIR: dir.path,
-      PORT: String(port),
-      DATABASE_URL: database.url,
-      REDIS_URL: redis.url,
-      MQTT_URL: mosquitto.url,
-      VIGIL_MQTT_CLIENT_ID: `vigil-kill-${process.pid}`,
-      VIGIL_SECRET: randomBytes(32).toString('base64url'),
-      LOG_LEVEL: 'warn',
-    };
-    const baseUrl = `http://127.0.0.1:${port}`;
+    const { env, baseUrl, remove } = await externalServerEnv(
+      { database: database.url, redis: redis.url, mqtt: mosquitto.url },
+      { VIGIL_MQTT_CLIENT_ID: `vigil-kill-${process.pid}`, VIGIL_SECRET: randomBytes(32).toString('base64url') },
+    );
+    cleanup.push(remove);
     let server = await start(env, baseUrl);
     const devices = await provision(env, SIZE.devices);
     const fleet = await startFleet(mosquitto.url, devices);

@@ -9,9 +9,9 @@ export interface TestDevice {
   patientId: string;
 }
 
-/** A team, a patient and `count` devices provisioned through the admin service. */
-export async function provisionDevices(platform: Pick<TestPlatform, 'app'>, count = 1): Promise<TestDevice[]> {
-  const patientId = await createPatient(platform, await createTeam(platform), 'Test Patient');
+/** A team, a patient and `count` devices provisioned through the admin service (or `count` devices of `patientId`). */
+export async function provisionDevices(platform: Pick<TestPlatform, 'app'>, count = 1, patient?: string): Promise<TestDevice[]> {
+  const patientId = patient ?? (await createPatient(platform, await createTeam(platform), 'Test Patient'));
   const admin = platform.app.get(DeviceAdminService);
   const devices: TestDevice[] = [];
   for (let i = 0; i < count; i++) {

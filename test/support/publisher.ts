@@ -24,6 +24,8 @@ export function steadyPublisher(client: MqttClient, deviceId: string, intervalMs
   }, intervalMs);
   return {
     state,
+    /** The time of the first sample; the n-th (from 0) is at `base + n`, with hr = 60 + (time % 40). */
+    base,
     stop: () => clearInterval(timer),
     /** Every sample published has been acknowledged (or failed). */
     settled: (timeoutMs = 60_000) =>

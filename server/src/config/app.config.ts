@@ -111,6 +111,7 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,32}$/, 'expected 1 to 32 letters, digits, _ or -')
     .optional()
     .default('vigil'),
+  VIGIL_MQTT_SUBSCRIPTION: z.enum(['shared', 'exclusive'], { error: 'expected shared or exclusive' }).optional().default('shared'),
   // Live stream (docs/architecture.md, "Live and alerts contract"): per-socket send bound, session re-check.
   VIGIL_LIVE_MAX_BUFFER_BYTES: positiveInt(1_048_576, 'bytes'),
   VIGIL_LIVE_SESSION_CHECK_SECONDS: positiveInt(30, 'seconds'),
@@ -192,6 +193,14 @@ export interface AppConfig {
     shareGroup: string;
     /** Connections each instance consumes through, all in the group (the first under clientId, then clientId-2, …). */
     consumers: number;
+    /**
+     * `shared`: every instance consumes through its own sessions in `$share/<shareGroup>/…`.
+     * `exclusive`: one session of the group (`exclusiveClientId`) with plain subscriptions, which
+     * Mosquitto 2.0 keeps across its restart; the instance holding the group's lease consumes.
+     */
+    subscription: 'shared' | 'exclusive';
+    /** The exclusive session's client id: `<shareGroup>-ingest`, the same on every instance of the group. */
+    exclusiveClientId: string;
     /** Each instance publishes an ingest canary this often (domain/canary.ts). */
     canaryMs: number;
   };
@@ -264,6 +273,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
     throw new ConfigError(problems);
   }
   const e = parsed.data;
+  if (e.VIGIL_MQTT_SUBSCRIPTION === 'exclusive' && e.VIGIL_MQTT_CONSUMERS > 1) {
+    throw new ConfigError([
+      `VIGIL_MQTT_CONSUMERS: expected 1 with VIGIL_MQTT_SUBSCRIPTION exclusive, where one session takes every message (got ${e.VIGIL_MQTT_CONSUMERS})`,
+    ]);
+  }
   return {
     port: e.PORT,
     dataDir: path.resolve(cwd, e.DATA_DIR),
@@ -285,6 +299,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
           .slice(0, 50)}`,
       shareGroup: e.VIGIL_MQTT_SHARE_GROUP,
       consumers: e.VIGIL_MQTT_CONSUMERS,
+      subscription: e.VIGIL_MQTT_SUBSCRIPTION,
+      exclusiveClientId: `${e.VIGIL_MQTT_SHARE_GROUP}-ingest`,
       canaryMs: e.VIGIL_MQTT_CANARY_SECONDS * 1000,
     },
     brokerAuthToken: e.VIGIL_BROKER_AUTH_TOKEN,

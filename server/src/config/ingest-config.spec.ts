@@ -15,7 +15,7 @@ describe('loadConfig: ingest and external broker', () => {
   it('has defaults for every ingest setting', () => {
     const config = loadConfig({}, '/srv/vigil');
     expect(config.ingest).toEqual({ batchRows: 5000, batchMs: 20, writers: 2, maxInFlight: 10_000, copy: true, deviceCacheSeconds: 60, stallSeconds: 60 });
-    expect(config.mqtt).toMatchObject({ shareGroup: 'vigil', consumers: 1, canaryMs: 5000 });
+    expect(config.mqtt).toMatchObject({ shareGroup: 'vigil', consumers: 1, canaryMs: 5000, subscription: 'shared', exclusiveClientId: 'vigil-ingest' });
     expect(config.mqtt.clientId).toMatch(/^vigil-[A-Za-z0-9_.:-]+$/);
     expect(config.brokerAuthToken).toBeUndefined();
   });
@@ -43,6 +43,11 @@ describe('loadConfig: ingest and external broker', () => {
     expect(config.brokerAuthToken).toBe('x'.repeat(24));
   });
 
+  it('reads the exclusive subscription: one session per group, named after it', () => {
+    const config = loadConfig({ VIGIL_MQTT_SUBSCRIPTION: 'exclusive', VIGIL_MQTT_SHARE_GROUP: 'ward_a' }, '/srv/vigil');
+    expect(config.mqtt).toMatchObject({ subscription: 'exclusive', exclusiveClientId: 'ward_a-ingest', consumers: 1 });
+  });
+
   it.each([
     [{ VIGIL_INGEST_BATCH_ROWS: '0' }, /^VIGIL_INGEST_BATCH_ROWS: expected a positive number of rows/],
     [{ VIGIL_INGEST_BATCH_MS: '1.5' }, /^VIGIL_INGEST_BATCH_MS: expected a whole number of milliseconds/],
@@ -53,6 +58,8 @@ describe('loadConfig: ingest and external broker', () => {
     [{ VIGIL_MQTT_SHARE_GROUP: 'a/b' }, /^VIGIL_MQTT_SHARE_GROUP: expected 1 to 32 letters/],
     [{ VIGIL_MQTT_CONSUMERS: '0' }, /^VIGIL_MQTT_CONSUMERS: expected a positive number of connections/],
     [{ VIGIL_MQTT_CONSUMERS: '65' }, /^VIGIL_MQTT_CONSUMERS: expected at most 64 connections/],
+    [{ VIGIL_MQTT_SUBSCRIPTION: 'partitioned' }, /^VIGIL_MQTT_SUBSCRIPTION: expected shared or exclusive/],
+    [{ VIGIL_MQTT_SUBSCRIPTION: 'exclusive', VIGIL_MQTT_CONSUMERS: '2' }, /^VIGIL_MQTT_CONSUMERS: expected 1 with VIGIL_MQTT_SUBSCRIPTION exclusive/],
     [{ VIGIL_MQTT_CANARY_SECONDS: 'often' }, /^VIGIL_MQTT_CANARY_SECONDS: expected a whole number of seconds/],
     [{ VIGIL_BROKER_AUTH_TOKEN: 'short' }, /^VIGIL_BROKER_AUTH_TOKEN: expected at least 24 characters/],
   ])('refuses %j', (env, message) => {

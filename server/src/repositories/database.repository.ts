@@ -17,6 +17,16 @@ export interface Transaction extends Queryable {
   copyFrom(sql: string, data: Buffer): Promise<void>;
 }
 
+/** A lock `tryHoldLock` took: held until released or until its connection fails. */
+export interface HeldLock {
+  /** Resolves once the lock is no longer held (released, or its connection failed). */
+  lost: Promise<void>;
+  release(): void;
+}
+
+/** Class id of the two-key advisory locks `tryHoldLock` takes (apart from the one-key migration lock). */
+const HELD_LOCK_CLASS = 0x5649;
+
 // Counts come back as bigint; every count Vigil reads fits a JS number.
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -91,6 +101,50 @@ export class DatabaseRepository implements Queryable {
         await client.query('RESET statement_timeout');
       }
     });
+  }
+
+  /**
+   * Tries to take the session-level advisory lock `name` on a connection of its own, kept out
+   * of the pool while held; undefined when another session holds it. PostgreSQL releases it
+   * when that connection ends, also when the process holding it is killed. The connection is
+   * checked every `checkMs`: `lost` resolves when it fails, and released it is closed.
+   */
+  async tryHoldLock(name: string, checkMs: number): Promise<HeldLock | undefined> {
+    const client = await this.pool.connect();
+    let timer: NodeJS.Timeout | undefined = undefined; // set once the lock is held
+    let checking = false;
+    let resolveLost!: () => void;
+    const lost = new Promise<void>((resolve) => (resolveLost = resolve));
+    let ended = false;
+    const end = (error?: Error) => {
+      if (ended) return;
+      ended = true;
+      clearInterval(timer);
+      client.off('error', end);
+      client.release(error ?? true); // closed, never back into the pool: that ends the lock
+      resolveLost();
+    };
+    client.on('error', end);
+    try {
+      const { rows } = await client.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS held', [HELD_LOCK_CLASS, name]);
+      if (!rows[0].held) {
+        end();
+        return undefined;
+      }
+    } catch (error) {
+      end(error as Error);
+      throw error;
+    }
+    timer = setInterval(() => {
+      if (checking) return;
+      checking = true;
+      client.query('SELECT 1').then(
+        () => (checking = false),
+        (error: Error) => end(error),
+      );
+    }, checkMs);
+    timer.unref();
+    return { lost, release: () => end() };
   }
 
   /**

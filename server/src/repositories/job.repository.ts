@@ -81,7 +81,11 @@ export class JobRepository {
   }
 
   private get q(): Queue {
-    this.queue ??= new Queue(ALERT_QUEUE, { connection: this.connection(), prefix: this.prefix });
+    if (!this.queue) {
+      this.queue = new Queue(ALERT_QUEUE, { connection: this.connection(), prefix: this.prefix });
+      // Without a listener BullMQ prints every failed reconnect to the console during a Redis outage; readiness reports Redis.
+      this.queue.on('error', () => undefined);
+    }
     return this.queue;
   }
 

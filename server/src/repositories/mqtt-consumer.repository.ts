@@ -9,7 +9,11 @@ export interface ConsumerOptions {
   clientId: string;
   /** Connections in the group: the first under `clientId`, the others under `clientId-2`, `clientId-3`, … */
   connections: number;
-  /** Topic filters, subscribed at QoS 1 (e.g. `$share/vigil/vigil/v1/devices/+/readings`). */
+  /**
+   * Topic filters, subscribed at QoS 1 (e.g. `$share/vigil/vigil/v1/devices/+/readings`); a plain
+   * filter without the retained messages (as a shared one gets none), which a persistent
+   * session would otherwise receive again at every resubscription.
+   */
   topics: string[];
   /** Messages held unacknowledged at most, over all connections (split into each one's MQTT 5 Receive Maximum). */
   maxInFlight: number;
@@ -17,6 +21,11 @@ export interface ConsumerOptions {
   onMessage: (topic: string, payload: Buffer, done: (error?: Error) => void) => void;
   /** How many of the connections are up, whenever that changes. */
   onConnectionChange?(connected: number, of: number): void;
+  /**
+   * Another connection took over a session (MQTT 5 DISCONNECT, reason 0x8E): given this, the
+   * connection stops reconnecting instead of taking the session back; else it reconnects.
+   */
+  onSessionTakenOver?: () => void;
   /** The broker's own counters, subscribed at QoS 0 on the first connection; each value as the broker publishes it. */
   counters?: { topics: string[]; onValue: (topic: string, value: string) => void };
 }
@@ -39,6 +48,12 @@ export interface RetireResult {
 }
 
 const SESSION_EXPIRY_SECONDS = 7 * 24 * 3600;
+/** MQTT 5 reason code of a DISCONNECT sent because another connection took the session over. */
+const SESSION_TAKEN_OVER = 0x8e;
+
+/** QoS 1; plain filters with Retain Handling 2 (no retained messages on subscribe). */
+const subscriptions = (topics: string[]) =>
+  Object.fromEntries(topics.map((topic) => [topic, topic.startsWith('$share/') ? { qos: 1 as const } : { qos: 1 as const, rh: 2 }]));
 
 /** `clientId`, then `clientId-2`, `clientId-3`, …: the client ids of one instance's connections. */
 export const consumerClientIds = (clientId: string, connections: number): string[] =>
@@ -87,13 +102,14 @@ export class MqttConsumerRepository {
             report();
             // Also when the broker resumed the session: Mosquitto 2.0 does not restore shared
             // subscriptions from its persistence file after a restart. Subscribing again is harmless.
-            client.subscribe(options.topics, { qos: 1 }, (error) => error && client.emit('error', error));
+            client.subscribe(subscriptions(options.topics), (error) => error && client.emit('error', error));
             if (index === 0 && options.counters) {
               client.subscribe(options.counters.topics, { qos: 0 }, (error) => error && client.emit('error', error));
             }
           },
           report,
           index === 0 ? options.counters?.onValue : undefined,
+          options.onSessionTakenOver,
         ),
     );
     await Promise.all(this.connections.map((c) => c.open()));
@@ -199,6 +215,7 @@ class Connection {
     onConnect: (client: MqttClient) => void,
     onClose: () => void,
     private readonly onCounter?: (topic: string, value: string) => void,
+    onTakenOver?: () => void,
   ) {
     this.client = mqtt.connect(url, {
       ...session,
@@ -216,6 +233,13 @@ class Connection {
       onClose();
     });
     this.client.on('connect', () => onConnect(this.client));
+    if (onTakenOver) {
+      this.client.on('disconnect', (packet) => {
+        if (packet.reasonCode !== SESSION_TAKEN_OVER) return;
+        this.client.end(true);
+        onTakenOver();
+      });
+    }
   }
 
   /** Connects; resolves true once connected, false if the broker did not answer within 5 s (it keeps trying). */

@@ -7,6 +7,7 @@ import { MqttConsumerRepository } from '../repositories/mqtt-consumer.repository
 import { RedisRepository } from '../repositories/redis.repository.js';
 import { IngestWriterService } from './ingest-writer.service.js';
 import { BrokerWatchService } from './broker-watch.service.js';
+import { ExternalIngestService } from './external-ingest.service.js';
 
 const TIMEOUT_MS = 2000;
 
@@ -21,6 +22,7 @@ export class ReadinessService {
     private readonly consumer: MqttConsumerRepository,
     private readonly writer: IngestWriterService,
     private readonly watch: BrokerWatchService,
+    private readonly external: ExternalIngestService,
   ) {}
 
   /** Liveness: the process serves requests. */
@@ -30,7 +32,8 @@ export class ReadinessService {
 
   /**
    * Readiness: database (with its dialect), Redis and the MQTT broker all answer; an external
-   * broker as the connections ingest actually uses (the persistent sessions), not a probe of its own;
+   * broker as the connections ingest actually uses (the persistent sessions), not a probe of its own
+   * (`ingest`: its role; a standby instance of an exclusive session has none and serves the rest);
    * and ingest keeps up: down, with the reason, when no write has committed for
    * VIGIL_INGEST_STALL_SECONDS while messages wait. With an external broker, `delivery` says
    * whether what the broker acknowledged to devices reaches Vigil: up while it merely degrades
@@ -57,8 +60,13 @@ export class ReadinessService {
           .withTimeout(TIMEOUT_MS),
       () => {
         const broker = this.indicators.check('broker');
-        const details = { embedded: this.broker.isEmbedded, url: redactUrl(this.broker.url) };
-        const up = this.broker.isEmbedded ? this.broker.embeddedRunning : this.consumer.connected;
+        if (this.broker.isEmbedded) {
+          const details = { embedded: true, url: redactUrl(this.broker.url) };
+          return this.broker.embeddedRunning ? broker.up(details) : broker.down(details);
+        }
+        const role = this.external.role;
+        const details = { embedded: false, url: redactUrl(this.broker.url), ingest: role };
+        const up = role === 'standby' || this.consumer.connected;
         return up ? broker.up(details) : broker.down(details);
       },
       () => {
