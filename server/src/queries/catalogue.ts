@@ -88,6 +88,9 @@ export const CATALOGUE: Catalogued[] = [
   }),
   entry(AlertStatsRepository, {
     teamAlerts: (r) => r.teamAlerts(ID, T, T),
+    teamReadings: (r) => r.teamReadings(ID, T, T),
+    teamDeviceHoursOffline: (r) => r.teamDeviceHoursOffline(ID, T, T),
+    teamNews2Peaks: (r) => r.teamNews2Peaks(ID, T, T),
     teamPatientCount: (r) => r.teamPatientCount(ID),
     news2Inputs: (r) => r.news2Inputs(ID, ['hr'], T, T, 60, 10),
   }),
@@ -147,8 +150,10 @@ export const CATALOGUE: Catalogued[] = [
     update: (r) => r.update(ID, { name: 'x' }),
   }),
   entry(PushRepository, {
-    subscribe: (r) => r.subscribe(ID, { endpoint: 'x', p256dh: 'x', auth: 'x' }),
-    unsubscribe: (r) => r.unsubscribe(ID, 'x'),
+    subscribe: (r) => r.subscribe(ID, { endpoint: 'x', p256dh: 'x', auth: 'x', label: 'x' }),
+    devicesOf: (r) => r.devicesOf(ID),
+    removeOwn: (r) => r.removeOwn(ID, ID),
+    activeOwner: (r) => r.activeOwner(ID, ID),
     forUsers: (r) => r.forUsers([ID]),
     get: (r) => r.get(ID),
     remove: (r) => r.remove(ID),
