@@ -8,6 +8,7 @@ import { sql, startTestPlatform, type TestPlatform } from '../support/platform.j
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { TEST_REDIS_URL } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
+import { anyChar } from '../support/poison.js';
 import { FULL } from './fleet.js';
 
 /**
@@ -61,12 +62,6 @@ const rejected = (...reasons: Reason[]): Outcome => ({ readings: 0, event: false
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 const on = (kind: 'readings' | 'events' | 'status') => (self: string) => topicFor(self, kind);
 
-/** Any UTF-16 code unit: U+0000 and lone surrogates included. */
-const anyChar = fc.oneof(
-  fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
-  fc.constantFrom('\u0000', '\ud800', '\udfff', '"', '\\'),
-  fc.integer({ min: 0xd800, max: 0xdfff }).map((code) => String.fromCharCode(code)),
-);
 const anyString = fc.string({ unit: anyChar, maxLength: 30 });
 const anyJson = fc.jsonValue({ maxDepth: 4, stringUnit: anyChar });
 
@@ -406,6 +401,19 @@ const templates: fc.Arbitrary<Template> = fc.oneof(
   },
 );
 
+/**
+ * A counter from /metrics. Once, at run 93 of the full size, undici reused a keep-alive connection
+ * the server had just closed as idle ("other side closed"): that request is sent again once.
+ */
+async function counter(baseUrl: string, reason: string): Promise<number> {
+  try {
+    return await metric(baseUrl, 'vigil_ingest_rejects_total', { reason });
+  } catch (error) {
+    if (!/other side closed/.test(String((error as { cause?: unknown }).cause))) throw error;
+    return metric(baseUrl, 'vigil_ingest_rejects_total', { reason });
+  }
+}
+
 const hex = (bytes: Buffer) => bytes.subarray(0, 512).toString('hex');
 const sortedPairs = (pairs: Array<[string, string]>) => pairs.map(([bytes, reason]) => `${reason} ${bytes}`).sort();
 
@@ -460,7 +468,7 @@ describe(`device messages fuzzed through the embedded broker (${SIZE.runs} runs 
           return message;
         });
         const reasons = [...new Set(messages.flatMap((m) => m.outcome.reasons))];
-        for (const reason of reasons) rejectsBefore.set(reason, await metric(platform.baseUrl, 'vigil_ingest_rejects_total', { reason }));
+        for (const reason of reasons) rejectsBefore.set(reason, await counter(platform.baseUrl, reason));
 
         const client = await connectDevice(platform.urls.broker, device);
         try {
@@ -509,7 +517,7 @@ describe(`device messages fuzzed through the embedded broker (${SIZE.runs} runs 
         });
         for (const reason of reasons) {
           const count = messages.reduce((n, m) => n + m.outcome.reasons.filter((r) => r === reason).length, 0);
-          expect({ reason, counted: (await metric(platform.baseUrl, 'vigil_ingest_rejects_total', { reason })) - rejectsBefore.get(reason)! }).toEqual({
+          expect({ reason, counted: (await counter(platform.baseUrl, reason)) - rejectsBefore.get(reason)! }).toEqual({
             reason,
             counted: count,
           });
