@@ -10,6 +10,7 @@ import { sql, startTestPlatform, type TestPlatform } from '../support/platform.j
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { TEST_REDIS_URL } from '../support/redis.js';
 import { type MigratedDatabase, migratedDatabase } from '../support/storage.js';
+import { waitFor } from '../support/wait.js';
 
 /** The optimistic COPY write path on the real PostgreSQL 15 (plain dialect, app-kept rollups). */
 
@@ -149,8 +150,12 @@ describe('the ingest writer on PostgreSQL: COPY, fallback and what it announces'
     Promise.all(works.map((work) => new Promise<void>((resolve, reject) => writer.submit(work, (error) => (error ? reject(error) : resolve())))));
   /** The readings.stored payloads for this test's device, once `n` have arrived. */
   const announced = async (n: number) => {
-    const deadline = Date.now() + 5_000;
-    while (stored.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(
+      () => stored.length,
+      (count) => count >= n,
+      10_000,
+      `${n} readings.stored announcement(s)`,
+    );
     return stored.splice(0).map((rows) => keys(rows));
   };
   // All in one hour bucket, an hour ago.
@@ -189,7 +194,11 @@ describe('the ingest writer on PostgreSQL: COPY, fallback and what it announces'
     await submitTogether([
       { readings: [reading(now, 70), fresh] },
       { event: { time: new Date(now), patientId: device.patientId, deviceId: device.id, type: 'fall', data: { confidence: 0.9 } } },
-      { deadLetters: [{ receivedAt: new Date(), topic: 'copy-test', deviceId: device.id, reason: 'bad_json', detail: 'test', payloadExcerpt: Buffer.from('{') }] },
+      {
+        deadLetters: [
+          { receivedAt: new Date(), topic: 'copy-test', deviceId: device.id, reason: 'bad_json', detail: 'test', payloadExcerpt: Buffer.from('{') },
+        ],
+      },
     ]);
     expect(await countReadings(platform, device.id)).toBe(4);
     expect(await announced(1)).toEqual([keys([fresh])]);

@@ -234,8 +234,17 @@ describe('ingest through the embedded broker', () => {
     const looseClient = await connectDevice(platform.urls.broker, loose);
     try {
       await sql(platform, 'UPDATE devices SET patient_id = NULL WHERE id = $1', [loose.id]);
-      platform.app.get(EventBusRepository).emit('device.changed', { deviceId: loose.id, change: 'relinked' });
-      await new Promise((r) => setTimeout(r, 50));
+      // Listeners run in the order they were added: once this one has seen the change, the device directory has dropped its entry.
+      const bus = platform.app.get(EventBusRepository);
+      const handled = new Promise<void>((resolve) => {
+        const off = bus.on('device.changed', ({ deviceId }) => {
+          if (deviceId !== loose.id) return;
+          off();
+          resolve();
+        });
+      });
+      bus.emit('device.changed', { deviceId: loose.id, change: 'relinked' });
+      await handled;
       await publish(looseClient, readings(loose.id), { t: now, m: { hr: 70 } });
       expect(await countReadings(platform, loose.id)).toBe(0);
       const [letter] = await sql(platform, 'SELECT reason FROM dead_letters WHERE device_id = $1', [loose.id]);

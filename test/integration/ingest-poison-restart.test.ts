@@ -8,7 +8,7 @@ import { burst, expectStoredExactly, logLines, publishAll, ready } from '../supp
 import { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from '../support/postgres.js';
 import { TEST_REDIS_URL } from '../support/redis.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
-import { sleep, waitFor } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 jest.setTimeout(180_000);
 
@@ -65,8 +65,14 @@ describe('a database restart during a run of faulty messages (the real PostgreSQ
     );
     expect(degraded.body.details.ingest.reason).toMatch(/^no ingest write has committed for [\d.]+ s while \d+ message\(s\) wait \(bound: 1 s\)$/);
     expect(await metric(platform.baseUrl, 'vigil_ingest_oldest_unacked_seconds')).toBeGreaterThan(1);
-    expect(await metric(platform.baseUrl, 'vigil_ingest_batch_retries_pending')).toBeGreaterThan(1);
-    await sleep(2000); // several more attempts, each after a longer wait
+    const attempts = await metric(platform.baseUrl, 'vigil_ingest_batch_retries_pending');
+    expect(attempts).toBeGreaterThan(1);
+    await waitFor(
+      () => metric(platform.baseUrl, 'vigil_ingest_batch_retries_pending'),
+      (n) => n >= attempts + 2,
+      30_000,
+      'two more write attempts, each after a longer wait',
+    );
     proxy.restore();
     await rest;
 

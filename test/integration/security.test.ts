@@ -6,6 +6,7 @@ import type { AppEvents } from '../../server/src/repositories/event-bus.reposito
 import { EventBusRepository } from '../../server/src/repositories/event-bus.repository.js';
 import { ApiClient, createUser, freshCode, startSecurityPlatform, type TestUser, wrongCode } from '../support/auth.js';
 import { createPatient, createTeam, sql, type TestPlatform } from '../support/platform.js';
+import { waitFor } from '../support/wait.js';
 
 const ALLOWED_ORIGIN = 'https://dashboard.example.org';
 
@@ -146,8 +147,12 @@ describe('audit trail, device credentials, HTTP hardening and logs (real Postgre
       return new CryptoRepository().mosquittoHash(secret, Buffer.from(stored.split('$')[3] ?? '', 'base64')) === stored;
     };
     const eventually = async (expected: AppEvents['device.changed']) => {
-      for (let i = 0; i < 50 && !changes.some((c) => c.deviceId === expected.deviceId && c.change === expected.change); i++)
-        await new Promise((r) => setTimeout(r, 10));
+      await waitFor(
+        () => changes.some((c) => c.deviceId === expected.deviceId && c.change === expected.change),
+        (seen) => seen,
+        10_000,
+        `device.changed ${expected.change}`,
+      );
       expect(changes).toContainEqual(expected);
     };
 
@@ -233,10 +238,13 @@ describe('audit trail, device credentials, HTTP hardening and logs (real Postgre
       const api = new ApiClient(platform.baseUrl);
       const large = await api.request('POST', '/api/auth/login', { raw: JSON.stringify({ email: 'a@b.example', password: 'x'.repeat(200_000) }) });
       expect(large.status).toBe(413);
-      expect(large.body).toEqual({ message: 'the request body is larger than 100kb' });
+      expect(large.body).toEqual({ message: 'the request body is larger than 100kb', errors: [{ field: 'body', message: 'larger than 100kb' }] });
       const malformed = await api.request('POST', '/api/auth/login', { raw: '{"email": "a@b.example", ' });
       expect(malformed.status).toBe(400);
       expect(malformed.body).toEqual({ message: 'the request body is not valid JSON', errors: [{ field: 'body', message: 'not valid JSON' }] });
+      const undecodable = await api.get('/api/patients/%zz');
+      expect(undecodable.status).toBe(400);
+      expect(undecodable.body).toEqual({ message: "Failed to decode param '%zz'", errors: [{ field: 'path', message: 'not valid percent-encoding' }] });
       const unknownRoute = await api.get('/api/no-such-route');
       expect(unknownRoute.status).toBe(404);
       expect(unknownRoute.body).toEqual({ message: 'Cannot GET /api/no-such-route' });
@@ -301,8 +309,13 @@ describe('audit trail, device credentials, HTTP hardening and logs (real Postgre
     );
     remember(...recovery.body.recoveryCodes, 'another-Long-passphrase-9');
 
-    await new Promise((r) => setTimeout(r, 100)); // pino writes asynchronously
-    const text = log.join('');
+    // pino writes asynchronously: wait for the last request's line.
+    const text = await waitFor(
+      () => log.join(''),
+      (logged) => logged.includes('/api/auth/password'),
+      10_000,
+      'the log line of the last request',
+    );
     expect(text).toContain('/api/auth/mfa'); // the requests were logged...
     expect(secrets.size).toBeGreaterThan(25);
     const leaked = [...secrets].filter((secret) => text.includes(secret));

@@ -19,7 +19,7 @@ import { waitFor } from './wait.js';
 export const FUZZ_RUNS = Number(process.env.VIGIL_FUZZ_RUNS ?? 3);
 
 /** One UTF-16 code unit or code point of any kind: lone surrogates and U+0000 included. */
-const anyChar = fc.oneof(
+export const anyChar = fc.oneof(
   fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
   fc.constantFrom('\u0000', '\ud800', '\udbff', '\udc00', '\udfff'),
   fc.integer({ min: 0xd800, max: 0xdfff }).map((code) => String.fromCharCode(code)),

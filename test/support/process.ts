@@ -1,6 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from './wait.js';
 
 /**
  * The built server and CLI as a user runs them (`npm test` builds first). For tests of
@@ -61,19 +62,17 @@ export function startServer(env: Record<string, string>, execPath = process.exec
     output: () => output,
     exited,
     async waitForReady(baseUrl, timeoutMs = 120_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
+      const ready = async () => {
         if (done) throw new Error(`the server exited before it was ready:\n${output}`);
-        try {
-          const response = await fetch(`${baseUrl}/api/ready`);
-          if (response.status === 200) return (await response.json()) as Record<string, unknown>;
-        } catch {
-          // not listening yet
-        }
-        await new Promise((r) => setTimeout(r, 200));
+        const response = await fetch(`${baseUrl}/api/ready`).catch(() => undefined); // undefined: not listening yet
+        return response?.status === 200 ? ((await response.json()) as Record<string, unknown>) : undefined;
+      };
+      try {
+        return (await waitFor(ready, (body) => body !== undefined, timeoutMs, 'GET /api/ready answering 200'))!;
+      } catch (error) {
+        if (!done) child.kill('SIGKILL');
+        throw done ? error : new Error(`${(error as Error).message}:\n${output}`, { cause: error });
       }
-      child.kill('SIGKILL');
-      throw new Error(`the server was not ready within ${timeoutMs} ms:\n${output}`);
     },
     async stop(signal = 'SIGTERM') {
       const started = Date.now();

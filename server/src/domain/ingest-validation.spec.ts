@@ -185,6 +185,24 @@ describe('validateMessage: text the database can store', () => {
     expect(validateMessage('status', '{"online":true,"fw":"1.\\u0000"}', context).status?.fw).toBe('1.\ufffd');
   });
 
+  // Found by test/reliability/fuzz-ingest.test.ts: zod's record schema builds its output by assignment, and
+  // assigning "__proto__" sets the prototype instead of a key, so such a key vanished without a dead letter.
+  it('rejects "__proto__" and other Object.prototype names as unknown metrics instead of dropping them', () => {
+    const result = validateMessage('readings', '{"t":' + NOW + ',"m":{"hr":70,"__proto__":71,"constructor":72}}', context);
+    expect(result.points).toEqual([{ time: NOW, metric: 'hr', value: 70 }]);
+    expect(result.rejections).toEqual([
+      {
+        reason: 'unknown_metric',
+        detail: 'm.__proto__: "__proto__" is not in the metric catalogue; m.constructor: "constructor" is not in the metric catalogue',
+      },
+    ]);
+  });
+
+  it('keeps an event\'s data key "__proto__" as data', () => {
+    const result = validateMessage('events', '{"t":' + NOW + ',"type":"fall","data":{"__proto__":{"x":1},"note":"n"}}', context);
+    expect(JSON.stringify(result.event?.data)).toBe('{"__proto__":{"x":1},"note":"n"}');
+  });
+
   it('names a metric key holding U+0000 as unknown, cleaned', () => {
     const result = validateMessage('readings', '{"t":' + (NOW - 1000) + ',"m":{"h\\u0000r":70}}', context);
     expect(result.rejections).toEqual([{ reason: 'unknown_metric', detail: 'm.h\ufffdr: "h\ufffdr" is not in the metric catalogue' }]);

@@ -152,7 +152,8 @@ function validateReadings(body: unknown, context: ValidationContext): ValidatedM
     if (!parsed.success) return log.add('bad_shape', firstIssue(parsed.error, where));
     const time = checkTime(parsed.data.t, at, context);
     if (typeof time !== 'number') return log.add(time.reason, time.detail);
-    const entries = Object.entries(parsed.data.m);
+    // The keys as sent, not zod's copy: that copy is built by assignment, which drops a key "__proto__".
+    const entries = Object.entries((sample as { m: Record<string, unknown> }).m);
     if (entries.length === 0) return log.add('bad_shape', `${at}m: no metrics`);
     for (const [code, value] of entries) {
       const field = `${at}m.${code}`;
@@ -175,7 +176,9 @@ function validateEvent(body: unknown, context: ValidationContext): ValidatedMess
   if (!parsed.success) return whole('bad_shape', firstIssue(parsed.error));
   const time = checkTime(parsed.data.t, '', context);
   if (typeof time !== 'number') return whole(time.reason, time.detail);
-  return { points: [], event: { time, type: parsed.data.type, data: parsed.data.data ?? {} }, rejections: [] };
+  // `data` as sent (zod's copy would drop a key "__proto__"): JSON.parse made it a plain object of own keys.
+  const data = (body as { data?: Record<string, unknown> }).data ?? {};
+  return { points: [], event: { time, type: parsed.data.type, data }, rejections: [] };
 }
 
 function validateStatus(body: unknown): ValidatedMessage {

@@ -32,7 +32,13 @@ export class ErrorFilter implements ExceptionFilter {
         return;
       }
       const message = typeof body === 'string' ? body : body.message;
-      const errors = typeof body === 'object' && body !== null && 'errors' in body ? body.errors : undefined;
+      // A path parameter that is no valid percent-encoding fails in Express's router, before any route: name the path.
+      const errors =
+        typeof body === 'object' && body !== null && 'errors' in body
+          ? body.errors
+          : exception.cause instanceof URIError
+            ? [{ field: 'path', message: 'not valid percent-encoding' }]
+            : undefined;
       response.status(exception.getStatus()).json({
         message: Array.isArray(message) ? message.join('; ') : String(message),
         ...(errors ? { errors } : {}),

@@ -51,11 +51,13 @@ function noStore(_req: Request, res: Response, next: NextFunction): void {
 /** Express error middleware for what fails before Nest sees the request (the body parser). */
 function bodyParserErrors(error: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction): void {
   if (res.headersSent) return next(error);
+  // Like every refusal of input, each names the field at fault: here the body as a whole.
+  const refuse = (status: number, message: string, problem: string) => res.status(status).json({ message, errors: [{ field: 'body', message: problem }] });
   if (error.type === 'entity.too.large') {
-    res.status(413).json({ message: `the request body is larger than ${JSON_BODY_LIMIT}` });
+    refuse(413, `the request body is larger than ${JSON_BODY_LIMIT}`, `larger than ${JSON_BODY_LIMIT}`);
   } else if (error.type === 'entity.parse.failed') {
-    res.status(400).json({ message: 'the request body is not valid JSON', errors: [{ field: 'body', message: 'not valid JSON' }] });
+    refuse(400, 'the request body is not valid JSON', 'not valid JSON');
   } else {
-    res.status(error.status && error.status >= 400 && error.status < 500 ? error.status : 400).json({ message: 'the request body could not be read' });
+    refuse(error.status && error.status >= 400 && error.status < 500 ? error.status : 400, 'the request body could not be read', error.message);
   }
 }
