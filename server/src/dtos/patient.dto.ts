@@ -1,8 +1,13 @@
 import { alertWire } from './live.dto.js';
 import { z } from 'zod';
 import { NEWS2_PARAMETERS } from '../domain/news2.js';
+import { spo2Scale } from './common.dto.js';
 
 export const patientSchema = z.object({ id: z.string(), name: z.string(), teamId: z.string(), spo2Scale: z.number().int() });
+
+/** NEWS2 SpO2 scale 2 (RCP 2017) is for confirmed hypercapnic respiratory failure only, on a clinician's decision. */
+export const spo2ScaleBody = z.object({ spo2Scale }).strict();
+export type Spo2ScaleBody = z.infer<typeof spo2ScaleBody>;
 
 const latest = z
   .record(z.string(), z.object({ value: z.number(), t: z.date() }))
@@ -16,8 +21,6 @@ const device = z.object({
   lastSeen: z.date().nullable(),
 });
 
-export const patientRecordSchema = patientSchema.extend({ latest, devices: z.array(device) });
-
 const news2 = z
   .object({
     score: z.number().int().describe('Sum of the parameters with a value from the last 24 hours'),
@@ -30,6 +33,8 @@ const news2 = z
 const passive = z
   .object({ id: z.string(), startsAt: z.date(), endsAt: z.date().nullable(), reason: z.string() })
   .describe('A passive interval covering now: the patient’s alerts are suppressed');
+
+export const patientRecordSchema = patientSchema.extend({ latest, devices: z.array(device), passive: z.array(passive) });
 
 export const overviewSchema = z.object({
   patients: z
