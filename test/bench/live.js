@@ -9,11 +9,15 @@
 // Measures, never passes or fails. Knobs: VIGIL_BENCH_CLIENTS ("500,2000"), VIGIL_BENCH_TEAM_CLIENTS
 // (50), VIGIL_BENCH_POINTS (10000 a second), VIGIL_BENCH_SECONDS (30 per phase),
 // VIGIL_BENCH_HISTORY_DAYS (30; 0 skips), VIGIL_BENCH_DATABASE_URL, VIGIL_BENCH_REDIS_URL.
+// Soak (npm run bench:soak): VIGIL_BENCH_SOAK_SECONDS (600) runs one long phase instead, with
+// VIGIL_BENCH_CLIENTS patient watchers (200), and samples the server's RSS, heap and event-loop
+// delay every VIGIL_BENCH_WINDOW_SECONDS (10), with fitted slopes, latencies and error counts.
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createDatabase } from './database.js';
 
@@ -29,6 +33,8 @@ const TEAM_CLIENTS = Number(process.env.VIGIL_BENCH_TEAM_CLIENTS ?? 50);
 const POINTS = Number(process.env.VIGIL_BENCH_POINTS ?? 10_000);
 const SECONDS = Number(process.env.VIGIL_BENCH_SECONDS ?? 30);
 const HISTORY_DAYS = Number(process.env.VIGIL_BENCH_HISTORY_DAYS ?? 30);
+const SOAK_SECONDS = Number(process.env.VIGIL_BENCH_SOAK_SECONDS ?? 0);
+const WINDOW_SECONDS = Number(process.env.VIGIL_BENCH_WINDOW_SECONDS ?? 10);
 const PATIENTS = 500;
 const TEAMS = 50;
 const METRICS = 2; // hr and spo2 per sample
@@ -39,9 +45,13 @@ function percentiles(values) {
   return { n: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.length ? sorted[sorted.length - 1] : null };
 }
 
-/** A child of this script in another role; resolves with its final message. */
+/**
+ * A child of this script in another role; resolves with its final message. Its options go as
+ * the first IPC message, not in argv: 2,000 clients' tokens exceed the argument size limit (E2BIG).
+ */
 function child(role, options, onMessage = () => undefined) {
-  const proc = fork(fileURLToPath(import.meta.url), [role, JSON.stringify(options)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const proc = fork(fileURLToPath(import.meta.url), [role], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  proc.send({ type: 'options', options });
   const done = new Promise((resolve, reject) => {
     proc.on('message', (m) => (m.type === 'done' ? resolve(m) : onMessage(m)));
     proc.on('exit', (code) => (code ? reject(new Error(`${role} exited with ${code}`)) : undefined));
@@ -52,21 +62,29 @@ function child(role, options, onMessage = () => undefined) {
 // ---- child roles -------------------------------------------------------------------
 
 /** Socket.io clients: `watch {patientId}` or `{teamId}`; reports receipt latency per sample. */
-async function clientsRole({ url, plan, seconds }) {
+async function clientsRole({ url, plan, seconds, windowSeconds }) {
   const { io } = await import('socket.io-client');
   const sockets = [];
   const latencies = [];
+  let window = [];
   let samples = 0;
   let ticks = 0;
+  let disconnects = 0;
+  let resyncs = 0;
   let measuring = false;
   for (const { token, body } of plan) {
     const socket = io(url, { transports: ['websocket'], auth: { token }, reconnection: false, forceNew: true });
     socket.on('reading.batch.v1', ({ samples: list }) => {
       if (!measuring) return;
       const now = Date.now();
-      for (const s of list) latencies.push(now - Date.parse(s.t));
+      for (const s of list) {
+        latencies.push(now - Date.parse(s.t));
+        if (windowSeconds) window.push(now - Date.parse(s.t));
+      }
       samples += list.length;
     });
+    socket.on('disconnect', () => measuring && disconnects++);
+    socket.on('resync.v1', () => measuring && resyncs++);
     socket.on('overview.tick.v1', () => measuring && ticks++);
     await new Promise((resolve, reject) => {
       socket.once('connect', resolve);
@@ -79,10 +97,17 @@ async function clientsRole({ url, plan, seconds }) {
   process.send({ type: 'ready' });
   await new Promise((resolve) => process.once('message', resolve));
   measuring = true;
+  const windows = windowSeconds
+    ? setInterval(() => {
+        process.send({ type: 'window', latency: percentiles(window), disconnects, resyncs });
+        window = [];
+      }, windowSeconds * 1000)
+    : undefined;
   await sleep(seconds * 1000);
+  clearInterval(windows);
   measuring = false;
   for (const socket of sockets) socket.close();
-  process.send({ type: 'done', latency: percentiles(latencies), samples, ticks });
+  process.send({ type: 'done', latency: percentiles(latencies), samples, ticks, disconnects, resyncs });
 }
 
 /** Devices over MQTT: one sample {t: now, m: {hr, spo2}} per message, QoS 1, spread evenly. */
@@ -94,20 +119,23 @@ async function devicesRole({ brokerUrl, devices, pointsPerSecond, seconds }) {
   const perTick = Math.max(1, Math.round(pointsPerSecond / METRICS / 10));
   let i = 0;
   let published = 0;
+  let errors = 0;
   const end = Date.now() + seconds * 1000;
   while (Date.now() < end) {
     const started = Date.now();
     for (let k = 0; k < perTick; k++) {
       const c = clients[i++ % clients.length];
       const d = devices[(i - 1) % devices.length];
-      c.publish(`vigil/v1/devices/${d.id}/readings`, JSON.stringify({ t: Date.now(), m: { hr: 60 + (i % 40), spo2: 90 + (i % 10) } }), { qos: 1 });
+      c.publish(`vigil/v1/devices/${d.id}/readings`, JSON.stringify({ t: Date.now(), m: { hr: 60 + (i % 40), spo2: 90 + (i % 10) } }), { qos: 1 }, (err) => {
+        if (err) errors++;
+      });
       published++;
     }
     await sleep(Math.max(0, 100 - (Date.now() - started)));
   }
   await sleep(1000);
   await Promise.all(clients.map((c) => c.endAsync()));
-  process.send({ type: 'done', published });
+  process.send({ type: 'done', published, errors });
 }
 
 /** The bare socket.io baseline: same rooms, same samples and rate, flushed every 250 ms, nothing else. */
@@ -160,13 +188,13 @@ function plan(count, patients, teams) {
 }
 
 /** Splits the clients over two child processes (two cores); waits until all are watching. */
-async function startClients(url, list) {
+async function startClients(url, list, { seconds = SECONDS, windowSeconds, onWindow = () => undefined } = {}) {
   const halves = [list.filter((_, i) => i % 2 === 0), list.filter((_, i) => i % 2 === 1)];
   const children = [];
   for (const half of halves) {
     let ready;
     const isReady = new Promise((r) => (ready = r));
-    const c = child('clients', { url, plan: half, seconds: SECONDS }, (m) => m.type === 'ready' && ready());
+    const c = child('clients', { url, plan: half, seconds, windowSeconds }, (m) => (m.type === 'ready' ? ready() : m.type === 'window' && onWindow(m)));
     children.push({ ...c, isReady });
   }
   await Promise.all(children.map((c) => c.isReady));
@@ -186,7 +214,8 @@ function cpuSampler() {
   };
 }
 
-async function livePhases() {
+/** The server in this process on a fresh database, 50 teams of 10 patients with a pulse oximeter each; runs `work` with them. */
+async function withProvisionedPlatform(work) {
   const { loadConfig } = await server('config/app.config.js');
   const { createLogger } = await server('logger.js');
   const { startPlatform } = await server('platform.js');
@@ -212,7 +241,6 @@ async function livePhases() {
     LOG_LEVEL: 'warn',
   });
   const platform = await startPlatform(config, createLogger('warn'));
-  const results = {};
   try {
     const admin = {
       createTeam: (...a) => platform.app.get(TeamAdminService).createTeam(...a),
@@ -244,18 +272,30 @@ async function livePhases() {
         devices.push({ id: device.id, secret });
       }
     }
-    const url = `http://127.0.0.1:${port}`;
+    return await work({ platform, url: `http://127.0.0.1:${port}`, teams, patients, devices });
+  } finally {
+    await platform.stop();
+    await database.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Runs the load generator until it is done; resolves with its report. */
+async function startDevices(platform, devices, seconds) {
+  let devicesReady;
+  const ready = new Promise((r) => (devicesReady = r));
+  const load = child('devices', { brokerUrl: platform.urls.broker, devices, pointsPerSecond: POINTS, seconds }, (m) => m.type === 'ready' && devicesReady());
+  await ready;
+  return load;
+}
+
+async function livePhases() {
+  return withProvisionedPlatform(async ({ platform, url, teams, patients, devices }) => {
+    const results = {};
     for (const count of CLIENTS) {
       log(`vigil: ${count} patient watchers + ${TEAM_CLIENTS} team watchers, ${POINTS} points/s for ${SECONDS} s`);
       const clients = await startClients(url, plan(count, patients, teams));
-      let devicesReady;
-      const ready = new Promise((r) => (devicesReady = r));
-      const load = child(
-        'devices',
-        { brokerUrl: platform.urls.broker, devices, pointsPerSecond: POINTS, seconds: SECONDS },
-        (m) => m.type === 'ready' && devicesReady(),
-      );
-      await ready;
+      const load = await startDevices(platform, devices, SECONDS);
       const sample = cpuSampler();
       for (const c of [...clients, load]) c.send({ type: 'go' });
       const reports = await Promise.all(clients.map((c) => c.done));
@@ -292,12 +332,83 @@ async function livePhases() {
       };
       log(JSON.stringify(results[`bare_${count}`]));
     }
-  } finally {
-    await platform.stop();
-    await database.drop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
-  return results;
+    return results;
+  });
+}
+
+/** Least-squares slope of y over x. */
+function slope(points) {
+  const n = points.length;
+  if (n < 2) return null;
+  const mx = points.reduce((a, p) => a + p.x, 0) / n;
+  const my = points.reduce((a, p) => a + p.y, 0) / n;
+  const sxx = points.reduce((a, p) => a + (p.x - mx) ** 2, 0);
+  return sxx ? points.reduce((a, p) => a + (p.x - mx) * (p.y - my), 0) / sxx : null;
+}
+
+/**
+ * One long phase: the devices at VIGIL_BENCH_POINTS, VIGIL_BENCH_CLIENTS[0] patient watchers
+ * and the team watchers, the alert rules on (as always). Every window: the server's RSS, heap
+ * and event-loop delay p99, and the clients' latency p99; at the end, slopes per minute.
+ */
+async function soakPhase() {
+  const count = Number(process.env.VIGIL_BENCH_CLIENTS ?? 200);
+  return withProvisionedPlatform(async ({ platform, url, teams, patients, devices }) => {
+    log(`soak: ${count} patient watchers + ${TEAM_CLIENTS} team watchers, ${POINTS} points/s for ${SOAK_SECONDS} s, a sample every ${WINDOW_SECONDS} s`);
+    const clientWindows = [];
+    const clients = await startClients(url, plan(count, patients, teams), {
+      seconds: SOAK_SECONDS,
+      windowSeconds: WINDOW_SECONDS,
+      onWindow: (m) => clientWindows.push(m),
+    });
+    const load = await startDevices(platform, devices, SOAK_SECONDS);
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const t0 = Date.now();
+    const windows = [];
+    const timer = setInterval(() => {
+      const memory = process.memoryUsage();
+      const latest = clientWindows.splice(0);
+      const window = {
+        minute: (Date.now() - t0) / 60_000,
+        rssMiB: memory.rss / 1048576,
+        heapUsedMiB: memory.heapUsed / 1048576,
+        eventLoopDelayP99Ms: delay.percentile(99) / 1e6,
+        latencyP99Ms: latest.length ? Math.max(...latest.map((w) => w.latency.p99 ?? 0)) : null,
+      };
+      delay.reset();
+      windows.push(window);
+      log(
+        `  ${window.minute.toFixed(1)} min  RSS ${window.rssMiB.toFixed(0)} MiB  heap ${window.heapUsedMiB.toFixed(0)} MiB  ` +
+          `event-loop p99 ${window.eventLoopDelayP99Ms.toFixed(1)} ms  latency p99 ${window.latencyP99Ms ?? '—'} ms`,
+      );
+    }, WINDOW_SECONDS * 1000);
+    for (const c of [...clients, load]) c.send({ type: 'go' });
+    const reports = await Promise.all(clients.map((c) => c.done));
+    const { published, errors } = await load.done;
+    clearInterval(timer);
+    delay.disable();
+    // The first minute is warm-up (JIT, pools, caches filling); the slopes are fitted after it.
+    const steady = windows.filter((w) => w.minute >= 1);
+    const fit = (key) => slope(steady.filter((w) => w[key] !== null).map((w) => ({ x: w.minute, y: w[key] })));
+    return {
+      seconds: SOAK_SECONDS,
+      clients: count + TEAM_CLIENTS,
+      published,
+      publishErrors: errors,
+      samplesReceived: reports.reduce((n, r) => n + r.samples, 0),
+      disconnects: reports.reduce((n, r) => n + r.disconnects, 0),
+      resyncs: reports.reduce((n, r) => n + r.resyncs, 0),
+      latencyMs: reports.map((r) => r.latency),
+      slopesPerMinute: {
+        rssMiB: fit('rssMiB'),
+        heapUsedMiB: fit('heapUsedMiB'),
+        eventLoopDelayP99Ms: fit('eventLoopDelayP99Ms'),
+        latencyP99Ms: fit('latencyP99Ms'),
+      },
+      windows,
+    };
+  });
 }
 
 async function historyPhase() {
@@ -365,11 +476,18 @@ async function historyPhase() {
   return results;
 }
 
-const [role, options] = process.argv.slice(2);
-if (role === 'clients') await clientsRole(JSON.parse(options));
-else if (role === 'devices') await devicesRole(JSON.parse(options));
-else if (role === 'bare') await bareRole(JSON.parse(options));
-else {
+const [role] = process.argv.slice(2);
+const roles = { clients: clientsRole, devices: devicesRole, bare: bareRole };
+if (roles[role]) {
+  const { options } = await new Promise((resolve) => process.once('message', resolve));
+  await roles[role](options);
+} else if (SOAK_SECONDS > 0) {
+  const line = JSON.stringify({ machine: { cpus: os.cpus().length, node: process.version }, settings: { POINTS, TEAM_CLIENTS }, soak: await soakPhase() });
+  fs.mkdirSync(path.join(here, 'results'), { recursive: true });
+  fs.writeFileSync(path.join(here, 'results', `soak-${Date.now()}.json`), line + '\n');
+  process.stdout.write(line + '\n');
+  process.exit(0);
+} else {
   const results = {
     machine: { cpus: os.cpus().length, node: process.version },
     settings: { CLIENTS, TEAM_CLIENTS, POINTS, SECONDS, HISTORY_DAYS },
