@@ -164,6 +164,7 @@ describe('patient view, in a real Chromium', () => {
     const items = (await timeline.locator('li').allTextContents()).map((text) => text.replace(/^[\d/:, ]+/, '').trim());
     // Newest first; the urgent ones carry a shape as well as bold red.
     expect(items).toEqual(['▲ Dose missed', 'Dose taken', 'Door opened', 'Out of bed', '▲ Alarm button pressed', '▲ Fall', '▲ Alarm button pressed']);
+    await timeline.scrollIntoViewIfNeeded();
     await screenshot(page, '11-events');
   });
 

@@ -121,7 +121,7 @@ export const da: Catalogue = {
 
   'metric.hr': 'Puls',
   'metric.spo2': 'SpO₂',
-  'metric.rr': 'Respirationsfrekvens',
+  'metric.rr': 'Resp.-frekv.',
   'metric.temp': 'Temperatur',
   'metric.sbp': 'Systolisk BT',
   'metric.dbp': 'Diastolisk BT',

@@ -54,11 +54,11 @@ describe('PatientTile', () => {
       }),
     );
     const shown = text(render(PatientTile, { props: { row } }).body);
-    expect(shown).toContain('⏸ Passive: Hospital stay');
+    expect(shown).toContain('‖ Passive: Hospital stay');
     expect(shown).toContain('⚠ Vital alerts held back: Thermometer offline since 24/12/2026 03:10');
     setLocale('da');
     const danish = text(render(PatientTile, { props: { row } }).body);
-    expect(danish).toContain('⏸ Passiv: Hospital stay');
+    expect(danish).toContain('‖ Passiv: Hospital stay');
     expect(danish).toContain('Alarmer for vitalparametre holdes tilbage: Termometer afbrudt siden 24.12.2026 03.10');
     expect(danish).toContain('37,2 °C');
   });
