@@ -1,4 +1,5 @@
 import type { Catalogue } from './en.js';
+import { inboxDa } from './inbox.da.js';
 
 /**
  * The Danish catalogue, key for key the English one (a missing key is a type error and fails
@@ -8,6 +9,8 @@ import type { Catalogue } from './en.js';
  * Retskrivningsordbogen (min., t., d., sek.).
  */
 export const da: Catalogue = {
+  // The inbox and push block, translated with the inbox (inbox.da.ts).
+  ...inboxDa,
   'app.name': 'Vigil',
   'app.skip': 'Gå til indholdet',
   'language.label': 'Sprog',
