@@ -1,5 +1,3 @@
-// PENDING: needs the live stream (branch live: socket.io gateway, GET /api/patients/{id}/readings), which is not on main yet. jest does not run this folder;
-// move the file to test/e2e/ when that work is merged (passed against a local merge of the live branch).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createUser, type TestUser } from '../support/auth.js';

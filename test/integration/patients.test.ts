@@ -5,6 +5,7 @@ import { ReadingRepository } from '../../server/src/repositories/reading.reposit
 import { DeviceAdminService } from '../../server/src/services/device-admin.service.js';
 import { ApiClient, createUser, startSecurityPlatform } from '../support/auth.js';
 import { createPatient, createTeam, sql, type TestPlatform } from '../support/platform.js';
+import { waitFor } from '../support/wait.js';
 
 type OverviewBody = {
   patients: Array<{
@@ -141,6 +142,7 @@ describe('care-team scoping of patient data (real PostgreSQL and Redis)', () => 
     });
     expect(Object.keys((body.latest as Record<string, object>).hr)).toEqual(['value', 't']);
     expect(body.devices).toEqual([{ id: deviceId, kind: 'pulse_oximeter', online: true, battery: 81, lastSeen: expect.any(String) }]);
+    expect(body.passive).toEqual([]);
   });
 
   it('gives the overview per the contract: latest values, NEWS2 from fresh values, devices, alerts', async () => {
@@ -171,5 +173,28 @@ describe('care-team scoping of patient data (real PostgreSQL and Redis)', () => 
     expect(patch.status).toBe(200);
     expect((await api().get(`/api/patients/${moved}`, tokens.clinicianA)).status).toBe(404);
     expect((await api().get(`/api/patients/${moved}`, tokens.clinicianB)).status).toBe(200);
+  });
+
+  it('lets a clinician of the team set the NEWS2 SpO2 scale, audited; care staff get 403, another team 404, a bad scale 400 naming the field', async () => {
+    const put = (token: string, id: string, body: unknown) => api().request('PUT', `/api/patients/${id}/spo2-scale`, { token, body });
+    expect((await put(tokens.clinicianB, patients.a2, { spo2Scale: 2 })).status).toBe(404);
+    expect((await put(tokens.clinicianB, randomUUID(), { spo2Scale: 2 })).status).toBe(404);
+    expect((await put(tokens.staffA, patients.a2, { spo2Scale: 2 })).status).toBe(403);
+    const bad = await put(tokens.clinicianA, patients.a2, { spo2Scale: 3 });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ errors: [{ field: 'spo2Scale' }] });
+    expect((await api().get(`/api/patients/${patients.a2}`, tokens.clinicianA)).body).toMatchObject({ spo2Scale: 1 });
+
+    const set = await put(tokens.clinicianA, patients.a2, { spo2Scale: 2 });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ id: patients.a2, spo2Scale: 2 });
+    expect((await api().get(`/api/patients/${patients.a2}`, tokens.clinicianA)).body).toMatchObject({ spo2Scale: 2 });
+    const audit = await waitFor(
+      () => sql<{ details: unknown }>(platform, `SELECT details FROM audit_log WHERE action = 'patient.spo2_scale' AND target_id = $1`, [patients.a2]),
+      (rows) => rows.length > 0,
+      10_000,
+      'the audit entry',
+    );
+    expect(audit).toEqual([{ details: { from: 1, to: 2 } }]);
   });
 });

@@ -1,14 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MqttClient } from 'mqtt';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { CLI_ACTOR } from '../../server/src/domain/actor.js';
 import { DeviceAdminService } from '../../server/src/services/device-admin.service.js';
 import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
 import { freshCode, type TestUser } from './auth.js';
+import { launchBrowser } from './browser.js';
 import { publish } from './devices.js';
-import type { TestPlatform } from './platform.js';
+import { startTestPlatform, type TestPlatform } from './platform.js';
+import { createTestDatabase } from './postgres.js';
 import { ROOT } from './process.js';
+import { startTestRedis } from './redis.js';
 
 /** Where e2e screenshots go (the test output folder; current ones are copied to docs/screenshots/). */
 export const SCREENSHOTS = path.join(ROOT, 'test-results', 'screenshots');
@@ -48,5 +51,27 @@ export async function connectPatientDevice(platform: Pick<TestPlatform, 'app' | 
     client,
     measure: (m) => publish(client, `vigil/v1/devices/${device.id}/readings`, { t: new Date().toISOString(), m }),
     close: () => client.endAsync(),
+  };
+}
+
+export interface DashboardRig {
+  platform: TestPlatform;
+  browser: Browser;
+  /** Closes the browser and the platform, then drops the database and stops Redis. */
+  close(): Promise<void>;
+}
+
+/** The platform on its own database and Redis, with a Chromium to drive it: what each dashboard e2e file starts. */
+export async function startDashboardRig(): Promise<DashboardRig> {
+  const [database, redis, chrome] = await Promise.all([createTestDatabase(), startTestRedis(), launchBrowser()]);
+  const platform = await startTestPlatform({ DATABASE_URL: database.url, REDIS_URL: redis.url });
+  return {
+    platform,
+    browser: chrome.browser,
+    async close() {
+      await chrome.close();
+      await platform.close();
+      await Promise.all([database.drop(), redis.stop()]);
+    },
   };
 }

@@ -16,11 +16,17 @@ export function metricUnit(metric: string): string {
   return tDynamic(`unit.${metric}`, {}, '');
 }
 
-/** A value with its unit; flags (o2, acvpu) as words. */
+/** A value with its unit in the user's locale (`37,2 °C` in Danish); flags (o2, acvpu) as words. */
 export function formatValue(metric: string, value: number): string {
   if (metric === 'o2' || metric === 'acvpu') return tDynamic(`value.${metric}.${value}`, {}, String(value));
   const unit = metricUnit(metric);
-  return `${formatNumber(value, decimalsOf(metric))}${unit ? ` ${unit}` : ''}`;
+  const decimals = decimalsOf(metric);
+  return `${formatNumber(value, decimals, decimals)}${unit ? ` ${unit}` : ''}`;
+}
+
+/** A device kind in words ("Pulse oximeter"); an unknown kind as its code. */
+export function deviceKindName(kind: string): string {
+  return tDynamic(`device.kind.${kind}`, {}, kind);
 }
 
 export function formatAge(then: Date, now: Date): string {

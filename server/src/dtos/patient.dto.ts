@@ -1,8 +1,13 @@
 import { alertWire } from './live.dto.js';
 import { z } from 'zod';
 import { NEWS2_PARAMETERS } from '../domain/news2.js';
+import { spo2Scale } from './common.dto.js';
 
 export const patientSchema = z.object({ id: z.string(), name: z.string(), teamId: z.string(), spo2Scale: z.number().int() });
+
+/** NEWS2 SpO2 scale 2 (RCP 2017) is for confirmed hypercapnic respiratory failure only, on a clinician's decision. */
+export const spo2ScaleBody = z.object({ spo2Scale }).strict();
+export type Spo2ScaleBody = z.infer<typeof spo2ScaleBody>;
 
 const latest = z
   .record(z.string(), z.object({ value: z.number(), t: z.date() }))
@@ -15,8 +20,6 @@ const device = z.object({
   battery: z.number().nullable(),
   lastSeen: z.date().nullable(),
 });
-
-export const patientRecordSchema = patientSchema.extend({ latest, devices: z.array(device) });
 
 const news2 = z
   .object({
@@ -38,6 +41,7 @@ const inhibited = z
     since: z.date().describe('When the alert that inhibits opened'),
   })
   .describe('A device whose threshold and no-data alerts are held back, and why: one device_offline (or no_data) alert instead of one per vital');
+export const patientRecordSchema = patientSchema.extend({ latest, devices: z.array(device), passive: z.array(passive) });
 
 export const overviewSchema = z.object({
   patients: z

@@ -56,7 +56,7 @@ export const CATALOGUE: Catalogued[] = [
   entry(AlertRepository, {
     raise: (r) => r.raise(KEY, { priority: 'high', value: 1, at: T }),
     unresolvedFor: (r) => r.unresolvedFor(KEY),
-    offlineDevices: (r) => r.offlineDevices(ID),
+    offlineAlertDevices: (r) => r.offlineAlertDevices(ID),
     markConditionCleared: (r) => r.markConditionCleared(ID, T),
     resolveCleared: (r) => r.resolveCleared(ID, T),
     acknowledge: (r) => r.acknowledge(ID, ID, T),
@@ -117,6 +117,7 @@ export const CATALOGUE: Catalogued[] = [
     count: (r) => r.count(),
     findCredentials: (r) => r.findCredentials(ID),
     applyStatuses: (r) => r.applyStatuses([{ deviceId: ID, online: true, receivedAt: T }]),
+    markSeen: (r) => r.markSeen([{ deviceId: ID, at: T }]),
     list: (r) => r.list(),
     rotateSecret: (r) => r.rotateSecret(ID, HASHES),
     revoke: (r) => r.revoke(ID),

@@ -262,6 +262,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/patients/{id}/spo2-scale": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Sets the patient’s NEWS2 SpO2 scale, 1 or 2 (clinicians of the patient’s team; audited) */
+        put: operations["PatientController_setSpo2Scale"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/overview": {
         parameters: {
             query?: never;
@@ -1852,11 +1869,73 @@ export interface operations {
                             /** Format: date-time */
                             lastSeen: string | null;
                         }[];
+                        passive: {
+                            id: string;
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string | null;
+                            reason: string;
+                        }[];
                     };
                 };
             };
             /** @description No valid access token, or the session has ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such patient among the caller’s teams (whether or not it exists) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    PatientController_setSpo2Scale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    spo2Scale: 1 | 2;
+                };
+            };
+        };
+        responses: {
+            /** @description The patient with the new scale */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        teamId: string;
+                        spo2Scale: number;
+                    };
+                };
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller is not a clinician */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -23,6 +23,21 @@ export interface TileDevice {
   lastSeen: Date | null;
 }
 
+/** A passive interval covering now: the patient's alerts are suppressed while it lasts. */
+export interface Passive {
+  id: string;
+  startsAt: Date;
+  endsAt: Date | null;
+  reason: string;
+}
+
+/** A device whose vitals' threshold and no-data alerts the server holds back, and why. */
+export interface Inhibition {
+  reason: string;
+  deviceId: string;
+  since: Date;
+}
+
 export interface Row {
   id: string;
   name: string;
@@ -31,8 +46,8 @@ export interface Row {
   news2: { score: number; risk: Risk; components: Record<string, number>; missing: string[] };
   alerts: TileAlert[];
   devices: TileDevice[];
-  /** Passive monitoring interval in seconds, when the server reports one. */
-  passiveIntervalSeconds?: number;
+  passive: Passive[];
+  inhibited: Inhibition[];
 }
 
 type WireDate = string | Date;
@@ -46,7 +61,12 @@ export interface WireRow {
   news2: Row['news2'];
   alerts: Array<{ id: string; kind: string; metric?: string; priority: Priority; state?: string; status?: string; openedAt: WireDate }>;
   devices?: Array<{ id: string; kind: string; online: boolean; battery: number | null; lastSeen: WireDate | null }>;
-  passiveIntervalSeconds?: number;
+  passive?: Array<{ id: string; startsAt: WireDate; endsAt: WireDate | null; reason: string }>;
+  inhibited?: Array<{ reason: string; deviceId: string; since: WireDate }>;
+}
+
+export function toPassive(wire: { id: string; startsAt: WireDate; endsAt: WireDate | null; reason: string }): Passive {
+  return { id: wire.id, startsAt: date(wire.startsAt), endsAt: wire.endsAt === null ? null : date(wire.endsAt), reason: wire.reason };
 }
 
 export function toRow(wire: WireRow, previous?: Row): Row {
@@ -67,7 +87,8 @@ export function toRow(wire: WireRow, previous?: Row): Row {
     alerts,
     // A tick may leave devices out; keep what we knew.
     devices: wire.devices ? wire.devices.map((d) => ({ ...d, lastSeen: d.lastSeen === null ? null : date(d.lastSeen) })) : (previous?.devices ?? []),
-    passiveIntervalSeconds: wire.passiveIntervalSeconds ?? previous?.passiveIntervalSeconds,
+    passive: wire.passive ? wire.passive.map((p) => toPassive(p)) : (previous?.passive ?? []),
+    inhibited: wire.inhibited ? wire.inhibited.map((i) => ({ reason: i.reason, deviceId: i.deviceId, since: date(i.since) })) : (previous?.inhibited ?? []),
   };
 }
 

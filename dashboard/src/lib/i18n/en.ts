@@ -1,11 +1,15 @@
 /**
  * The English catalogue: every string the dashboard shows. Keys are grouped by screen; `{name}`
  * placeholders are filled by `t()`. Another language is another file with the same keys
- * (the `Catalogue` type makes a missing key a type error).
+ * (`da.ts`: the `Catalogue` type makes a missing key a type error, and catalogues.spec.ts a
+ * failing test).
  */
 export const en = {
   'app.name': 'Vigil',
   'app.skip': 'Skip to content',
+  'language.label': 'Language',
+  'language.en': 'English',
+  'language.da': 'Dansk',
   'nav.overview': 'Caseload',
   'nav.signOut': 'Sign out',
   'nav.signedInAs': 'Signed in as {name}',
@@ -14,7 +18,6 @@ export const en = {
   'state.retry': 'Try again',
   'state.offline': 'Reconnecting… data may be stale since {time}.',
   'state.offlineNever': 'Connecting to live updates…',
-  'state.live': 'Live',
   'state.notFound': 'Not found',
   'state.notFoundBody': 'There is no such patient among your teams.',
   'state.backToOverview': 'Back to the caseload',
@@ -94,9 +97,24 @@ export const en = {
   'alert.openedAt': 'opened {time}',
   'alert.acknowledgedBy': 'acknowledged {time}',
 
+  'device.online': 'online',
   'device.offline': 'offline',
   'device.battery': 'battery {percent}%',
   'device.none': 'no devices',
+  'inhibited.device_offline': 'Vital alerts held back: {device} offline since {time}',
+  'inhibited.no_data': 'Vital alerts held back: no data from {device} since {time}',
+  'device.kind.pulse_oximeter': 'Pulse oximeter',
+  'device.kind.bp_cuff': 'Blood pressure monitor',
+  'device.kind.thermometer': 'Thermometer',
+  'device.kind.scale': 'Scale',
+  'device.kind.glucometer': 'Glucose meter',
+  'device.kind.wearable': 'Wearable',
+  'device.kind.oxygen_concentrator': 'Oxygen concentrator',
+  'device.kind.fall_detector': 'Fall detector',
+  'device.kind.bed_sensor': 'Bed sensor',
+  'device.kind.door_sensor': 'Door sensor',
+  'device.kind.medication_dispenser': 'Medication dispenser',
+  'device.kind.alarm_button': 'Personal alarm',
 
   'metric.hr': 'Heart rate',
   'metric.spo2': 'SpO₂',
@@ -133,6 +151,11 @@ export const en = {
   'patient.title': 'Patient',
   'patient.spo2Scale': 'SpO₂ scale {scale}',
   'patient.devices': 'Devices',
+  'spo2Scale.label': 'SpO₂ scale (NEWS2)',
+  'spo2Scale.1': 'Scale 1: target 94–98 %',
+  'spo2Scale.2': 'Scale 2: target 88–92 %, only for confirmed hypercapnic respiratory failure',
+  'spo2Scale.save': 'Set scale',
+  'spo2Scale.saved': 'SpO₂ scale set.',
   'patient.latest': 'Latest values',
   'patient.fhir': 'FHIR export',
   'patient.charts': 'Vitals',
@@ -148,6 +171,9 @@ export const en = {
   'patient.noAlerts': 'No alerts for this patient.',
   'patient.alertsUnavailable': 'Alerts are not available on this server yet.',
   'patient.resolution': 'resolution {resolution}',
+  'resolution.raw': 'each reading',
+  'resolution.1m': '1 min',
+  'resolution.1h': '1 h',
   'patient.envelope': 'band shows min–max per interval',
   'patient.events': 'Events',
   'patient.noEvents': 'No events in this range.',
@@ -176,6 +202,10 @@ export const en = {
   'passive.until': 'Until',
   'passive.start': 'Start passive interval',
   'passive.started': 'Passive interval started.',
+  'passive.now': 'Passive: {reason}',
+  'passive.nowUntil': 'Passive until {time}: {reason}',
+  'passive.end': 'End passive interval',
+  'passive.ended': 'Passive interval ended.',
   'alert.comment': 'Comment',
   'alert.addComment': 'Add comment',
   'alert.commented': 'Comment added.',

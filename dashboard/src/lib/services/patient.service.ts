@@ -9,6 +9,14 @@ export interface PatientRecord {
   spo2Scale: number;
   latest: Record<string, { value: number; t: string }>;
   devices: Array<{ id: string; kind: string; online: boolean; battery: number | null; lastSeen: string | null }>;
+  passive: PassiveWire[];
+}
+
+export interface PassiveWire {
+  id: string;
+  startsAt: string;
+  endsAt: string | null;
+  reason: string;
 }
 
 export interface HistoryPoint {
@@ -93,7 +101,18 @@ export function getNews2(patientId: string, from: Date, to: Date) {
 
 export function startPassive(patientId: string, reason: string, endsAt?: Date) {
   const body = { reason, ...(endsAt ? { endsAt: endsAt.toISOString() } : {}) };
-  return requestJson<unknown>(`/api/patients/${encodeURIComponent(patientId)}/passive`, { method: 'POST', body: JSON.stringify(body) });
+  return requestJson<PassiveWire>(`/api/patients/${encodeURIComponent(patientId)}/passive`, { method: 'POST', body: JSON.stringify(body) });
+}
+
+export function setSpo2Scale(patientId: string, spo2Scale: 1 | 2) {
+  return requestJson<{ spo2Scale: number }>(`/api/patients/${encodeURIComponent(patientId)}/spo2-scale`, {
+    method: 'PUT',
+    body: JSON.stringify({ spo2Scale }),
+  });
+}
+
+export function endPassive(patientId: string, intervalId: string) {
+  return requestJson<PassiveWire>(`/api/patients/${encodeURIComponent(patientId)}/passive/${encodeURIComponent(intervalId)}/end`, { method: 'POST' });
 }
 
 /** The FHIR R4 bundle of the patient's observations, downloaded with the user's token. */
