@@ -9,17 +9,18 @@
 // Measures, never passes or fails. Knobs: VIGIL_BENCH_CLIENTS ("500,2000"), VIGIL_BENCH_TEAM_CLIENTS
 // (50), VIGIL_BENCH_POINTS (10000 a second), VIGIL_BENCH_SECONDS (30 per phase),
 // VIGIL_BENCH_HISTORY_DAYS (30; 0 skips), VIGIL_BENCH_DATABASE_URL, VIGIL_BENCH_REDIS_URL.
-import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDatabase } from './database.js';
+import { cpuSampler, forkRole, percentiles } from './measure.js';
+import { publishReadings } from './mqtt-devices.js';
+import { provisioner, serverModule, startBenchPlatform } from './platform.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
-const server = (p) => import(path.join(root, 'server/dist', p));
+const server = serverModule;
 const log = (line = '') => process.stderr.write(`${line}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -33,21 +34,8 @@ const PATIENTS = 500;
 const TEAMS = 50;
 const METRICS = 2; // hr and spo2 per sample
 
-function percentiles(values) {
-  const sorted = Float64Array.from(values).sort();
-  const at = (q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : null);
-  return { n: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.length ? sorted[sorted.length - 1] : null };
-}
-
 /** A child of this script in another role; resolves with its final message. */
-function child(role, options, onMessage = () => undefined) {
-  const proc = fork(fileURLToPath(import.meta.url), [role, JSON.stringify(options)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const done = new Promise((resolve, reject) => {
-    proc.on('message', (m) => (m.type === 'done' ? resolve(m) : onMessage(m)));
-    proc.on('exit', (code) => (code ? reject(new Error(`${role} exited with ${code}`)) : undefined));
-  });
-  return { proc, done, send: (m) => proc.send(m) };
-}
+const child = (role, options, onMessage) => forkRole(fileURLToPath(import.meta.url), role, options, onMessage);
 
 // ---- child roles -------------------------------------------------------------------
 
@@ -87,26 +75,16 @@ async function clientsRole({ url, plan, seconds }) {
 
 /** Devices over MQTT: one sample {t: now, m: {hr, spo2}} per message, QoS 1, spread evenly. */
 async function devicesRole({ brokerUrl, devices, pointsPerSecond, seconds }) {
-  const mqtt = await import('mqtt');
-  const clients = await Promise.all(devices.map((d) => mqtt.connectAsync(brokerUrl, { username: d.id, password: d.secret, clientId: d.id })));
-  process.send({ type: 'ready' });
-  await new Promise((resolve) => process.once('message', resolve));
-  const perTick = Math.max(1, Math.round(pointsPerSecond / METRICS / 10));
-  let i = 0;
-  let published = 0;
-  const end = Date.now() + seconds * 1000;
-  while (Date.now() < end) {
-    const started = Date.now();
-    for (let k = 0; k < perTick; k++) {
-      const c = clients[i++ % clients.length];
-      const d = devices[(i - 1) % devices.length];
-      c.publish(`vigil/v1/devices/${d.id}/readings`, JSON.stringify({ t: Date.now(), m: { hr: 60 + (i % 40), spo2: 90 + (i % 10) } }), { qos: 1 });
-      published++;
-    }
-    await sleep(Math.max(0, 100 - (Date.now() - started)));
-  }
-  await sleep(1000);
-  await Promise.all(clients.map((c) => c.endAsync()));
+  const published = await publishReadings({
+    brokerUrl,
+    devices,
+    pointsPerSecond,
+    seconds,
+    metrics: METRICS,
+    values: (i) => ({ hr: 60 + (i % 40), spo2: 90 + (i % 10) }),
+    ready: () => process.send({ type: 'ready' }),
+    go: new Promise((resolve) => process.once('message', resolve)),
+  });
   process.send({ type: 'done', published });
 }
 
@@ -173,78 +151,25 @@ async function startClients(url, list) {
   return children;
 }
 
-function cpuSampler() {
-  const start = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  let rss = 0;
-  const timer = setInterval(() => (rss = Math.max(rss, process.memoryUsage().rss)), 200);
-  return () => {
-    clearInterval(timer);
-    const used = process.cpuUsage(start);
-    const wall = Number(process.hrtime.bigint() - t0) / 1000;
-    return { cpuPercent: Math.round(((used.user + used.system) / wall) * 100), maxRssMiB: Math.round(rss / 1048576) };
-  };
-}
-
 async function livePhases() {
-  const { loadConfig } = await server('config/app.config.js');
-  const { createLogger } = await server('logger.js');
-  const { startPlatform } = await server('platform.js');
-  const { freePort } = await server('embedded/net.js');
-  const { TeamAdminService } = await server('services/team-admin.service.js');
-  const { PatientAdminService } = await server('services/patient-admin.service.js');
-  const { DeviceAdminService } = await server('services/device-admin.service.js');
-  const { UserAdminService } = await server('services/user-admin.service.js');
-  const { SessionService } = await server('services/session.service.js');
-  const { CLI_ACTOR } = await server('domain/actor.js');
-
-  const database = await createDatabase();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-live-'));
-  const port = await freePort();
-  const config = loadConfig({
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    DATABASE_URL: database.url,
-    REDIS_URL: REDIS_URL,
-    VIGIL_MQTT_PORT: String(await freePort()),
-    VIGIL_SECRET: 'bench-'.repeat(8),
-    VIGIL_DEMO: 'off',
-    LOG_LEVEL: 'warn',
-  });
-  const platform = await startPlatform(config, createLogger('warn'));
+  const { platform, url, stop } = await startBenchPlatform('live', { REDIS_URL });
   const results = {};
   try {
-    const admin = {
-      createTeam: (...a) => platform.app.get(TeamAdminService).createTeam(...a),
-      createPatient: (...a) => platform.app.get(PatientAdminService).createPatient(...a),
-      createDevice: (...a) => platform.app.get(DeviceAdminService).createDevice(...a),
-    };
-    const users = platform.app.get(UserAdminService);
-    const sessions = platform.app.get(SessionService);
+    const admin = await provisioner(platform);
     log(`provisioning ${TEAMS} teams, ${PATIENTS} patients with a device each`);
     const teams = [];
     const patients = [];
     const devices = [];
     for (let t = 0; t < TEAMS; t++) {
-      const team = await admin.createTeam(CLI_ACTOR, `bench team ${t} ${Date.now()}`);
-      const { user } = await users.createUser(CLI_ACTOR, {
-        email: `bench-${t}-${Date.now()}@bench.example`,
-        name: `Nurse ${t}`,
-        role: 'clinician',
-        team: team.id,
-        password: `bench-Correct-Horse-${t}-x`,
-        enrolNow: true,
-      });
-      const { accessToken: token } = await sessions.start(user.id, {});
+      const team = await admin.team(`bench team ${t} ${Date.now()}`);
+      const token = await admin.signedInUser('clinician', team.id);
       teams.push({ id: team.id, token });
       for (let p = 0; p < PATIENTS / TEAMS; p++) {
-        const patient = await admin.createPatient(CLI_ACTOR, { name: `Patient ${t}.${p}`, team: team.id, spo2Scale: 1 });
-        const { device, secret } = await admin.createDevice(CLI_ACTOR, { patient: patient.id, kind: 'pulse_oximeter' });
-        patients.push({ id: patient.id, token });
-        devices.push({ id: device.id, secret });
+        const { id, device } = await admin.patientWithDevice(team.id, `Patient ${t}.${p}`, 'pulse_oximeter');
+        patients.push({ id, token });
+        devices.push(device);
       }
     }
-    const url = `http://127.0.0.1:${port}`;
     for (const count of CLIENTS) {
       log(`vigil: ${count} patient watchers + ${TEAM_CLIENTS} team watchers, ${POINTS} points/s for ${SECONDS} s`);
       const clients = await startClients(url, plan(count, patients, teams));
@@ -293,9 +218,7 @@ async function livePhases() {
       log(JSON.stringify(results[`bare_${count}`]));
     }
   } finally {
-    await platform.stop();
-    await database.drop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await stop();
   }
   return results;
 }

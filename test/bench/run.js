@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const suites = ['ingest.js', 'live.js', 'dashboard.js'];
+const suites = ['ingest.js', 'live.js', 'alerts.js', 'dashboard.js'];
 let failed = false;
 for (const suite of suites) {
   const result = spawnSync(process.execPath, [path.join(here, suite)], { stdio: ['ignore', 'ignore', 'inherit'] });
