@@ -159,9 +159,7 @@ async function main() {
     await db.end();
     const broker = platform.urls.broker;
     for (const device of devices)
-      clients.push(
-        await mqtt.connectAsync(broker, { username: device.id, password: device.secret, clientId: `bench-${device.id.slice(0, 12)}`, reconnectPeriod: 0 }),
-      );
+      clients.push(await mqtt.connectAsync(broker, { username: device.id, password: device.secret, clientId: device.id, reconnectPeriod: 0 }));
     let tick = 0;
     const publishAll = () => {
       tick++;

@@ -9,18 +9,21 @@
 // Measures, never passes or fails. Knobs: VIGIL_BENCH_CLIENTS ("500,2000"), VIGIL_BENCH_TEAM_CLIENTS
 // (50), VIGIL_BENCH_POINTS (10000 a second), VIGIL_BENCH_SECONDS (30 per phase),
 // VIGIL_BENCH_HISTORY_DAYS (30; 0 skips), VIGIL_BENCH_DATABASE_URL, VIGIL_BENCH_REDIS_URL.
+// Soak (npm run bench:soak): VIGIL_BENCH_SOAK_SECONDS (600) runs one long phase instead, with
+// VIGIL_BENCH_CLIENTS patient watchers (200), and samples the server's RSS, heap and event-loop
+// delay every VIGIL_BENCH_WINDOW_SECONDS (10), with fitted slopes, latencies and error counts.
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createDatabase } from './database.js';
-import { cpuSampler, forkRole, percentiles } from './measure.js';
-import { publishReadings } from './mqtt-devices.js';
-import { provisioner, serverModule, startBenchPlatform } from './platform.js';
+import { cpuSampler, forkRole, percentiles, roleOptions } from './measure.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const server = serverModule;
+const root = path.resolve(here, '../..');
+const server = (p) => import(path.join(root, 'server/dist', p));
 const log = (line = '') => process.stderr.write(`${line}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -30,6 +33,8 @@ const TEAM_CLIENTS = Number(process.env.VIGIL_BENCH_TEAM_CLIENTS ?? 50);
 const POINTS = Number(process.env.VIGIL_BENCH_POINTS ?? 10_000);
 const SECONDS = Number(process.env.VIGIL_BENCH_SECONDS ?? 30);
 const HISTORY_DAYS = Number(process.env.VIGIL_BENCH_HISTORY_DAYS ?? 30);
+const SOAK_SECONDS = Number(process.env.VIGIL_BENCH_SOAK_SECONDS ?? 0);
+const WINDOW_SECONDS = Number(process.env.VIGIL_BENCH_WINDOW_SECONDS ?? 10);
 const PATIENTS = 500;
 const TEAMS = 50;
 const METRICS = 2; // hr and spo2 per sample
@@ -40,21 +45,29 @@ const child = (role, options, onMessage) => forkRole(fileURLToPath(import.meta.u
 // ---- child roles -------------------------------------------------------------------
 
 /** Socket.io clients: `watch {patientId}` or `{teamId}`; reports receipt latency per sample. */
-async function clientsRole({ url, plan, seconds }) {
+async function clientsRole({ url, plan, seconds, windowSeconds }) {
   const { io } = await import('socket.io-client');
   const sockets = [];
   const latencies = [];
+  let window = [];
   let samples = 0;
   let ticks = 0;
+  let disconnects = 0;
+  let resyncs = 0;
   let measuring = false;
   for (const { token, body } of plan) {
     const socket = io(url, { transports: ['websocket'], auth: { token }, reconnection: false, forceNew: true });
     socket.on('reading.batch.v1', ({ samples: list }) => {
       if (!measuring) return;
       const now = Date.now();
-      for (const s of list) latencies.push(now - Date.parse(s.t));
+      for (const s of list) {
+        latencies.push(now - Date.parse(s.t));
+        if (windowSeconds) window.push(now - Date.parse(s.t));
+      }
       samples += list.length;
     });
+    socket.on('disconnect', () => measuring && disconnects++);
+    socket.on('resync.v1', () => measuring && resyncs++);
     socket.on('overview.tick.v1', () => measuring && ticks++);
     await new Promise((resolve, reject) => {
       socket.once('connect', resolve);
@@ -67,25 +80,45 @@ async function clientsRole({ url, plan, seconds }) {
   process.send({ type: 'ready' });
   await new Promise((resolve) => process.once('message', resolve));
   measuring = true;
+  const windows = windowSeconds
+    ? setInterval(() => {
+        process.send({ type: 'window', latency: percentiles(window), disconnects, resyncs });
+        window = [];
+      }, windowSeconds * 1000)
+    : undefined;
   await sleep(seconds * 1000);
+  clearInterval(windows);
   measuring = false;
   for (const socket of sockets) socket.close();
-  process.send({ type: 'done', latency: percentiles(latencies), samples, ticks });
+  process.send({ type: 'done', latency: percentiles(latencies), samples, ticks, disconnects, resyncs });
 }
 
 /** Devices over MQTT: one sample {t: now, m: {hr, spo2}} per message, QoS 1, spread evenly. */
 async function devicesRole({ brokerUrl, devices, pointsPerSecond, seconds }) {
-  const published = await publishReadings({
-    brokerUrl,
-    devices,
-    pointsPerSecond,
-    seconds,
-    metrics: METRICS,
-    values: (i) => ({ hr: 60 + (i % 40), spo2: 90 + (i % 10) }),
-    ready: () => process.send({ type: 'ready' }),
-    go: new Promise((resolve) => process.once('message', resolve)),
-  });
-  process.send({ type: 'done', published });
+  const mqtt = await import('mqtt');
+  const clients = await Promise.all(devices.map((d) => mqtt.connectAsync(brokerUrl, { username: d.id, password: d.secret, clientId: d.id })));
+  process.send({ type: 'ready' });
+  await new Promise((resolve) => process.once('message', resolve));
+  const perTick = Math.max(1, Math.round(pointsPerSecond / METRICS / 10));
+  let i = 0;
+  let published = 0;
+  let errors = 0;
+  const end = Date.now() + seconds * 1000;
+  while (Date.now() < end) {
+    const started = Date.now();
+    for (let k = 0; k < perTick; k++) {
+      const c = clients[i++ % clients.length];
+      const d = devices[(i - 1) % devices.length];
+      c.publish(`vigil/v1/devices/${d.id}/readings`, JSON.stringify({ t: Date.now(), m: { hr: 60 + (i % 40), spo2: 90 + (i % 10) } }), { qos: 1 }, (err) => {
+        if (err) errors++;
+      });
+      published++;
+    }
+    await sleep(Math.max(0, 100 - (Date.now() - started)));
+  }
+  await sleep(1000);
+  await Promise.all(clients.map((c) => c.endAsync()));
+  process.send({ type: 'done', published, errors });
 }
 
 /** The bare socket.io baseline: same rooms, same samples and rate, flushed every 250 ms, nothing else. */
@@ -138,49 +171,101 @@ function plan(count, patients, teams) {
 }
 
 /** Splits the clients over two child processes (two cores); waits until all are watching. */
-async function startClients(url, list) {
+async function startClients(url, list, { seconds = SECONDS, windowSeconds, onWindow = () => undefined } = {}) {
   const halves = [list.filter((_, i) => i % 2 === 0), list.filter((_, i) => i % 2 === 1)];
   const children = [];
   for (const half of halves) {
     let ready;
     const isReady = new Promise((r) => (ready = r));
-    const c = child('clients', { url, plan: half, seconds: SECONDS }, (m) => m.type === 'ready' && ready());
+    const c = child('clients', { url, plan: half, seconds, windowSeconds }, (m) => (m.type === 'ready' ? ready() : m.type === 'window' && onWindow(m)));
     children.push({ ...c, isReady });
   }
   await Promise.all(children.map((c) => c.isReady));
   return children;
 }
 
-async function livePhases() {
-  const { platform, url, stop } = await startBenchPlatform('live', { REDIS_URL });
-  const results = {};
+/** The server in this process on a fresh database, 50 teams of 10 patients with a pulse oximeter each; runs `work` with them. */
+async function withProvisionedPlatform(work) {
+  const { loadConfig } = await server('config/app.config.js');
+  const { createLogger } = await server('logger.js');
+  const { startPlatform } = await server('platform.js');
+  const { freePort } = await server('embedded/net.js');
+  const { TeamAdminService } = await server('services/team-admin.service.js');
+  const { PatientAdminService } = await server('services/patient-admin.service.js');
+  const { DeviceAdminService } = await server('services/device-admin.service.js');
+  const { UserAdminService } = await server('services/user-admin.service.js');
+  const { SessionService } = await server('services/session.service.js');
+  const { CLI_ACTOR } = await server('domain/actor.js');
+
+  const database = await createDatabase();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-live-'));
+  const port = await freePort();
+  const config = loadConfig({
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    DATABASE_URL: database.url,
+    REDIS_URL: REDIS_URL,
+    VIGIL_MQTT_PORT: String(await freePort()),
+    VIGIL_SECRET: 'bench-'.repeat(8),
+    VIGIL_DEMO: 'off',
+    LOG_LEVEL: 'warn',
+  });
+  const platform = await startPlatform(config, createLogger('warn'));
   try {
-    const admin = await provisioner(platform);
+    const admin = {
+      createTeam: (...a) => platform.app.get(TeamAdminService).createTeam(...a),
+      createPatient: (...a) => platform.app.get(PatientAdminService).createPatient(...a),
+      createDevice: (...a) => platform.app.get(DeviceAdminService).createDevice(...a),
+    };
+    const users = platform.app.get(UserAdminService);
+    const sessions = platform.app.get(SessionService);
     log(`provisioning ${TEAMS} teams, ${PATIENTS} patients with a device each`);
     const teams = [];
     const patients = [];
     const devices = [];
     for (let t = 0; t < TEAMS; t++) {
-      const team = await admin.team(`bench team ${t} ${Date.now()}`);
-      const token = await admin.signedInUser('clinician', team.id);
+      const team = await admin.createTeam(CLI_ACTOR, `bench team ${t} ${Date.now()}`);
+      const { user } = await users.createUser(CLI_ACTOR, {
+        email: `bench-${t}-${Date.now()}@bench.example`,
+        name: `Nurse ${t}`,
+        role: 'clinician',
+        team: team.id,
+        password: `bench-Correct-Horse-${t}-x`,
+        enrolNow: true,
+      });
+      const { accessToken: token } = await sessions.start(user.id, {});
       teams.push({ id: team.id, token });
       for (let p = 0; p < PATIENTS / TEAMS; p++) {
-        const { id, device } = await admin.patientWithDevice(team.id, `Patient ${t}.${p}`, 'pulse_oximeter');
-        patients.push({ id, token });
-        devices.push(device);
+        const patient = await admin.createPatient(CLI_ACTOR, { name: `Patient ${t}.${p}`, team: team.id, spo2Scale: 1 });
+        const { device, secret } = await admin.createDevice(CLI_ACTOR, { patient: patient.id, kind: 'pulse_oximeter' });
+        patients.push({ id: patient.id, token });
+        devices.push({ id: device.id, secret });
       }
     }
+    return await work({ platform, url: `http://127.0.0.1:${port}`, teams, patients, devices });
+  } finally {
+    await platform.stop();
+    await database.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Runs the load generator until it is done; resolves with its report. */
+async function startDevices(platform, devices, seconds) {
+  let devicesReady;
+  const ready = new Promise((r) => (devicesReady = r));
+  const load = child('devices', { brokerUrl: platform.urls.broker, devices, pointsPerSecond: POINTS, seconds }, (m) => m.type === 'ready' && devicesReady());
+  await ready;
+  return load;
+}
+
+async function livePhases() {
+  return withProvisionedPlatform(async ({ platform, url, teams, patients, devices }) => {
+    const results = {};
     for (const count of CLIENTS) {
       log(`vigil: ${count} patient watchers + ${TEAM_CLIENTS} team watchers, ${POINTS} points/s for ${SECONDS} s`);
       const clients = await startClients(url, plan(count, patients, teams));
-      let devicesReady;
-      const ready = new Promise((r) => (devicesReady = r));
-      const load = child(
-        'devices',
-        { brokerUrl: platform.urls.broker, devices, pointsPerSecond: POINTS, seconds: SECONDS },
-        (m) => m.type === 'ready' && devicesReady(),
-      );
-      await ready;
+      const load = await startDevices(platform, devices, SECONDS);
       const sample = cpuSampler();
       for (const c of [...clients, load]) c.send({ type: 'go' });
       const reports = await Promise.all(clients.map((c) => c.done));
@@ -217,10 +302,83 @@ async function livePhases() {
       };
       log(JSON.stringify(results[`bare_${count}`]));
     }
-  } finally {
-    await stop();
-  }
-  return results;
+    return results;
+  });
+}
+
+/** Least-squares slope of y over x. */
+function slope(points) {
+  const n = points.length;
+  if (n < 2) return null;
+  const mx = points.reduce((a, p) => a + p.x, 0) / n;
+  const my = points.reduce((a, p) => a + p.y, 0) / n;
+  const sxx = points.reduce((a, p) => a + (p.x - mx) ** 2, 0);
+  return sxx ? points.reduce((a, p) => a + (p.x - mx) * (p.y - my), 0) / sxx : null;
+}
+
+/**
+ * One long phase: the devices at VIGIL_BENCH_POINTS, VIGIL_BENCH_CLIENTS[0] patient watchers
+ * and the team watchers, the alert rules on (as always). Every window: the server's RSS, heap
+ * and event-loop delay p99, and the clients' latency p99; at the end, slopes per minute.
+ */
+async function soakPhase() {
+  const count = Number(process.env.VIGIL_BENCH_CLIENTS ?? 200);
+  return withProvisionedPlatform(async ({ platform, url, teams, patients, devices }) => {
+    log(`soak: ${count} patient watchers + ${TEAM_CLIENTS} team watchers, ${POINTS} points/s for ${SOAK_SECONDS} s, a sample every ${WINDOW_SECONDS} s`);
+    const clientWindows = [];
+    const clients = await startClients(url, plan(count, patients, teams), {
+      seconds: SOAK_SECONDS,
+      windowSeconds: WINDOW_SECONDS,
+      onWindow: (m) => clientWindows.push(m),
+    });
+    const load = await startDevices(platform, devices, SOAK_SECONDS);
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const t0 = Date.now();
+    const windows = [];
+    const timer = setInterval(() => {
+      const memory = process.memoryUsage();
+      const latest = clientWindows.splice(0);
+      const window = {
+        minute: (Date.now() - t0) / 60_000,
+        rssMiB: memory.rss / 1048576,
+        heapUsedMiB: memory.heapUsed / 1048576,
+        eventLoopDelayP99Ms: delay.percentile(99) / 1e6,
+        latencyP99Ms: latest.length ? Math.max(...latest.map((w) => w.latency.p99 ?? 0)) : null,
+      };
+      delay.reset();
+      windows.push(window);
+      log(
+        `  ${window.minute.toFixed(1)} min  RSS ${window.rssMiB.toFixed(0)} MiB  heap ${window.heapUsedMiB.toFixed(0)} MiB  ` +
+          `event-loop p99 ${window.eventLoopDelayP99Ms.toFixed(1)} ms  latency p99 ${window.latencyP99Ms ?? '—'} ms`,
+      );
+    }, WINDOW_SECONDS * 1000);
+    for (const c of [...clients, load]) c.send({ type: 'go' });
+    const reports = await Promise.all(clients.map((c) => c.done));
+    const { published, errors } = await load.done;
+    clearInterval(timer);
+    delay.disable();
+    // The first minute is warm-up (JIT, pools, caches filling); the slopes are fitted after it.
+    const steady = windows.filter((w) => w.minute >= 1);
+    const fit = (key) => slope(steady.filter((w) => w[key] !== null).map((w) => ({ x: w.minute, y: w[key] })));
+    return {
+      seconds: SOAK_SECONDS,
+      clients: count + TEAM_CLIENTS,
+      published,
+      publishErrors: errors,
+      samplesReceived: reports.reduce((n, r) => n + r.samples, 0),
+      disconnects: reports.reduce((n, r) => n + r.disconnects, 0),
+      resyncs: reports.reduce((n, r) => n + r.resyncs, 0),
+      latencyMs: reports.map((r) => r.latency),
+      slopesPerMinute: {
+        rssMiB: fit('rssMiB'),
+        heapUsedMiB: fit('heapUsedMiB'),
+        eventLoopDelayP99Ms: fit('eventLoopDelayP99Ms'),
+        latencyP99Ms: fit('latencyP99Ms'),
+      },
+      windows,
+    };
+  });
 }
 
 async function historyPhase() {
@@ -288,11 +446,17 @@ async function historyPhase() {
   return results;
 }
 
-const [role, options] = process.argv.slice(2);
-if (role === 'clients') await clientsRole(JSON.parse(options));
-else if (role === 'devices') await devicesRole(JSON.parse(options));
-else if (role === 'bare') await bareRole(JSON.parse(options));
-else {
+const [role] = process.argv.slice(2);
+const roles = { clients: clientsRole, devices: devicesRole, bare: bareRole };
+if (roles[role]) {
+  await roles[role](await roleOptions());
+} else if (SOAK_SECONDS > 0) {
+  const line = JSON.stringify({ machine: { cpus: os.cpus().length, node: process.version }, settings: { POINTS, TEAM_CLIENTS }, soak: await soakPhase() });
+  fs.mkdirSync(path.join(here, 'results'), { recursive: true });
+  fs.writeFileSync(path.join(here, 'results', `soak-${Date.now()}.json`), line + '\n');
+  process.stdout.write(line + '\n');
+  process.exit(0);
+} else {
   const results = {
     machine: { cpus: os.cpus().length, node: process.version },
     settings: { CLIENTS, TEAM_CLIENTS, POINTS, SECONDS, HISTORY_DAYS },

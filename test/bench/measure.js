@@ -22,12 +22,23 @@ export function cpuSampler() {
   };
 }
 
-/** `script` (a benchmark's own file) as a child in another role; `done` resolves with its final message. */
+/**
+ * `script` (a benchmark's own file) as a child in another role; `done` resolves with its final
+ * message. The options go as the first IPC message, not in argv: thousands of clients' tokens
+ * exceed the argument size limit (E2BIG). The child takes them with `roleOptions()`.
+ */
 export function forkRole(script, role, options, onMessage = () => undefined) {
-  const proc = fork(script, [role, JSON.stringify(options)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const proc = fork(script, [role], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  proc.send({ type: 'options', options });
   const done = new Promise((resolve, reject) => {
     proc.on('message', (m) => (m.type === 'done' ? resolve(m) : onMessage(m)));
     proc.on('exit', (code) => (code ? reject(new Error(`${role} exited with ${code}`)) : undefined));
   });
   return { proc, done, send: (m) => proc.send(m) };
+}
+
+/** In a child started by forkRole: its options. */
+export async function roleOptions() {
+  const { options } = await new Promise((resolve) => process.once('message', resolve));
+  return options;
 }

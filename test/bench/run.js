@@ -1,13 +1,40 @@
-// npm run bench: every benchmark suite, one after the other (docs/benchmarks.md).
+// npm run bench: every benchmark suite, one after the other, then the generated section of
+// docs/benchmarks.md (machine, date, command, each figure against its in-run baseline).
+// `node test/bench/run.js --summary-only` rewrites that section from the newest result files
+// without running anything.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { latestResult, section, withSection } from './summary.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const suites = ['ingest.js', 'live.js', 'alerts.js', 'dashboard.js'];
+const resultsDir = path.join(here, 'results');
+const docPath = path.join(here, '..', '..', 'docs', 'benchmarks.md');
+/** Each suite: its script and the environment it runs with (the soak is the live script's long phase). */
+const SUITES = {
+  ingest: { script: 'ingest.js' },
+  live: { script: 'live.js' },
+  soak: { script: 'live.js', env: { VIGIL_BENCH_SOAK_SECONDS: '600', VIGIL_BENCH_CLIENTS: '200' } },
+  dashboard: { script: 'dashboard.js' },
+  alerts: { script: 'alerts.js' },
+};
+const suites = Object.keys(SUITES).filter((suite) => fs.existsSync(path.join(here, SUITES[suite].script)));
+const summaryOnly = process.argv.includes('--summary-only');
+const startedAt = new Date();
+
 let failed = false;
-for (const suite of suites) {
-  const result = spawnSync(process.execPath, [path.join(here, suite)], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (result.status !== 0) failed = true;
+if (!summaryOnly) {
+  for (const [i, suite] of suites.entries()) {
+    process.stderr.write(`\n=== ${i + 1}/${suites.length}: ${suite} ===\n`);
+    const { script, env = {} } = SUITES[suite];
+    const result = spawnSync(process.execPath, [path.join(here, script)], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env } });
+    if (result.status !== 0) failed = true;
+  }
 }
+const since = summaryOnly ? 0 : startedAt.getTime();
+const runs = suites.map((suite) => ({ suite, ...latestResult(resultsDir, suite, since) }));
+const command = summaryOnly ? 'node test/bench/run.js --summary-only' : 'npm run bench';
+fs.writeFileSync(docPath, withSection(fs.readFileSync(docPath, 'utf8'), section(runs, { command, startedAt })));
+process.stderr.write(`\nwrote the generated section of ${path.relative(process.cwd(), docPath)}\n`);
 process.exit(failed ? 1 : 0);

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
 import {
   batteryDecision,
@@ -14,9 +14,11 @@ import {
   thresholdInhibited,
   type ThresholdState,
 } from '../domain/alert-rules.js';
+import { CoalescingQueue } from '../domain/coalescing-queue.js';
 import { DEVICE_KINDS, type DeviceKind } from '../domain/device-kinds.js';
 import type { EventRow, ReadingRow, StatusUpdate } from '../domain/ingest-batch.js';
 import { NEWS2_PARAMETERS, scoreNews2 } from '../domain/news2.js';
+import { classifyWriteError } from '../domain/write-faults.js';
 import type { AlertPriority } from '../dtos/live.dto.js';
 import { type AlertRecord, AlertRepository, type ConditionKey } from '../repositories/alert.repository.js';
 import { AlertSettingsRepository } from '../repositories/alert-settings.repository.js';
@@ -35,6 +37,24 @@ interface Change {
 type PendingState = { priority: AlertPriority; deviceId: string; t: number };
 
 const NEWS2_INPUTS = new Set<string>(NEWS2_PARAMETERS);
+
+/** What waits for a patient's next evaluation: everything stored for them since the last one began. */
+interface PatientWork {
+  readings: ReadingRow[];
+  events: EventRow[];
+  statuses: Array<StatusUpdate & { patientId: string }>;
+}
+
+const NO_WORK: PatientWork = { readings: [], events: [], statuses: [] };
+
+/**
+ * Patients evaluated at once by an instance, each evaluation holding one connection of the
+ * pool (10 by default), so the ingest writers, the API and the live stream always find one.
+ */
+const RULE_CONCURRENCY = 3;
+
+/** A patient's evaluation that met a transient database fault runs again after this. */
+const TRANSIENT_RETRY_MS = 1000;
 /** Silence is measured in minutes: the no-data check runs on every 12th sweep (each minute by default). */
 const NO_DATA_EVERY_SWEEPS = 12;
 
@@ -45,13 +65,20 @@ const NO_DATA_EVERY_SWEEPS = 12;
  * state nor open two alerts; the database's unique index is the last word on "one per condition".
  */
 @Injectable()
-export class AlertRuleService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('AlertRuleService');
   private readonly unsubscribe: Array<() => void> = [];
   private sweepTimer?: Timer;
   private sweeping = false;
   private sweeps = 0;
   private stopped = false;
+  /** One evaluation per patient at a time; what is stored meanwhile is merged into the next (a batch's cost is per patient, not per batch). */
+  private readonly queue = new CoalescingQueue<PatientWork>({
+    concurrency: RULE_CONCURRENCY,
+    merge: (a, b) => ({ readings: a.readings.concat(b.readings), events: a.events.concat(b.events), statuses: a.statuses.concat(b.statuses) }),
+    run: (patientId, work) => this.evaluate(patientId, work),
+    onError: (patientId, error, work) => this.failed(patientId, error, work),
+  });
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -74,22 +101,24 @@ export class AlertRuleService implements OnApplicationBootstrap, OnApplicationSh
     this.sweepTimer = this.clock.every(this.config.alerts.sweepMs, () => void this.sweep());
   }
 
+  /** Lets the evaluations already queued finish while the database is still open. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.sweepTimer?.cancel();
+    await this.queue.idle();
+  }
+
   onApplicationShutdown(): void {
     this.stopped = true;
     this.sweepTimer?.cancel();
     for (const off of this.unsubscribe.splice(0)) off();
   }
 
-  async onReadings(rows: ReadingRow[]): Promise<void> {
-    for (const [patientId, readings] of byPatient(rows)) {
-      await this.forPatient(patientId, (tx) => this.evaluateReadings(patientId, readings, tx));
-    }
+  onReadings(rows: ReadingRow[]): void {
+    for (const [patientId, readings] of byPatient(rows)) this.queue.push(patientId, { ...NO_WORK, readings });
   }
 
-  async onEvents(rows: EventRow[]): Promise<void> {
-    for (const [patientId, events] of byPatient(rows)) {
-      await this.forPatient(patientId, (tx) => this.evaluateEvents(patientId, events, tx));
-    }
+  onEvents(rows: EventRow[]): void {
+    for (const [patientId, events] of byPatient(rows)) this.queue.push(patientId, { ...NO_WORK, events });
   }
 
   async onStatuses(rows: StatusUpdate[]): Promise<void> {
@@ -98,18 +127,41 @@ export class AlertRuleService implements OnApplicationBootstrap, OnApplicationSh
       const device = devices.get(status.deviceId);
       return device ? [{ ...status, patientId: device.patientId }] : [];
     });
-    for (const [patientId, statuses] of byPatient(withPatient)) {
-      await this.forPatient(patientId, async (tx) => {
-        const changes: Change[] = [];
-        for (const s of statuses) {
-          const at = s.receivedAt;
-          changes.push(...(await this.apply({ patientId, kind: 'device_offline', deviceId: s.deviceId }, onlineDecision(s.online), at, tx)));
-          changes.push(...(await this.apply({ patientId, kind: 'low_battery', deviceId: s.deviceId }, batteryDecision(s.battery), at, tx)));
-          if (!s.online) changes.push(...(await this.apply({ patientId, kind: 'no_data', deviceId: s.deviceId }, { type: 'clear' }, at, tx)));
-        }
-        return changes;
-      });
+    for (const [patientId, statuses] of byPatient(withPatient)) this.queue.push(patientId, { ...NO_WORK, statuses });
+  }
+
+  /** One patient's rules for what was stored: statuses first (an offline device inhibits its vitals), then events and readings. */
+  private async evaluate(patientId: string, work: PatientWork): Promise<void> {
+    await this.forPatient(patientId, async (tx) => [
+      ...(work.statuses.length ? await this.evaluateStatuses(patientId, work.statuses, tx) : []),
+      ...(work.events.length ? await this.evaluateEvents(patientId, work.events, tx) : []),
+      ...(work.readings.length ? await this.evaluateReadings(patientId, work.readings, tx) : []),
+    ]);
+  }
+
+  /**
+   * A transient fault (the database restarting, a lost connection, a deadlock) must not lose a
+   * breach: the work goes back to the patient's queue and merges with what arrives meanwhile.
+   * Any other fault is logged; the patient's next batch is evaluated from the stored rule state.
+   */
+  private failed(patientId: string, error: unknown, work: PatientWork): void {
+    if (classifyWriteError(error).fault === 'transient' && !this.stopped) {
+      this.logger.warn({ err: error, patientId }, 'alert rules for a patient met a transient database fault; evaluated again');
+      this.clock.after(TRANSIENT_RETRY_MS, () => this.queue.push(patientId, work));
+      return;
     }
+    this.logger.error({ err: error, patientId }, 'alert rules failed for a patient');
+  }
+
+  private async evaluateStatuses(patientId: string, statuses: StatusUpdate[], tx: Queryable): Promise<Change[]> {
+    const changes: Change[] = [];
+    for (const s of statuses) {
+      const at = s.receivedAt;
+      changes.push(...(await this.apply({ patientId, kind: 'device_offline', deviceId: s.deviceId }, onlineDecision(s.online), at, tx)));
+      changes.push(...(await this.apply({ patientId, kind: 'low_battery', deviceId: s.deviceId }, batteryDecision(s.battery), at, tx)));
+      if (!s.online) changes.push(...(await this.apply({ patientId, kind: 'no_data', deviceId: s.deviceId }, { type: 'clear' }, at, tx)));
+    }
+    return changes;
   }
 
   /** Graces that ran out (a bed exit at night with no return) and devices that fell silent. Safe on every instance at once. */
