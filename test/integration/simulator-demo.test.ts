@@ -31,8 +31,8 @@ describe('the demo of npm start', () => {
     const startedAt = Date.now();
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
-    // The demo's speed knob: its opening replay at ×90 catches up in 51 s instead of 77 s at the default ×60.
-    const env = { DATA_DIR: dir.path, PORT: String(port), VIGIL_MQTT_PORT: String(await freePort()), VIGIL_DEMO_SPEED: '90' };
+    // The demo as npm start runs it: its opening replay at the default ×60 catches up after 77 s.
+    const env = { DATA_DIR: dir.path, PORT: String(port), VIGIL_MQTT_PORT: String(await freePort()) };
     const server = startServer(env);
     try {
       await server.waitForReady(`http://127.0.0.1:${port}`);
@@ -47,7 +47,7 @@ describe('the demo of npm start', () => {
       expect(server.output()).toContain('20 simulated homes (demo ward just created)');
       expect(server.output()).toContain(`Sign in      ${clinician.email}, password ${clinician.password}`);
       expect(server.output()).toContain('npm run -s vigil -- demo code');
-      expect(server.output()).toContain('replaying the 75 simulated minutes before now at ×90 (real time after 51 s)');
+      expect(server.output()).toContain('replaying the 75 simulated minutes before now at ×60 (real time after 77 s)');
       expect(server.output()).toContain(`Alerts       reach the care-staff inbox of ${careStaff.email}, password ${careStaff.password}`);
 
       // The care-staff user signs in with the banner's credentials and listens on the socket at once.
@@ -123,7 +123,15 @@ describe('the demo of npm start', () => {
         90_000,
         'readings from the demo homes in real time',
       );
-      expect(fs.readFileSync(log, 'utf8')).not.toContain('cannot connect');
+      // Every device is accepted by the broker: no refusal. (A connection reset while the replay and
+      // 141 sign-ins share a starved CPU is retried with backoff; the status line shows them all connected.)
+      expect(fs.readFileSync(log, 'utf8')).not.toMatch(/cannot connect \((bad user name or password|not authorized|server unavailable)\)/);
+      await waitFor(
+        () => fs.readFileSync(log, 'utf8'),
+        (text) => /devices (\d+)\/\1 connected/.test(text),
+        90_000,
+        'every demo device connected',
+      );
 
       const stopped = await server.stop('SIGTERM');
       expect(stopped.code).toBe(0); // within the server's 10 s budget (past it, it exits 1)
@@ -134,15 +142,25 @@ describe('the demo of npm start', () => {
     }
   }, 240_000);
 
-  it('reuses demo.json on the next start, and can be turned off', async () => {
+  it('reuses demo.json on the next start, runs it in real time at VIGIL_DEMO_SPEED=1, and can be turned off', async () => {
     const port = await freePort();
-    const env = { DATA_DIR: dir.path, PORT: String(port), VIGIL_MQTT_PORT: String(await freePort()) };
+    // The speed knob at 1: no replay (the first test has it), the homes in real time from the start.
+    const env = { DATA_DIR: dir.path, PORT: String(port), VIGIL_MQTT_PORT: String(await freePort()), VIGIL_DEMO_SPEED: '1' };
     const before = fs.readFileSync(path.join(dir.path, 'demo.json'), 'utf8');
     const again = startServer(env);
     try {
       await again.waitForReady(`http://127.0.0.1:${port}`);
       await waitFor(() => again.output().includes('Vigil is running.'), Boolean, 30_000, 'the banner');
       expect(again.output()).toContain('Demo         20 simulated homes;');
+      expect(again.output()).toContain('in real time (VIGIL_DEMO_SPEED=1)');
+      const log = path.join(dir.path, 'demo-simulators.log');
+      await waitFor(
+        () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : ''),
+        (text) => text.includes('simulated time from'),
+        10_000,
+        'the simulators log',
+      );
+      expect(fs.readFileSync(log, 'utf8')).toMatch(/simulated time from \S+ \S+, ×1\n/); // no replay: real time from the start
       expect(fs.readFileSync(path.join(dir.path, 'demo.json'), 'utf8')).toBe(before);
       expect(await cliJson(['status'], env)).toMatchObject({ patients: 20 });
       expect((await again.stop('SIGTERM')).code).toBe(0);
@@ -159,7 +177,7 @@ describe('the demo of npm start', () => {
     } finally {
       await off.stop('SIGKILL');
     }
-  });
+  }, 120_000);
 });
 
 describe('the demo with external services', () => {
