@@ -11,7 +11,10 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { project: ['./tsconfig.lint.json', './dashboard/tsconfig.json'], tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        project: ['./tsconfig.lint.json', './dashboard/tsconfig.json', './dashboard/src/sw/tsconfig.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
       globals: { ...globals.node },
     },
     rules: {
@@ -46,5 +49,6 @@ export default tseslint.config(
   },
   { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs' }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
   { files: ['dashboard/**/*.ts'], languageOptions: { globals: { ...globals.browser } } },
+  { files: ['dashboard/src/sw/**/*.ts'], languageOptions: { globals: { ...globals.serviceworker } } },
   prettier,
 );

@@ -19,6 +19,15 @@ export default defineConfig({
       '/socket.io': { target: 'http://localhost:3000', ws: true },
     },
   },
-  build: { outDir: 'dist', emptyOutDir: true },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    // The service worker is its own entry at a fixed address (/sw.js: its scope is the whole
+    // app); it imports nothing the page does, so it builds as one self-contained file.
+    rolldownOptions: {
+      input: { index: fileURLToPath(new URL('index.html', import.meta.url)), sw: fileURLToPath(new URL('src/sw/sw.ts', import.meta.url)) },
+      output: { entryFileNames: (chunk) => (chunk.name === 'sw' ? 'sw.js' : 'assets/[name]-[hash].js') },
+    },
+  },
   test: { include: ['src/**/*.spec.ts'], environment: 'node' },
 });

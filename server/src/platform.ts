@@ -169,8 +169,12 @@ function serveDashboard(app: NestExpressApplication, logger: Logger): void {
 }
 
 /** Client-side routes of the dashboard (dashboard/src/lib/state/router.svelte.ts). */
-const DASHBOARD_ROUTE = /^\/(sign-in|patients\/[^/]+)\/?$/;
+const DASHBOARD_ROUTE = /^\/(sign-in|patients\/[^/]+|alerts(\/[^/]+)?|settings\/notifications)\/?$/;
+
+// Files with a fixed name that must not be kept stale: the page, the service worker (a stale
+// one keeps old notification handling) and the web app manifest. Hashed assets may be cached.
+const NO_CACHE_FILES = ['index.html', 'sw.js', 'manifest.webmanifest'];
 
 function noCacheForIndex(res: { setHeader(name: string, value: string): void }, file: string): void {
-  if (file.endsWith('index.html')) res.setHeader('Cache-Control', 'no-cache');
+  if (NO_CACHE_FILES.includes(path.basename(file))) res.setHeader('Cache-Control', 'no-cache');
 }

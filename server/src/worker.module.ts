@@ -5,6 +5,7 @@ import type { DatabaseRepository } from './repositories/database.repository.js';
 import { ALERT_REPOSITORIES } from './repositories/index.js';
 import { LiveRepository } from './repositories/live.repository.js';
 import { RedisRepository } from './repositories/redis.repository.js';
+import { TokenRepository } from './repositories/token.repository.js';
 import { DeliveryService } from './services/delivery.service.js';
 import { EscalationService } from './services/escalation.service.js';
 import { JobService } from './services/job.service.js';
@@ -21,7 +22,16 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [CoreModule.forRoot(config, db)],
-      providers: [{ provide: RedisRepository, useValue: redis }, ...ALERT_REPOSITORIES, LiveRepository, LiveEventsService, DeliveryService, EscalationService, JobService],
+      providers: [
+        { provide: RedisRepository, useValue: redis },
+        ...ALERT_REPOSITORIES,
+        TokenRepository,
+        LiveRepository,
+        LiveEventsService,
+        DeliveryService,
+        EscalationService,
+        JobService,
+      ],
     };
   }
 }

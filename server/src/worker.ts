@@ -25,6 +25,10 @@ async function main(): Promise<void> {
     process.stderr.write('vigil worker: set DATABASE_URL and REDIS_URL to those of the servers (the embedded database belongs to the server process)\n');
     process.exit(78);
   }
+  if (!config.auth.secret) {
+    process.stderr.write("vigil worker: set VIGIL_SECRET to the servers' value (it signs the Acknowledge action of push notifications)\n");
+    process.exit(78);
+  }
   const logger = createLogger(config.logLevel);
   const db = DatabaseRepository.connect(config.database.url, { max: 4, applicationName: 'vigil-worker', statementTimeoutMs: 60_000 });
   await db.detectDialect();

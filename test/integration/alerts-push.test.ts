@@ -1,80 +1,37 @@
-import { execFileSync } from 'node:child_process';
-import { createECDH, randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import ece from 'http_ece';
 import { importJWK, jwtVerify } from 'jose';
 import webPush from 'web-push';
 import { EventBusRepository } from '../../server/src/repositories/event-bus.repository.js';
 import { ApiClient, createUser } from '../support/auth.js';
-import { tempDir } from '../support/embedded.js';
 import { createPatient, createTeam, sql, startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { startPushService } from '../support/push-service.js';
 import { startTestRedis } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
 
 /**
- * Web Push to a local stand-in push service: a real HTTPS server (a self-signed certificate
- * this process trusts) that checks the VAPID authorisation (RFC 8292: an ES256 JWT for the
- * endpoint's origin, signed by the key in `k`) and decrypts the aes128gcm payload (RFC 8291)
- * with the subscription's private key, as a browser would.
+ * Web Push to a local stand-in push service (test/support/push-service.ts): a real HTTPS server
+ * where the test checks the VAPID authorisation (RFC 8292: an ES256 JWT for the endpoint's
+ * origin, signed by the key in `k`) and decrypts the aes128gcm payload (RFC 8291) with the
+ * subscription's private key, as a browser would; then the notification's Acknowledge action,
+ * whose token is the only credential a service worker has.
  */
-interface Received {
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
+interface Notification {
+  title: string;
+  requireInteraction: boolean;
+  actions: Array<{ action: string; title: string }>;
+  data: { alertId: string; patientId: string; url: string; acknowledgeUrl: string; acknowledgeToken: string };
 }
 
 describe('Web Push delivery', () => {
   let database: TestDatabase;
   let redis: { url: string; stop(): Promise<void> };
   let platform: TestPlatform;
-  let pushService: https.Server;
-  const certDir = tempDir('vigil-push-cert-');
-  const received: Received[] = [];
+  let pushService: Awaited<ReturnType<typeof startPushService>>;
   const vapid = webPush.generateVAPIDKeys();
-  const previousCa = https.globalAgent.options.ca;
 
   beforeAll(async () => {
-    const key = path.join(certDir.path, 'key.pem');
-    const cert = path.join(certDir.path, 'cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      {
-        stdio: 'ignore',
-      },
-    );
-    pushService = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, (req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        received.push({ headers: req.headers, body: Buffer.concat(chunks) });
-        res.writeHead(201).end();
-      });
-    });
-    await new Promise<void>((resolve) => pushService.listen(0, '127.0.0.1', resolve));
-    https.globalAgent.options.ca = [fs.readFileSync(cert)]; // the server runs in this process: it trusts the stand-in
+    pushService = await startPushService(); // the server runs in this process: it trusts the stand-in
     [database, redis] = await Promise.all([createTestDatabase(), startTestRedis()]);
     platform = await startTestPlatform({
       DATABASE_URL: database.url,
@@ -86,43 +43,41 @@ describe('Web Push delivery', () => {
     });
   });
   afterAll(async () => {
-    https.globalAgent.options.ca = previousCa;
     await platform?.close();
     pushService?.close();
-    certDir.remove();
     await Promise.all([database?.drop(), redis?.stop()]);
   });
 
-  it('sends a high-urgency, VAPID-signed, encrypted notification whose Acknowledge action acknowledges through the API', async () => {
+  /** A care worker of a new team with one subscribed browser, and a fall that opens a high alert for the team's patient. */
+  async function fallPushedTo() {
     const teamId = await createTeam(platform);
     const patientId = await createPatient(platform, teamId);
     const careStaff = await createUser(platform, 'care_staff', teamId);
     const api = new ApiClient(platform.baseUrl);
     const { accessToken } = await api.signIn(careStaff);
-
-    // The browser's side of the subscription: its ECDH key pair and auth secret.
-    const browserKeys = createECDH('prime256v1');
-    browserKeys.generateKeys();
-    const auth = randomBytes(16);
-    const origin = `https://127.0.0.1:${(pushService.address() as AddressInfo).port}`;
-    const endpoint = `${origin}/push/${randomBytes(8).toString('hex')}`;
-    const subscribed = await api.post(
+    const browser = pushService.subscription();
+    const subscribed = await api.post<{ id: string }>(
       '/api/push/subscriptions',
-      { endpoint, keys: { p256dh: browserKeys.getPublicKey('base64url'), auth: auth.toString('base64url') } },
+      { endpoint: browser.endpoint, keys: browser.keys, label: 'Chrome · Android' },
       accessToken,
     );
     expect(subscribed.status).toBe(201);
-
     const [device] = await sql<{ id: string }>(platform, `INSERT INTO devices (patient_id, kind, secret_hash) VALUES ($1, 'fall_detector', 'x') RETURNING id`, [
       patientId,
     ]);
     platform.app.get(EventBusRepository).emit('events.stored', { rows: [{ time: new Date(), patientId, deviceId: device.id, type: 'fall', data: {} }] });
-    const [push] = await waitFor(
-      () => received,
-      (r) => r.length === 1,
+    const endpointPath = new URL(browser.endpoint).pathname;
+    const push = await waitFor(
+      () => pushService.received.find((r) => r.path === endpointPath),
+      (r) => r !== undefined,
       20_000,
       'a push message at the stand-in',
     );
+    return { teamId, patientId, careStaff, api, accessToken, browser, subscriptionId: subscribed.body.id, push: push! };
+  }
+
+  it('sends a high-urgency, VAPID-signed, encrypted notification whose Acknowledge action acknowledges with its own token', async () => {
+    const { patientId, careStaff, api, accessToken, browser, subscriptionId, push } = await fallPushedTo();
 
     // VAPID (RFC 8292): vapid t=<ES256 JWT>, k=<the application server's public key>.
     const authorization = String(push.headers.authorization);
@@ -135,31 +90,54 @@ describe('Web Push delivery', () => {
       { kty: 'EC', crv: 'P-256', x: raw.subarray(1, 33).toString('base64url'), y: raw.subarray(33, 65).toString('base64url') },
       'ES256',
     );
-    const { payload: claims } = await jwtVerify(jwt, publicKey, { audience: origin, algorithms: ['ES256'] });
+    const { payload: claims } = await jwtVerify(jwt, publicKey, { audience: pushService.origin, algorithms: ['ES256'] });
     expect(claims.sub).toBe('mailto:alerts@vigil.test');
     expect(claims.exp! * 1000).toBeGreaterThan(Date.now());
     expect(push.headers.urgency).toBe('high');
     expect(push.headers['content-encoding']).toBe('aes128gcm');
-    expect(Number(push.headers.ttl)).toBeGreaterThan(0);
+    expect(Number(push.headers.ttl)).toBe(3600);
 
     // RFC 8291: only the subscription's private key and auth secret open it.
-    const notification = JSON.parse(ece.decrypt(push.body, { version: 'aes128gcm', privateKey: browserKeys, authSecret: auth }).toString('utf8')) as {
-      title: string;
-      requireInteraction: boolean;
-      actions: Array<{ action: string }>;
-      data: { alertId: string; patientId: string; acknowledgeUrl: string };
-    };
+    const notification = JSON.parse(browser.decrypt(push.body)) as Notification;
     expect(notification).toMatchObject({
       title: 'HIGH: Fall detected',
       requireInteraction: true,
       actions: [{ action: 'acknowledge', title: 'Acknowledge' }],
-      data: { patientId },
+      data: { patientId, url: `/alerts/${notification.data.alertId}`, acknowledgeUrl: '/api/push/acknowledge' },
     });
-    expect(() => ece.decrypt(push.body, { version: 'aes128gcm', privateKey: browserKeys, authSecret: randomBytes(16) })).toThrow();
+    expect(() => pushService.subscription().decrypt(push.body)).toThrow();
 
-    // The service worker's Acknowledge action calls this URL with the user's token.
-    const acknowledged = await api.post(notification.data.acknowledgeUrl, undefined, accessToken);
-    expect(acknowledged.body).toMatchObject({ id: notification.data.alertId, state: 'acknowledged', acknowledgedBy: careStaff.id });
+    // The token is no access token: it opens no other route.
+    const token = notification.data.acknowledgeToken;
+    expect((await api.get('/api/alerts', token)).status).toBe(401);
+    expect((await api.post(`/api/alerts/${notification.data.alertId}/acknowledge`, undefined, token)).status).toBe(401);
+    // Nor is an access token an acknowledge token; and a token altered by one character is refused.
+    expect((await api.post('/api/push/acknowledge', { token: accessToken })).status).toBe(401);
+    const tampered = token.slice(0, -2) + (token.at(-2) === 'A' ? 'B' : 'A') + token.at(-1)!;
+    expect((await api.post('/api/push/acknowledge', { token: tampered })).status).toBe(401);
+    expect(await api.get<{ state: string }>(`/api/alerts/${notification.data.alertId}`, accessToken)).toMatchObject({ body: { state: 'open' } });
+
+    // The service worker posts the token, with no session: the alert is acknowledged by the subscription's user, audited as from a notification.
+    const acknowledged = await api.post('/api/push/acknowledge', { token });
+    expect(acknowledged).toMatchObject({ status: 200, body: { alertId: notification.data.alertId, state: 'acknowledged' } });
+    expect(Object.keys(acknowledged.body).sort()).toEqual(['alertId', 'state']); // no patient data to whoever holds the phone
+    expect((await api.get(`/api/alerts/${notification.data.alertId}`, accessToken)).body).toMatchObject({
+      state: 'acknowledged',
+      acknowledgedBy: careStaff.id,
+    });
+    const audit = await waitFor(
+      () =>
+        sql<{ actor_id: string; details: Record<string, unknown> }>(
+          platform,
+          `SELECT actor_id, details FROM audit_log WHERE action = 'alert.acknowledge' AND target_id = $1`,
+          [notification.data.alertId],
+        ),
+      (rows) => rows.length === 1,
+    );
+    expect(audit[0]).toMatchObject({ actor_id: careStaff.id, details: { changed: true, via: 'web_push', subscriptionId } });
+    // Used again: idempotent, like the route it stands for.
+    expect(await api.post('/api/push/acknowledge', { token })).toMatchObject({ status: 200, body: { state: 'acknowledged' } });
+
     const log = await waitFor(
       () =>
         sql<{ channel: string; recipient: string; status: string }>(
@@ -169,6 +147,30 @@ describe('Web Push delivery', () => {
         ),
       (rows) => rows.length === 1,
     );
-    expect(log).toEqual([{ channel: 'web_push', recipient: origin, status: 'sent' }]);
+    expect(log).toEqual([{ channel: 'web_push', recipient: pushService.origin, status: 'sent' }]);
+  });
+
+  it('lists the user’s devices without endpoints or keys; removing one stops its acknowledge tokens, and another user cannot remove it', async () => {
+    const { teamId, api, accessToken, browser, subscriptionId, push } = await fallPushedTo();
+    const notification = JSON.parse(browser.decrypt(push.body)) as Notification;
+
+    const listed = await api.get<{ subscriptions: Array<Record<string, unknown>> }>('/api/push/subscriptions', accessToken);
+    expect(listed.body.subscriptions).toEqual([{ id: subscriptionId, label: 'Chrome · Android', service: pushService.origin, createdAt: expect.any(String) }]);
+    expect(JSON.stringify(listed.body)).not.toContain(browser.keys.auth);
+    expect((await api.get('/api/push/public-key', accessToken)).body).toEqual({ publicKey: vapid.publicKey });
+
+    const colleague = await createUser(platform, 'care_staff', teamId);
+    const other = new ApiClient(platform.baseUrl);
+    const { accessToken: otherToken } = await other.signIn(colleague);
+    expect((await other.get<{ subscriptions: unknown[] }>('/api/push/subscriptions', otherToken)).body.subscriptions).toEqual([]);
+    expect((await other.request('DELETE', `/api/push/subscriptions/${subscriptionId}`, { token: otherToken })).status).toBe(404);
+    expect((await api.request('DELETE', '/api/push/subscriptions/not-a-uuid', { token: accessToken })).status).toBe(400);
+
+    expect((await api.request('DELETE', `/api/push/subscriptions/${subscriptionId}`, { token: accessToken })).status).toBe(204);
+    expect((await api.get<{ subscriptions: unknown[] }>('/api/push/subscriptions', accessToken)).body.subscriptions).toEqual([]);
+    // A removed device (a lost phone) can no longer acknowledge.
+    expect((await api.post('/api/push/acknowledge', { token: notification.data.acknowledgeToken })).status).toBe(401);
+    expect((await api.get(`/api/alerts/${notification.data.alertId}`, accessToken)).body).toMatchObject({ state: 'open' });
+    expect((await api.post('/api/push/acknowledge', { token: '' })).body).toMatchObject({ errors: [{ field: 'token' }] });
   });
 });

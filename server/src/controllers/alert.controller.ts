@@ -19,8 +19,6 @@ import {
   commentSchema,
   type PassiveBody,
   passiveBody,
-  type PushSubscriptionBody,
-  pushSubscriptionBody,
   type ResolveBody,
   resolveBody,
   type ThresholdBody,
@@ -192,12 +190,5 @@ export class AlertController {
   @ZodResponse(passiveSchema, { description: 'The interval' })
   endPassive(@CurrentActor() actor: Actor, @ZodParam('intervalId', uuid('passive interval')) intervalId: string, @ZodParam('id', uuid('patient')) id: string) {
     return this.config.endPassive(actor, id, intervalId);
-  }
-
-  @Post('push/subscriptions')
-  @ApiOperation({ summary: 'Stores this browser’s Web Push subscription for the caller' })
-  @ZodResponse(z.object({ id: z.string() }), { status: 201, description: 'Stored' })
-  subscribe(@CurrentActor() actor: Actor, @ZodBody(pushSubscriptionBody) body: PushSubscriptionBody) {
-    return this.config.subscribePush(actor, body);
   }
 }

@@ -8,6 +8,7 @@ import { AuthController } from './auth.controller.js';
 import { FhirController } from './fhir.controller.js';
 import { HistoryController } from './history.controller.js';
 import { PatientController } from './patient.controller.js';
+import { PushController } from './push.controller.js';
 
 /** Sign-in, patient data and administration (docs/security.md). */
 export const SECURITY_CONTROLLERS = [
@@ -21,4 +22,5 @@ export const SECURITY_CONTROLLERS = [
   AdminDeviceController,
   AuditController,
   AlertController,
+  PushController,
 ];

@@ -23,15 +23,31 @@ export function alertTitle(alert: Pick<AlertWire, 'kind' | 'metric'>): string {
   return alert.kind === 'threshold' && alert.metric ? `${KIND_TITLES.threshold} (${alert.metric})` : KIND_TITLES[alert.kind];
 }
 
-/** The Web Push payload the dashboard's service worker shows, with an "Acknowledge" action that calls the API. */
-export function pushPayload(alert: AlertWire, level: number): string {
+/**
+ * How long a push message waits at the push service for an offline phone, and how long its
+ * Acknowledge action works: one hour. A notification acted on later opens the alert in the
+ * dashboard instead, behind the normal sign-in.
+ */
+export const ACKNOWLEDGE_TOKEN_SECONDS = 3600;
+
+/**
+ * The Web Push payload the dashboard's service worker shows (dashboard/src/sw/). A click opens
+ * the alert; with an acknowledge token (PushService) the notification also has an "Acknowledge"
+ * action, whose handler posts the token to `acknowledgeUrl`: the service worker has no session.
+ */
+export function pushPayload(alert: AlertWire, level: number, acknowledgeToken?: string): string {
   return JSON.stringify({
     title: `${alert.priority.toUpperCase()}: ${alertTitle(alert)}`,
     body: level > 0 ? `Escalated (level ${level}): nobody has acknowledged it yet` : 'Open Vigil to see the patient',
     tag: `vigil-alert-${alert.id}`,
     requireInteraction: alert.priority === 'high',
-    data: { alertId: alert.id, patientId: alert.patientId, url: `/#/alerts/${alert.id}`, acknowledgeUrl: `/api/alerts/${alert.id}/acknowledge` },
-    actions: [{ action: 'acknowledge', title: 'Acknowledge' }],
+    data: {
+      alertId: alert.id,
+      patientId: alert.patientId,
+      url: `/alerts/${alert.id}`,
+      ...(acknowledgeToken ? { acknowledgeUrl: '/api/push/acknowledge', acknowledgeToken } : {}),
+    },
+    actions: acknowledgeToken ? [{ action: 'acknowledge', title: 'Acknowledge' }] : [],
   });
 }
 

@@ -102,11 +102,6 @@ export const webhookCreatedSchema = z.object({
   secret: z.string().describe('Shown once: signs every delivery (HMAC-SHA256)'),
 });
 
-export const pushSubscriptionBody = z
-  .object({ endpoint: z.url({ protocol: /^https?$/ }).max(2000), keys: z.object({ p256dh: z.string().min(20).max(200), auth: z.string().min(8).max(100) }) })
-  .strict();
-export type PushSubscriptionBody = z.infer<typeof pushSubscriptionBody>;
-
 /** A time range; `to` defaults to now and `from` to a day before `to`. */
 export const rangeQuery = z.object({ from: isoTime.optional(), to: isoTime.optional() }).strict();
 export type RangeQuery = z.infer<typeof rangeQuery>;
@@ -136,6 +131,14 @@ export const alertStatsSchema = z.object({
   timeToAcknowledgeSeconds: z.object({ p50: z.number().nullable(), p90: z.number().nullable() }),
   escalationsByLevel: z.record(z.string(), z.number().int()),
   flapping: z.number().int().describe('Alerts that cleared by themselves within a minute of opening'),
+  patientsMonitored: z.number().int().describe('Patients of the team with at least one reading in the range (whole hours overlapping it)'),
+  pointsReceived: z.number().describe('Reading points stored for the team in the range (whole hours overlapping it)'),
+  deviceHoursOffline: z.number().describe("Hours the team's devices were offline in the range (from device_offline alerts)"),
+  news2Peaks: z
+    .object({ high: z.number().int(), medium: z.number().int(), lowMedium: z.number().int(), none: z.number().int() })
+    .describe(
+      'Patients by the highest NEWS2 risk their NEWS2 alert reached in the range: high (7 or more), medium (5–6), low–medium (a single parameter scoring 3); none: monitored without a NEWS2 alert',
+    ),
 });
 
 export const passiveBody = z.object({ startsAt: isoTime.optional(), endsAt: isoTime.optional(), reason: text(500) }).strict();

@@ -29,6 +29,43 @@ export class AlertStatsRepository {
     return rows;
   }
 
+  /** Reading points received and the patients they came from, from the hour rollup: whole hours that overlap the range. */
+  async teamReadings(teamId: string, from: Date, to: Date): Promise<{ points: number; patients: number }> {
+    const { rows } = await this.db.query<{ points: number; patients: number }>(
+      `SELECT coalesce(sum(r.count), 0)::float8 AS points, count(DISTINCT r.patient_id)::int AS patients
+         FROM readings_1h r JOIN patients p ON p.id = r.patient_id
+        WHERE p.team_id = $1 AND r.bucket >= date_trunc('hour', $2::timestamptz) AND r.bucket < $3`,
+      [teamId, from, to],
+    );
+    return rows[0];
+  }
+
+  /** Hours the team's devices were offline within the range: each device_offline alert from its opening to its condition's end. */
+  async teamDeviceHoursOffline(teamId: string, from: Date, to: Date): Promise<number> {
+    const { rows } = await this.db.query<{ hours: number }>(
+      `SELECT coalesce(sum(extract(epoch FROM least(coalesce(a.condition_cleared_at, a.resolved_at, $3::timestamptz), $3::timestamptz)
+                                             - greatest(a.opened_at, $2::timestamptz))), 0)::float8 / 3600 AS hours
+         FROM alerts a JOIN patients p ON p.id = a.patient_id
+        WHERE p.team_id = $1 AND a.kind = 'device_offline' AND a.opened_at < $3
+          AND coalesce(a.condition_cleared_at, a.resolved_at, 'infinity') > $2`,
+      [teamId, from, to],
+    );
+    return rows[0].hours;
+  }
+
+  /** Per patient with a NEWS2 alert open at some time in the range, the highest priority it reached. */
+  async teamNews2Peaks(teamId: string, from: Date, to: Date): Promise<Array<{ patientId: string; priority: 'low' | 'medium' | 'high' }>> {
+    const { rows } = await this.db.query<{ patientId: string; priority: 'low' | 'medium' | 'high' }>(
+      `SELECT a.patient_id AS "patientId",
+              (array['low', 'medium', 'high'])[max(CASE a.priority WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END)] AS priority
+         FROM alerts a JOIN patients p ON p.id = a.patient_id
+        WHERE p.team_id = $1 AND a.kind = 'news2' AND a.opened_at < $3 AND coalesce(a.resolved_at, 'infinity') > $2
+        GROUP BY a.patient_id`,
+      [teamId, from, to],
+    );
+    return rows;
+  }
+
   async teamPatientCount(teamId: string): Promise<number> {
     const { rows } = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM patients WHERE team_id = $1`, [teamId]);
     return rows[0].n;

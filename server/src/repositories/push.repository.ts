@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import webPush from 'web-push';
+import type { Role } from '../domain/roles.js';
 import { DatabaseRepository } from './database.repository.js';
 
 export interface PushSubscriptionRecord {
@@ -8,6 +9,22 @@ export interface PushSubscriptionRecord {
   endpoint: string;
   p256dh: string;
   auth: string;
+}
+
+/** A subscription as its owner sees it in their settings: no endpoint or keys, only what tells devices apart. */
+export interface PushDevice {
+  id: string;
+  label: string;
+  /** The push service's origin (which browser family delivers it). */
+  service: string;
+  createdAt: Date;
+}
+
+/** The user a subscription belongs to, while the user is not disabled. */
+export interface PushOwner {
+  userId: string;
+  email: string;
+  role: Role;
 }
 
 export interface Vapid {
@@ -21,19 +38,40 @@ export interface Vapid {
 export class PushRepository {
   constructor(private readonly db: DatabaseRepository) {}
 
-  async subscribe(userId: string, s: { endpoint: string; p256dh: string; auth: string }): Promise<PushSubscriptionRecord> {
+  /** One endpoint is one browser: subscribing it again (or as another user signed in on it) replaces the row. */
+  async subscribe(userId: string, s: { endpoint: string; p256dh: string; auth: string; label: string }): Promise<PushSubscriptionRecord> {
     const { rows } = await this.db.query<PushSubscriptionRecord>(
-      `INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (endpoint) DO UPDATE SET user_id = EXCLUDED.user_id, p256dh = EXCLUDED.p256dh, auth = EXCLUDED.auth
+      `INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth, label) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (endpoint) DO UPDATE SET user_id = EXCLUDED.user_id, p256dh = EXCLUDED.p256dh, auth = EXCLUDED.auth, label = EXCLUDED.label
        RETURNING id, user_id AS "userId", endpoint, p256dh, auth`,
-      [userId, s.endpoint, s.p256dh, s.auth],
+      [userId, s.endpoint, s.p256dh, s.auth, s.label],
     );
     return rows[0];
   }
 
-  async unsubscribe(userId: string, endpoint: string): Promise<boolean> {
-    const { rowCount } = await this.db.query(`DELETE FROM push_subscriptions WHERE user_id = $1 AND endpoint = $2`, [userId, endpoint]);
+  /** The user's devices, newest first. */
+  async devicesOf(userId: string): Promise<PushDevice[]> {
+    const { rows } = await this.db.query<PushDevice & { endpoint: string }>(
+      `SELECT id, label, endpoint, created_at AS "createdAt" FROM push_subscriptions WHERE user_id = $1 ORDER BY created_at DESC, id`,
+      [userId],
+    );
+    return rows.map(({ endpoint, ...device }) => ({ ...device, service: new URL(endpoint).origin }));
+  }
+
+  /** Removes one of the user's subscriptions; false when it is not theirs (or gone). */
+  async removeOwn(userId: string, id: string): Promise<boolean> {
+    const { rowCount } = await this.db.query(`DELETE FROM push_subscriptions WHERE user_id = $1 AND id = $2`, [userId, id]);
     return (rowCount ?? 0) > 0;
+  }
+
+  /** The subscription's user, if the subscription still exists, is that user's, and the user is not disabled. */
+  async activeOwner(id: string, userId: string): Promise<PushOwner | undefined> {
+    const { rows } = await this.db.query<PushOwner>(
+      `SELECT u.id AS "userId", u.email, u.role FROM push_subscriptions s JOIN users u ON u.id = s.user_id
+       WHERE s.id = $1 AND s.user_id = $2 AND u.disabled_at IS NULL`,
+      [id, userId],
+    );
+    return rows[0];
   }
 
   async forUsers(userIds: string[]): Promise<PushSubscriptionRecord[]> {

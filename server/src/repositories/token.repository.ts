@@ -12,9 +12,22 @@ export interface AccessClaims {
   sessionId: string;
 }
 
+/** What an acknowledge token carries: one alert, one user, the push subscription it was sent to. */
+export interface AcknowledgeClaims {
+  userId: string;
+  alertId: string;
+  subscriptionId: string;
+}
+
+// Its own audience: an acknowledge token is never an access token, and an access token never one of these.
+const ACKNOWLEDGE_AUDIENCE = 'vigil-alert-acknowledge';
+const ACKNOWLEDGE_CLAIMS = ['exp', 'iat', 'sub', 'alert', 'psub'];
+
 /**
  * Access tokens: JWTs signed with VIGIL_SECRET (HMAC-SHA256). They name the user and the
  * session only; role and revocation are read fresh on every check (see SessionService).
+ * Acknowledge tokens (in Web Push payloads, see PushService) are JWTs of another audience that
+ * name one alert, one user and one push subscription, and do nothing else.
  */
 @Injectable()
 export class TokenRepository {
@@ -45,6 +58,34 @@ export class TokenRepository {
       const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: [ALGORITHM], requiredClaims: REQUIRED_CLAIMS });
       if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return undefined;
       return { userId: payload.sub, sessionId: payload.sid };
+    } catch {
+      return undefined;
+    }
+  }
+
+  signAcknowledge(claims: AcknowledgeClaims, lifetimeSeconds: number): Promise<string> {
+    return new SignJWT({ alert: claims.alertId, psub: claims.subscriptionId })
+      .setProtectedHeader({ alg: ALGORITHM })
+      .setSubject(claims.userId)
+      .setIssuer(ISSUER)
+      .setAudience(ACKNOWLEDGE_AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(`${lifetimeSeconds}s`)
+      .sign(this.key);
+  }
+
+  /** The claims of a valid, unexpired acknowledge token; undefined for anything else (an access token included). */
+  async verifyAcknowledge(token: string): Promise<AcknowledgeClaims | undefined> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, {
+        issuer: ISSUER,
+        audience: ACKNOWLEDGE_AUDIENCE,
+        algorithms: [ALGORITHM],
+        requiredClaims: ACKNOWLEDGE_CLAIMS,
+      });
+      const { sub, alert, psub } = payload;
+      if (typeof sub !== 'string' || typeof alert !== 'string' || typeof psub !== 'string') return undefined;
+      return { userId: sub, alertId: alert, subscriptionId: psub };
     } catch {
       return undefined;
     }

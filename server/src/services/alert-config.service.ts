@@ -6,7 +6,6 @@ import type { AlertSettingsBody, PassiveBody, ThresholdBody } from '../dtos/aler
 import { AlertSettingsRepository, type PassiveInterval, type TeamAlertSettings } from '../repositories/alert-settings.repository.js';
 import { ClockRepository } from '../repositories/clock.repository.js';
 import { CryptoRepository } from '../repositories/crypto.repository.js';
-import { PushRepository } from '../repositories/push.repository.js';
 import { TeamRepository } from '../repositories/team.repository.js';
 import { type ThresholdOwner, type ThresholdRecord, ThresholdRepository } from '../repositories/threshold.repository.js';
 import { WebhookRepository } from '../repositories/webhook.repository.js';
@@ -16,7 +15,7 @@ import { AuditService } from './audit.service.js';
 /**
  * What shapes alerts, set by clinicians of the team (and the operator CLI): per-patient
  * thresholds and team defaults, team settings with the escalation chain, webhooks, passive
- * intervals; and each user's Web Push subscriptions. Validated, scoped and audited.
+ * intervals. Validated, scoped and audited.
  */
 @Injectable()
 export class AlertConfigService {
@@ -27,7 +26,6 @@ export class AlertConfigService {
     private readonly settings: AlertSettingsRepository,
     private readonly teams: TeamRepository,
     private readonly webhooks: WebhookRepository,
-    private readonly push: PushRepository,
     private readonly crypto: CryptoRepository,
     private readonly clock: ClockRepository,
   ) {}
@@ -122,17 +120,6 @@ export class AlertConfigService {
     if (!ended) throw new NotFoundError(`passive interval ${id} not found or already over`);
     await this.audit.record(actor, 'passive.end', { patientId, targetType: 'passive_interval', targetId: id });
     return ended;
-  }
-
-  async subscribePush(actor: Actor, body: { endpoint: string; keys: { p256dh: string; auth: string } }): Promise<{ id: string }> {
-    if (!actor.userId) throw new ForbiddenError('push subscriptions belong to a signed-in user');
-    const subscription = await this.push.subscribe(actor.userId, { endpoint: body.endpoint, ...body.keys });
-    await this.audit.record(actor, 'push.subscribe', {
-      targetType: 'push_subscription',
-      targetId: subscription.id,
-      details: { origin: new URL(body.endpoint).origin },
-    });
-    return { id: subscription.id };
   }
 
   private async setThreshold(actor: Actor, owner: ThresholdOwner, body: ThresholdBody, patientId: string | null): Promise<ThresholdRecord> {

@@ -29,6 +29,11 @@ export interface AlertStats {
   timeToAcknowledgeSeconds: { p50: number | null; p90: number | null };
   escalationsByLevel: Record<string, number>;
   flapping: number;
+  /** What monitoring achieved in the range, for the results screen. */
+  patientsMonitored: number;
+  pointsReceived: number;
+  deviceHoursOffline: number;
+  news2Peaks: { high: number; medium: number; lowMedium: number; none: number };
 }
 
 /**
@@ -94,7 +99,14 @@ export class AlertStatsService implements OnApplicationBootstrap, OnApplicationS
     if (!(to > from)) throw new InvalidInputError('to must be after from', [{ field: 'to', message: 'must be after from' }]);
     const member = actor.role === 'operator' ? await this.teams.get(teamId) : (await this.teams.listForMember(actor.userId ?? '')).find((t) => t.id === teamId);
     if (!member) throw new NotFoundError(`team ${teamId} not found`);
-    const [rows, patients] = await Promise.all([this.stats.teamAlerts(teamId, from, to), this.stats.teamPatientCount(teamId)]);
+    const [rows, patients, readings, deviceHoursOffline, peaks] = await Promise.all([
+      this.stats.teamAlerts(teamId, from, to),
+      this.stats.teamPatientCount(teamId),
+      this.stats.teamReadings(teamId, from, to),
+      this.stats.teamDeviceHoursOffline(teamId, from, to),
+      this.stats.teamNews2Peaks(teamId, from, to),
+    ]);
+    const peak = (priority: string) => peaks.filter((p) => p.priority === priority).length;
     const patientDays = (patients * (to.getTime() - from.getTime())) / DAY_MS;
     const groups = new Map<string, { kind: string; priority: string; count: number }>();
     for (const row of rows) {
@@ -122,6 +134,10 @@ export class AlertStatsService implements OnApplicationBootstrap, OnApplicationS
       timeToAcknowledgeSeconds: { p50: percentile(ackSeconds, 50), p90: percentile(ackSeconds, 90) },
       escalationsByLevel,
       flapping: rows.filter((r) => r.cleared && r.resolvedAt && r.resolvedAt.getTime() - r.openedAt.getTime() < FLAPPING_MS).length,
+      patientsMonitored: readings.patients,
+      pointsReceived: readings.points,
+      deviceHoursOffline,
+      news2Peaks: { high: peak('high'), medium: peak('medium'), lowMedium: peak('low'), none: Math.max(0, readings.patients - peaks.length) },
     };
   }
 

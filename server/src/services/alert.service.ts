@@ -37,14 +37,15 @@ export class AlertService {
     return toWire(alert);
   }
 
-  async acknowledge(actor: Actor, id: string): Promise<AlertWire> {
+  /** `how` goes into the audit entry (e.g. from a push notification: `{via: 'web_push', subscriptionId}`). */
+  async acknowledge(actor: Actor, id: string, how: Record<string, unknown> = {}): Promise<AlertWire> {
     const alert = await this.scoped(actor, id);
     const acknowledged = await this.alerts.acknowledge(id, actor.userId!, this.clock.date());
     await this.audit.record(actor, 'alert.acknowledge', {
       patientId: alert.patientId,
       targetType: 'alert',
       targetId: id,
-      details: { changed: Boolean(acknowledged) },
+      details: { changed: Boolean(acknowledged), ...how },
     });
     if (!acknowledged) return toWire((await this.alerts.get(id))!); // already acknowledged or resolved: idempotent
     // A latching alert whose condition already ended is done once someone has seen it (IEC 60601-1-8).

@@ -1,12 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
-import { pushPayload, pushUrgency, signedContent, webhookBody } from '../domain/alert-messages.js';
+import { ACKNOWLEDGE_TOKEN_SECONDS, pushPayload, pushUrgency, signedContent, webhookBody } from '../domain/alert-messages.js';
 import { type JobData, JobName } from '../dtos/job.dto.js';
 import { AlertRepository, toWire } from '../repositories/alert.repository.js';
 import { ClockRepository } from '../repositories/clock.repository.js';
 import { CryptoRepository } from '../repositories/crypto.repository.js';
 import { DeliveryRepository } from '../repositories/delivery.repository.js';
 import { PushRepository } from '../repositories/push.repository.js';
+import { TokenRepository } from '../repositories/token.repository.js';
 import { WebhookRepository } from '../repositories/webhook.repository.js';
 import { OnJob } from './job-handlers.js';
 
@@ -25,6 +26,7 @@ export class DeliveryService {
     private readonly push: PushRepository,
     private readonly crypto: CryptoRepository,
     private readonly clock: ClockRepository,
+    private readonly tokens: TokenRepository,
   ) {}
 
   /** A failure throws, so BullMQ retries with exponential backoff; after the last attempt the delivery is logged dead. */
@@ -70,11 +72,16 @@ export class DeliveryService {
     const [alert, subscription] = await Promise.all([this.alerts.get(data.alertId), this.push.get(data.subscriptionId)]);
     if (!vapid || !alert || !subscription || alert.state === 'resolved') return;
     const wire = toWire(alert);
+    // The notification's Acknowledge action: this alert, this subscription's user, nothing else (PushService).
+    const token = await this.tokens.signAcknowledge(
+      { userId: subscription.userId, alertId: alert.id, subscriptionId: subscription.id },
+      ACKNOWLEDGE_TOKEN_SECONDS,
+    );
     let error: string | undefined;
     try {
-      await this.push.send(subscription, pushPayload(wire, data.level), vapid, {
+      await this.push.send(subscription, pushPayload(wire, data.level, token), vapid, {
         urgency: pushUrgency(wire),
-        ttlSeconds: 3600,
+        ttlSeconds: ACKNOWLEDGE_TOKEN_SECONDS,
         topic: `a${alert.id.replaceAll('-', '').slice(0, 31)}`,
       });
     } catch (failure) {

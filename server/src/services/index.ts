@@ -36,6 +36,7 @@ import { OverviewService } from './overview.service.js';
 import { PatientAdminService } from './patient-admin.service.js';
 import { PatientService } from './patient.service.js';
 import { ProvisioningCheckService } from './provisioning-check.service.js';
+import { PushService } from './push.service.js';
 import { RetentionService } from './retention.service.js';
 import { SeedService } from './seed.service.js';
 import { SessionRetireService } from './session-retire.service.js';
@@ -65,7 +66,7 @@ export const CORE_SERVICES = [
 ];
 
 /** Alerts: rules on stored batches, the lifecycle, delivery and escalation jobs (they need Redis for BullMQ). */
-export const ALERT_SERVICES = [AlertRuleService, AlertService, AlertStatsService, DeliveryService, EscalationService, JobService];
+export const ALERT_SERVICES = [AlertRuleService, AlertService, AlertStatsService, DeliveryService, EscalationService, JobService, PushService];
 
 /** Device ingest: MQTT intake, validation, batching and writing (server only; see ingest-pipeline.service.ts). */
 export const INGEST_SERVICES = [

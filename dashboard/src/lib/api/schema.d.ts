@@ -882,7 +882,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/push/public-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The VAPID public key browsers subscribe with (RFC 8292); null when this server sends no Web Push */
+        get: operations["PushController_publicKey"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/push/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller’s devices that receive alerts by Web Push, newest first */
+        get: operations["PushController_list"];
+        put?: never;
+        /** Stores this browser’s Web Push subscription for the caller (again for the same endpoint: replaced; audited) */
+        post: operations["PushController_subscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/push/subscriptions/{id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -891,8 +926,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Stores this browser’s Web Push subscription for the caller */
-        post: operations["AlertController_subscribe"];
+        post?: never;
+        /** Removes one of the caller’s devices: it gets no more pushes and its acknowledge tokens stop working (audited) */
+        delete: operations["PushController_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/push/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The Acknowledge action of a push notification: the service worker posts the token from the push payload (no session needed). The token names one alert, user and subscription and expires after an hour; the acknowledgement is audited as made from a notification. */
+        post: operations["PushController_acknowledge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3408,6 +3460,19 @@ export interface operations {
                         };
                         /** @description Alerts that cleared by themselves within a minute of opening */
                         flapping: number;
+                        /** @description Patients of the team with at least one reading in the range (whole hours overlapping it) */
+                        patientsMonitored: number;
+                        /** @description Reading points stored for the team in the range (whole hours overlapping it) */
+                        pointsReceived: number;
+                        /** @description Hours the team's devices were offline in the range (from device_offline alerts) */
+                        deviceHoursOffline: number;
+                        /** @description Patients by the highest NEWS2 risk their NEWS2 alert reached in the range: high (7 or more), medium (5–6), low–medium (a single parameter scoring 3); none: monitored without a NEWS2 alert */
+                        news2Peaks: {
+                            high: number;
+                            medium: number;
+                            lowMedium: number;
+                            none: number;
+                        };
                     };
                 };
             };
@@ -3855,7 +3920,71 @@ export interface operations {
             };
         };
     };
-    AlertController_subscribe: {
+    PushController_publicKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        publicKey: string | null;
+                    };
+                };
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    PushController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Subscriptions (no endpoints or keys) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        subscriptions: {
+                            id: string;
+                            label: string;
+                            service: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    PushController_subscribe: {
         parameters: {
             query?: never;
             header?: never;
@@ -3871,6 +4000,7 @@ export interface operations {
                         p256dh: string;
                         auth: string;
                     };
+                    label?: string;
                 };
             };
         };
@@ -3888,6 +4018,84 @@ export interface operations {
             };
             /** @description No valid access token, or the session has ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    PushController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No valid access token, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such subscription of the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    PushController_acknowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The alert’s state now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        alertId: string;
+                        /** @enum {string} */
+                        state: "open" | "acknowledged" | "resolved";
+                    };
+                };
+            };
+            /** @description The token is not valid, has expired, or its device was removed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The alert is no longer among the user’s patients */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests from this address (Retry-After) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

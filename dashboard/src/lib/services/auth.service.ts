@@ -1,5 +1,6 @@
 import { api, type ApiError, apiError } from '../api/client.js';
 import { session } from '../state/session.svelte.js';
+import { forgetThisDevice } from './push.service.js';
 
 export type Step1 = { ok: true; mfaToken: string; enrolmentRequired: boolean } | { ok: false; error: ApiError };
 export type Step2 = { ok: true; recoveryCodes?: string[] } | { ok: false; error: ApiError };
@@ -34,6 +35,7 @@ export async function confirmEnrolment(
   return { ok: true, recoveryCodes: data.recoveryCodes, start: () => session.begin(data.accessToken, data.expiresIn) };
 }
 
-export function signOut(): Promise<void> {
+export async function signOut(): Promise<void> {
+  await forgetThisDevice();
   return session.signOut();
 }

@@ -13,6 +13,9 @@ describe('match', () => {
     ['/patients/', { name: 'notFound', params: {} }],
     ['/patients/a/b', { name: 'notFound', params: {} }],
     ['/admin', { name: 'notFound', params: {} }],
+    ['/alerts', { name: 'inbox', params: {} }],
+    ['/alerts/6f1c0d8e-1111-4222-8333-944455556666', { name: 'alert', params: { id: '6f1c0d8e-1111-4222-8333-944455556666' } }],
+    ['/settings/notifications', { name: 'notifications', params: {} }],
   ])('%s', (path, expected) => {
     expect(match(path)).toEqual(expected);
   });

@@ -2,12 +2,15 @@
  * Routing on real URLs (the History API): every screen has an address that survives a reload
  * and the back button. Routes are patterns with `:name` segments; `match` is pure.
  */
-export type RouteName = 'overview' | 'patient' | 'signIn' | 'notFound';
+export type RouteName = 'overview' | 'patient' | 'signIn' | 'inbox' | 'alert' | 'notifications' | 'notFound';
 
 const ROUTES: ReadonlyArray<{ name: RouteName; pattern: string }> = [
   { name: 'overview', pattern: '/' },
   { name: 'signIn', pattern: '/sign-in' },
   { name: 'patient', pattern: '/patients/:id' },
+  { name: 'inbox', pattern: '/alerts' },
+  { name: 'alert', pattern: '/alerts/:id' },
+  { name: 'notifications', pattern: '/settings/notifications' },
 ];
 
 export interface Match {
