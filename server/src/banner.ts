@@ -29,8 +29,21 @@ export function banner(platform: Platform, config: AppConfig): string {
 }
 
 function demoLines(demo: NonNullable<Platform['demo']>): string[] {
+  const { replay, careStaff } = demo;
   return [
     `  Demo         ${demo.patients} simulated homes${demo.seeded ? ' (demo ward just created)' : ''}; their log: ${demo.logFile}`,
-    '               turn off with VIGIL_DEMO=off',
+    ...(replay
+      ? [
+          `               replaying the ${replay.minutes} simulated minutes before now at ×${replay.speed} (real time after ${replay.catchUpSeconds} s):`,
+          '               within two minutes real alerts: a NEWS2 rising to medium then high, a fall, a door opened last night',
+        ]
+      : ['               in real time (VIGIL_DEMO_SPEED=1): alerts come as the scenarios play out, over hours']),
+    '               turn the demo off with VIGIL_DEMO=off',
+    ...(careStaff
+      ? [
+          `  Alerts       reach the care-staff inbox of ${careStaff.email}, password ${careStaff.password}`,
+          `               (GET /api/alerts, socket alert.v1; one-time code: npm run -s vigil -- demo code --email ${careStaff.email})`,
+        ]
+      : []),
   ];
 }

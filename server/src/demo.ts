@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/app.config.js';
+import { type DemoReplay, demoReplay } from './domain/demo-ward.js';
 import { startDemoSimulators } from './embedded/demo-simulators.js';
 import { SeedService } from './services/seed.service.js';
 
@@ -13,6 +14,10 @@ export interface RunningDemo {
   seeded: boolean;
   /** The demo clinician a newcomer signs in as. */
   clinician?: { email: string; password: string };
+  /** The demo care-staff user whose inbox the demo's alerts reach. */
+  careStaff?: { email: string; password: string };
+  /** The opening replay that raises the demo's alerts within two minutes (none at VIGIL_DEMO_SPEED=1). */
+  replay?: DemoReplay;
   demoFile: string;
   logFile: string;
   stop(): Promise<void>;
@@ -32,23 +37,30 @@ export async function startDemo(app: INestApplicationContext, config: AppConfig,
     }
     let stopping = false;
     const logFile = path.join(config.dataDir, 'demo-simulators.log');
+    const replay = demoReplay(config.demoSpeed);
     const simulators = startDemoSimulators({
       demoFile: found.file,
       brokerUrl,
       logFile,
+      replay,
       onExit: (code, signal) => {
         if (!stopping) logger.warn({ code, signal, logFile }, 'demo: the simulated homes stopped unexpectedly');
       },
     });
     logger.info(
-      { patients: found.ward.patients.length, seeded: found.seeded, pid: simulators.pid, logFile },
+      { patients: found.ward.patients.length, seeded: found.seeded, pid: simulators.pid, logFile, replay },
       `demo: ${found.ward.patients.length} simulated homes running`,
     );
-    const clinician = found.ward.users.find((u) => u.role === 'clinician');
+    const credentials = (role: string) => {
+      const user = found.ward.users.find((u) => u.role === role);
+      return user && { email: user.email, password: user.password };
+    };
     return {
       patients: found.ward.patients.length,
       seeded: found.seeded,
-      clinician: clinician && { email: clinician.email, password: clinician.password },
+      clinician: credentials('clinician'),
+      careStaff: credentials('care_staff'),
+      replay,
       demoFile: found.file,
       logFile,
       stop: () => {

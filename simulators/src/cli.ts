@@ -57,6 +57,11 @@ const program = new Command('simulate')
       .default(0.05)
       .argParser(number('a share between 0 and 1', (n) => n >= 0 && n <= 1)),
   )
+  .addOption(
+    new Option('--wander-night <night>', 'wandering: the first night after the onset (next), or the last one before it, sent as backfill at once (last)')
+      .choices(['next', 'last'])
+      .default('next'),
+  )
   .addOption(new Option('--clock-skew <duration>', 'device clocks off by up to ± this, e.g. 90s').default(0).argParser(duration))
   .addOption(new Option('--duration <duration>', 'stop after this long (real time), e.g. 90s or 10m').argParser(duration))
   .addOption(new Option('--demo-file <path>', 'simulate the ward of `vigil seed demo` (its DATA_DIR/demo.json) instead of provisioning one'))
@@ -120,6 +125,7 @@ async function main(): Promise<void> {
       onset: o.onset,
       over: o.over,
       faultRate: o.faultRate,
+      wanderNight: o.wanderNight,
       clockSkew: o.clockSkew,
       duration: o.duration,
       demoFile: o.demoFile,

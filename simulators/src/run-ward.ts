@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { AppConfig } from '@vigil/server/config/app.config.js';
 import { demoPatientName } from '@vigil/server/domain/demo-ward.js';
 import { formatDuration, HOUR, parseStart, SimClock } from './clock.js';
-import { assignScenarios, mixedScenarios, SCENARIOS, type ScenarioName } from './scenarios/index.js';
+import { assignScenarios, mixedScenarios, SCENARIOS, type ScenarioName, type WanderNight } from './scenarios/index.js';
+import { leavesAt } from './scenarios/wandering.js';
 import { StatusPrinter, type StatusOutput } from './status/status-printer.js';
 import { WardStats } from './status/stats.js';
 import { wardStatusLine } from './status/ward-status.js';
@@ -24,6 +25,7 @@ export interface WardModeOptions {
   onset?: number;
   over?: number;
   faultRate: number;
+  wanderNight: WanderNight;
   clockSkew: number;
   /** Wall-clock ms to run; until stopped when absent. */
   duration?: number;
@@ -113,7 +115,12 @@ function listing(plan: readonly PlannedPatient[], clock: SimClock, broker: Broke
   );
   for (const { world, devices } of plan) {
     const { name, onset, over } = { name: world.scenario.name, ...world.context };
-    const timing = name === 'stable' ? '' : ` from ${time(onset)}${over ? ` over ${formatDuration(over)}` : ''}`;
+    const timing =
+      name === 'stable'
+        ? ''
+        : name === 'wandering'
+          ? ` out of the door ${time(leavesAt(world.context))}`
+          : ` from ${time(onset)}${over ? ` over ${formatDuration(over)}` : ''}`;
     lines.push(`  ${world.patient.name.padEnd(22)} ${name}${timing} (${devices.length} devices)`);
   }
   return lines;

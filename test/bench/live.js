@@ -12,7 +12,6 @@
 // Soak (npm run bench:soak): VIGIL_BENCH_SOAK_SECONDS (600) runs one long phase instead, with
 // VIGIL_BENCH_CLIENTS patient watchers (200), and samples the server's RSS, heap and event-loop
 // delay every VIGIL_BENCH_WINDOW_SECONDS (10), with fitted slopes, latencies and error counts.
-import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -20,6 +19,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createDatabase } from './database.js';
+import { cpuSampler, forkRole, percentiles, roleOptions } from './measure.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -39,25 +39,8 @@ const PATIENTS = 500;
 const TEAMS = 50;
 const METRICS = 2; // hr and spo2 per sample
 
-function percentiles(values) {
-  const sorted = Float64Array.from(values).sort();
-  const at = (q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : null);
-  return { n: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.length ? sorted[sorted.length - 1] : null };
-}
-
-/**
- * A child of this script in another role; resolves with its final message. Its options go as
- * the first IPC message, not in argv: 2,000 clients' tokens exceed the argument size limit (E2BIG).
- */
-function child(role, options, onMessage = () => undefined) {
-  const proc = fork(fileURLToPath(import.meta.url), [role], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  proc.send({ type: 'options', options });
-  const done = new Promise((resolve, reject) => {
-    proc.on('message', (m) => (m.type === 'done' ? resolve(m) : onMessage(m)));
-    proc.on('exit', (code) => (code ? reject(new Error(`${role} exited with ${code}`)) : undefined));
-  });
-  return { proc, done, send: (m) => proc.send(m) };
-}
+/** A child of this script in another role; resolves with its final message. */
+const child = (role, options, onMessage) => forkRole(fileURLToPath(import.meta.url), role, options, onMessage);
 
 // ---- child roles -------------------------------------------------------------------
 
@@ -199,19 +182,6 @@ async function startClients(url, list, { seconds = SECONDS, windowSeconds, onWin
   }
   await Promise.all(children.map((c) => c.isReady));
   return children;
-}
-
-function cpuSampler() {
-  const start = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  let rss = 0;
-  const timer = setInterval(() => (rss = Math.max(rss, process.memoryUsage().rss)), 200);
-  return () => {
-    clearInterval(timer);
-    const used = process.cpuUsage(start);
-    const wall = Number(process.hrtime.bigint() - t0) / 1000;
-    return { cpuPercent: Math.round(((used.user + used.system) / wall) * 100), maxRssMiB: Math.round(rss / 1048576) };
-  };
 }
 
 /** The server in this process on a fresh database, 50 teams of 10 patients with a pulse oximeter each; runs `work` with them. */
@@ -479,8 +449,7 @@ async function historyPhase() {
 const [role] = process.argv.slice(2);
 const roles = { clients: clientsRole, devices: devicesRole, bare: bareRole };
 if (roles[role]) {
-  const { options } = await new Promise((resolve) => process.once('message', resolve));
-  await roles[role](options);
+  await roles[role](await roleOptions());
 } else if (SOAK_SECONDS > 0) {
   const line = JSON.stringify({ machine: { cpus: os.cpus().length, node: process.version }, settings: { POINTS, TEAM_CLIENTS }, soak: await soakPhase() });
   fs.mkdirSync(path.join(here, 'results'), { recursive: true });

@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       retentionDays: 730,
       demo: true,
       demoExplicit: false,
+      demoSpeed: 60,
       publicUrl: 'http://localhost:3000',
     });
   });
@@ -41,6 +42,7 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'debug',
         VIGIL_RETENTION_DAYS: '365',
         VIGIL_DEMO: 'off',
+        VIGIL_DEMO_SPEED: '1',
         VIGIL_DIALECT: 'postgresql',
       },
       '/srv/vigil',
@@ -55,6 +57,7 @@ describe('loadConfig', () => {
       retentionDays: 365,
       demo: false,
       demoExplicit: true,
+      demoSpeed: 1,
     });
   });
 
@@ -74,6 +77,7 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: /],
     [{ VIGIL_RETENTION_DAYS: '0' }, /^VIGIL_RETENTION_DAYS: expected a positive number of days/],
     [{ VIGIL_DEMO: 'maybe' }, /^VIGIL_DEMO: expected on or off/],
+    [{ VIGIL_DEMO_SPEED: '0' }, /^VIGIL_DEMO_SPEED: expected a positive number of simulated seconds per second/],
     [{ VIGIL_DIALECT: 'timescale' }, /^VIGIL_DIALECT: expected auto, timescaledb or postgresql \(got "timescale"\)$/],
   ])('names the variable and the problem in one line: %j', (env, line) => {
     const found = problems(env);

@@ -87,6 +87,8 @@ const envSchema = z.object({
   VIGIL_LOCKOUT_SECONDS: positiveInt(900, 'seconds'),
   VIGIL_RETENTION_DAYS: positiveInt(730, 'days'),
   VIGIL_DEMO: flag(true),
+  // The demo's opening replay (docs/simulators.md): simulated seconds per real second; 1 starts it in real time.
+  VIGIL_DEMO_SPEED: positiveInt(60, 'simulated seconds per second'),
   VIGIL_PUBLIC_URL: url(['http:', 'https:'], 'https://vigil.example.org'),
   // Ingest (docs/protocol.md): batch bounds, write concurrency, unacknowledged-message cap.
   VIGIL_INGEST_BATCH_ROWS: positiveInt(5000, 'rows'),
@@ -249,6 +251,8 @@ export interface AppConfig {
   demo: boolean;
   /** VIGIL_DEMO was set: `on` then runs the demo with DATABASE_URL too. */
   demoExplicit: boolean;
+  /** How fast the demo replays the simulated time before its start (1: no replay, real time from the start). */
+  demoSpeed: number;
   /** Address printed for the dashboard; defaults to http://localhost:PORT. */
   publicUrl: string;
 }
@@ -330,6 +334,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
     },
     demo: e.VIGIL_DEMO,
     demoExplicit: present.VIGIL_DEMO !== undefined,
+    demoSpeed: e.VIGIL_DEMO_SPEED,
     publicUrl: e.VIGIL_PUBLIC_URL ?? `http://localhost:${e.PORT}`,
   };
 }

@@ -31,6 +31,13 @@ export class FakeClock implements Pick<ClockRepository, keyof ClockRepository> {
     return new Date(this.time);
   }
 
+  /** The machine's time zone, as a spec sets it. */
+  timeZone = 'Europe/Copenhagen';
+
+  localTimeZone(): string {
+    return this.timeZone;
+  }
+
   monotonic(): number {
     return this.time;
   }

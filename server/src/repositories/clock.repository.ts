@@ -21,6 +21,11 @@ export class ClockRepository {
     return new Date(this.now());
   }
 
+  /** This machine's IANA time zone (TZ, else the system's): the one the demo's simulated homes live in. */
+  localTimeZone(): string {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone;
+  }
+
   /** Milliseconds on a clock that never goes back, for measuring durations. */
   monotonic(): number {
     return performance.now();

@@ -6,6 +6,7 @@ import { ClockRepository } from '../repositories/clock.repository.js';
 import { CryptoRepository } from '../repositories/crypto.repository.js';
 import { type DemoWard, DemoWardRepository } from '../repositories/demo-ward.repository.js';
 import { TeamRepository } from '../repositories/team.repository.js';
+import { AlertConfigService } from './alert-config.service.js';
 import { DeviceAdminService } from './device-admin.service.js';
 import { PatientAdminService } from './patient-admin.service.js';
 import { TeamAdminService } from './team-admin.service.js';
@@ -27,6 +28,7 @@ export class SeedService {
     private readonly crypto: CryptoRepository,
     private readonly demoWard: DemoWardRepository,
     private readonly clock: ClockRepository,
+    private readonly alertConfig: AlertConfigService,
   ) {}
 
   /**
@@ -47,6 +49,8 @@ export class SeedService {
       throw new ConflictError(`the demo ward already exists; its credentials are in ${this.demoWard.location}`);
     }
     const team = await this.teamAdmin.createTeam(actor, DEMO_TEAM);
+    // The simulated homes keep this machine's local time; their nights are the team's nights.
+    await this.alertConfig.updateSettings(actor, team.id, { timeZone: this.clock.localTimeZone() });
     const staff = [
       { email: 'admin@vigil.example', name: 'Demo Admin', role: 'admin' as const },
       { email: DEMO_CLINICIAN, name: 'Demo Clinician', role: 'clinician' as const },

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from '@jest/globals';
 import type { Sample } from '@vigil/server/domain/protocol.js';
 import { createPatient } from '../physiology/patient.js';
 import { rngFor } from '../random.js';
+import { leavesAt } from '../scenarios/wandering.js';
 import { timingFor, PatientWorld } from '../scenarios/world.js';
 import { WardStats } from '../status/stats.js';
 import { Backoff } from './backoff.js';
@@ -157,6 +158,29 @@ describe('device runner', () => {
     expect(d.link.ended).toBe(false);
     expect(d.timers).toHaveLength(0);
     expect(d.stats).toMatchObject({ connected: 0, off: 1 });
+  });
+
+  it("reports its scenario's history (a night before the start) as backfill when it first connects", async () => {
+    const patient = createPatient({ id: 'p1', name: 'Test', seed: 1, spo2Scale: 1, diabetic: false, utcOffsetMinutes: 60 });
+    const world = new PatientWorld(patient, 'wandering', ['door_sensor'], timingFor('wandering', START, { wanderNight: 'last' }));
+    const link = new FakeLink();
+    const runner = new DeviceRunner({
+      model: new DeviceModel(world, { id: 'door-1', kind: 'door_sensor' }, START),
+      link,
+      stats: new WardStats(),
+      backoff: new Backoff(rngFor(1)),
+    });
+    runner.start(START);
+    expect(link.connects).toBe(1);
+    expect(link.published).toEqual([]); // nothing goes out before the connection
+    link.emit('connect');
+    runner.tick(START + 60_000);
+    await settle();
+    const sent = link.published.filter((p) => p.topic.endsWith('/events')).map((p) => JSON.parse(p.payload) as { t: string; type: string });
+    expect(sent.map((e) => e.type)).toEqual(['door_open', 'door_close']);
+    expect(Date.parse(sent[0].t)).toBe(leavesAt(world.context));
+    expect(Date.parse(sent[0].t)).toBeLessThan(START);
+    expect(Date.parse(sent[0].t)).toBeGreaterThan(START - 86_400_000);
   });
 
   it('stamps its messages with its own clock skew', async () => {

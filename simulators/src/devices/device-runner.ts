@@ -71,12 +71,18 @@ export class DeviceRunner {
     return this.state === 'online';
   }
 
-  /** Begins at simulated time `simNow`: nothing before it is reported. */
+  /**
+   * Begins at simulated time `simNow`: nothing before it is reported, except what the scenario
+   * says happened earlier (its history), which waits in the offline buffer and goes out as
+   * backfill once connected.
+   */
   start(simNow: number): void {
-    this.simTime = simNow;
-    if (this.options.model.isOff(simNow)) return this.powerOff();
+    const since = this.options.model.world.historyFrom();
+    this.simTime = since !== undefined && since < simNow ? since : simNow;
+    if (this.options.model.isOff(this.simTime)) return this.powerOff();
     this.state = 'connecting';
-    this.options.link.connect();
+    this.tick(simNow);
+    if (this.state === 'connecting') this.options.link.connect();
   }
 
   /** Catches up to `simNow`: whatever the device did since the last tick goes out or into the buffer. */

@@ -90,5 +90,5 @@ export function mixedScenarios(n: number): ScenarioName[] {
   return Array.from({ length: n }, (_, i) => (i % 2 === 0 ? MIXED_ORDER[(i / 2) % MIXED_ORDER.length] : 'stable'));
 }
 
-export type { Scenario, ScenarioName } from './scenario.js';
+export type { Scenario, ScenarioName, WanderNight } from './scenario.js';
 export { SCENARIO_NAMES, isScenarioName } from './scenario.js';

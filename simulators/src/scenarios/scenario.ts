@@ -32,7 +32,11 @@ export interface ScenarioTiming {
   over: number;
   /** noisy-sensor: the share of the oximeter's samples that are faulty. */
   faultRate: number;
+  /** wandering: the first night after the onset (`next`), or the last one before it (`last`, reported as backfill). */
+  wanderNight: WanderNight;
 }
+
+export type WanderNight = 'next' | 'last';
 
 export interface ScenarioContext extends ScenarioTiming {
   patient: VirtualPatient;
@@ -70,6 +74,11 @@ export interface Scenario {
   battery?(ctx: ScenarioContext, kind: DeviceKind, t: number): number | undefined;
   /** The device whose samples go wrong at `faultRate`. */
   faultyDevice?: DeviceKind;
+  /**
+   * When the scenario began before the run: its devices report what they recorded since this
+   * instant when they first connect, as backfill (the protocol takes past timestamps).
+   */
+  historyFrom?(ctx: ScenarioContext): number | undefined;
 }
 
 /** 0 before `from`, rising linearly to 1 at `from + duration`, 1 after. */

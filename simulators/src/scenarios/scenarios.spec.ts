@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { DeviceKind } from '@vigil/server/domain/device-kinds.js';
-import { type News2Result, scoreNews2 } from '@vigil/server/domain/news2.js';
+import { demoReplay } from '@vigil/server/domain/demo-ward.js';
+import { news2AlertPriority, type News2Result, scoreNews2 } from '@vigil/server/domain/news2.js';
 import { sampleSchema } from '@vigil/server/domain/protocol.js';
 import { DAY, HOUR } from '../clock.js';
 import type { DeviceModel } from '../devices/model.js';
@@ -16,7 +17,7 @@ const SEEDS = [1, 2, 3, 4];
 function simulate(
   scenario: ScenarioName,
   seed: number,
-  overrides: { over?: number; onset?: number; faultRate?: number } = {},
+  overrides: { over?: number; onset?: number; faultRate?: number; wanderNight?: 'next' | 'last' } = {},
   spo2Scale = kitFor(scenario).spo2Scale,
 ): PlannedPatient {
   const kit = kitFor(scenario);
@@ -119,6 +120,17 @@ describe('deteriorating', () => {
     }
   });
 
+  it("with the demo's opening replay (server/src/domain/demo-ward.ts), passes NEWS2 medium, then reaches high, before the replay ends", () => {
+    const replay = demoReplay(60)!;
+    for (const seed of SEEDS) {
+      const planned = simulate('deteriorating', seed, { onset: replay.onsetMinutes * 60_000, over: replay.overMinutes * 60_000 });
+      const end = START + replay.minutes * 60_000;
+      const risks = news2Over(allSamples(planned, START, end), 1, everyMinute(START, end)).map((r) => news2AlertPriority(r));
+      const medium = risks.indexOf('medium');
+      expect({ seed, medium: medium >= 0, highAfter: risks.indexOf('high') > medium }).toEqual({ seed, medium: true, highAfter: true });
+    }
+  });
+
   it('measures temperature hourly once febrile', () => {
     const planned = simulate('deteriorating', 1);
     const { onset, over } = planned.world.context;
@@ -207,6 +219,24 @@ describe('wandering', () => {
     expect(bed.filter((e) => e.t > exit.t)).toEqual([]);
     expect(bed.filter((e) => e.t <= exit.t).at(-1)!.event).toBe('bed_exit');
     expect(readings(outputs(planned, 'wearable', exit.t, to))).toEqual([]);
+    expect(planned.world.historyFrom()).toBeUndefined(); // nothing before the start to report
+  });
+
+  it("with wanderNight last, left in the night before the onset: its history begins before that night's bed exit", () => {
+    const onset = 14 * HOUR; // the run starts at 01:00 local; the scenario begins at 15:00
+    const planned = simulate('wandering', 2, { onset, wanderNight: 'last' });
+    const since = planned.world.historyFrom()!;
+    const to = START + 2 * DAY;
+    const door = events(outputs(planned, 'door_sensor', since, to));
+    const bed = events(outputs(planned, 'bed_sensor', since, to));
+    const exit = door.find((e) => e.event === 'door_open')!;
+    expect(new Date(exit.t + HOUR).getUTCHours()).toBe(2); // 02:xx local (UTC+1) ...
+    expect(exit.t).toBeLessThan(START + onset); // ... of the night before the onset
+    expect(exit.t).toBeGreaterThan(START + onset - DAY);
+    expect(door.map((e) => e.event)).toEqual(['door_open', 'door_close']);
+    expect(bed.at(-1)).toMatchObject({ event: 'bed_exit', t: exit.t - 6 * 60_000 }); // out of bed first, never back
+    expect(bed[0].t).toBeGreaterThan(since);
+    expect(planned.world.whereabouts(START + onset)).toBe('away');
   });
 });
 

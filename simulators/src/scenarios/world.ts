@@ -2,7 +2,7 @@ import type { DeviceKind } from '@vigil/server/domain/device-kinds.js';
 import type { VirtualPatient } from '../physiology/patient.js';
 import { trueVitals, type Vitals } from '../physiology/vitals.js';
 import { SCENARIOS } from './index.js';
-import type { Scenario, ScenarioContext, ScenarioEvent, ScenarioName, ScenarioTiming, Whereabouts } from './scenario.js';
+import type { Scenario, ScenarioContext, ScenarioEvent, ScenarioName, ScenarioTiming, WanderNight, Whereabouts } from './scenario.js';
 
 /**
  * One patient living through one scenario: what their body, their whereabouts and their
@@ -50,17 +50,27 @@ export class PatientWorld {
     return this.scenario.faultyDevice === kind && this.context.faultRate > 0;
   }
 
+  /** Where the devices' backfill of the time before the run begins, if the scenario began earlier. */
+  historyFrom(): number | undefined {
+    return this.scenario.historyFrom?.(this.context);
+  }
+
   get oximeterWear(): number {
     return this.scenario.oximeterWear ?? 0.75;
   }
 }
 
 /** Scenario timing with the scenario's defaults, relative to the run's simulated start. */
-export function timingFor(name: ScenarioName, start: number, overrides: { onset?: number; over?: number; faultRate?: number } = {}): ScenarioTiming {
+export function timingFor(
+  name: ScenarioName,
+  start: number,
+  overrides: { onset?: number; over?: number; faultRate?: number; wanderNight?: WanderNight } = {},
+): ScenarioTiming {
   const { defaults } = SCENARIOS[name];
   return {
     onset: start + (overrides.onset ?? defaults.onset),
     over: overrides.over ?? defaults.over,
     faultRate: overrides.faultRate ?? 0.05,
+    wanderNight: overrides.wanderNight ?? 'next',
   };
 }

@@ -1,7 +1,7 @@
 import type { DeviceKind } from '@vigil/server/domain/device-kinds.js';
 import { DeviceModel } from '../devices/model.js';
 import { createPatient } from '../physiology/patient.js';
-import type { ScenarioName } from '../scenarios/scenario.js';
+import type { ScenarioName, WanderNight } from '../scenarios/scenario.js';
 import { PatientWorld, timingFor } from '../scenarios/world.js';
 
 /** A patient of a provisioned ward (from `seed demo`'s demo.json or the simulators' own ward file). */
@@ -21,6 +21,7 @@ export interface PlanOptions {
   onset?: number;
   over?: number;
   faultRate?: number;
+  wanderNight?: WanderNight;
 }
 
 export interface PlannedPatient {

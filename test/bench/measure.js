@@ -1,0 +1,44 @@
+// What the benchmarks share to measure (live.js, alerts.js): percentiles, the server process's
+// CPU and memory over a phase, and child processes in a role of the benchmark script.
+import { fork } from 'node:child_process';
+
+export function percentiles(values) {
+  const sorted = Float64Array.from(values).sort();
+  const at = (q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : null);
+  return { n: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.length ? sorted[sorted.length - 1] : null };
+}
+
+/** Starts measuring this process; the returned function stops and gives CPU (% of one core) and peak RSS. */
+export function cpuSampler() {
+  const start = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  let rss = 0;
+  const timer = setInterval(() => (rss = Math.max(rss, process.memoryUsage().rss)), 200);
+  return () => {
+    clearInterval(timer);
+    const used = process.cpuUsage(start);
+    const wall = Number(process.hrtime.bigint() - t0) / 1000;
+    return { cpuPercent: Math.round(((used.user + used.system) / wall) * 100), maxRssMiB: Math.round(rss / 1048576) };
+  };
+}
+
+/**
+ * `script` (a benchmark's own file) as a child in another role; `done` resolves with its final
+ * message. The options go as the first IPC message, not in argv: thousands of clients' tokens
+ * exceed the argument size limit (E2BIG). The child takes them with `roleOptions()`.
+ */
+export function forkRole(script, role, options, onMessage = () => undefined) {
+  const proc = fork(script, [role], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  proc.send({ type: 'options', options });
+  const done = new Promise((resolve, reject) => {
+    proc.on('message', (m) => (m.type === 'done' ? resolve(m) : onMessage(m)));
+    proc.on('exit', (code) => (code ? reject(new Error(`${role} exited with ${code}`)) : undefined));
+  });
+  return { proc, done, send: (m) => proc.send(m) };
+}
+
+/** In a child started by forkRole: its options. */
+export async function roleOptions() {
+  const { options } = await new Promise((resolve) => process.once('message', resolve));
+  return options;
+}
