@@ -3,10 +3,12 @@ import { storableString } from './common.dto.js';
 
 /** Web Push: the routes of PushController (docs/alerts.md, "Web Push"). */
 
+const base64url = z.string().regex(/^[A-Za-z0-9_-]+=*$/, 'must be base64url, as PushSubscription.getKey gives it');
+
 export const pushSubscriptionBody = z
   .object({
     endpoint: z.url({ protocol: /^https?$/ }).max(2000),
-    keys: z.object({ p256dh: z.string().min(20).max(200), auth: z.string().min(8).max(100) }),
+    keys: z.object({ p256dh: base64url.min(20).max(200), auth: base64url.min(8).max(100) }),
     /** What the user calls this device in their settings ("Chrome on Android"); empty when not given. */
     label: storableString.trim().max(80, 'at most 80 characters').optional(),
   })
@@ -22,7 +24,14 @@ export const pushDeviceListSchema = z.object({
   subscriptions: z.array(z.object({ id: z.string(), label: z.string(), service: z.string(), createdAt: z.date() })),
 });
 
-export const pushAcknowledgeBody = z.object({ token: z.string().min(1, 'must not be empty').max(2000) }).strict();
+export const pushAcknowledgeBody = z
+  .object({
+    token: z
+      .string()
+      .max(2000)
+      .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'must be the token the notification carries (a JWT)'),
+  })
+  .strict();
 export type PushAcknowledgeBody = z.infer<typeof pushAcknowledgeBody>;
 
 /** What the service worker learns from acknowledging: no patient, no values. */
