@@ -7,6 +7,7 @@ import { DeadLetterRepository } from '../repositories/dead-letter.repository.js'
 import { DeliveryRepository } from '../repositories/delivery.repository.js';
 import { DeviceEventRepository } from '../repositories/device-event.repository.js';
 import { DeviceRepository } from '../repositories/device.repository.js';
+import { HealthRepository } from '../repositories/health.repository.js';
 import { InstallationRepository } from '../repositories/installation.repository.js';
 import { MigrationRepository } from '../repositories/migration.repository.js';
 import { OverviewRepository } from '../repositories/overview.repository.js';
@@ -124,6 +125,9 @@ export const CATALOGUE: Catalogued[] = [
     mosquittoCredentials: (r) => r.mosquittoCredentials(),
     relink: (r) => r.relink(ID, ID),
     statusesWithPatient: (r) => r.statusesWithPatient([ID]),
+  }),
+  entry(HealthRepository, {
+    pingDatabase: (r) => r.pingDatabase(),
   }),
   entry(InstallationRepository, {
     id: (r) => r.id(),

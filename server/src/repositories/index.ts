@@ -12,6 +12,7 @@ import { DeviceChangeRepository } from './device-change.repository.js';
 import { DeviceEventRepository } from './device-event.repository.js';
 import { DeviceRepository } from './device.repository.js';
 import { EventBusRepository } from './event-bus.repository.js';
+import { HealthRepository } from './health.repository.js';
 import { LiveRepository } from './live.repository.js';
 import { InstallationRepository } from './installation.repository.js';
 import { JobRepository } from './job.repository.js';
@@ -48,6 +49,7 @@ export const CORE_REPOSITORIES = [
   DeviceEventRepository,
   DeviceRepository,
   EventBusRepository,
+  HealthRepository,
   InstallationRepository,
   MigrationRepository,
   OverviewRepository,

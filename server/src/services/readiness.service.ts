@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import { redactUrl } from '../domain/urls.js';
 import { BrokerRepository } from '../repositories/broker.repository.js';
-import { DatabaseRepository } from '../repositories/database.repository.js';
+import { HealthRepository } from '../repositories/health.repository.js';
 import { MqttConsumerRepository } from '../repositories/mqtt-consumer.repository.js';
 import { RedisRepository } from '../repositories/redis.repository.js';
 import { IngestWriterService } from './ingest-writer.service.js';
@@ -16,7 +16,7 @@ export class ReadinessService {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    private readonly db: DatabaseRepository,
+    private readonly probes: HealthRepository,
     private readonly redis: RedisRepository,
     private readonly broker: BrokerRepository,
     private readonly consumer: MqttConsumerRepository,
@@ -45,10 +45,7 @@ export class ReadinessService {
       () =>
         this.indicators
           .check('database')
-          .attempt(async () => {
-            await this.db.query('SELECT 1');
-            return { dialect: this.db.dialect };
-          })
+          .attempt(() => this.probes.pingDatabase())
           .withTimeout(TIMEOUT_MS),
       () =>
         this.indicators
