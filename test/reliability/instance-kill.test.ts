@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { SERVER_EVENTS } from '../../server/src/dtos/live.dto.js';
 import { ApiClient, createUser } from '../support/auth.js';
@@ -21,7 +22,10 @@ jest.setTimeout(FULL ? 1_800_000 : 900_000);
  * other takes the session over with everything queued and unacknowledged in it (the whole
  * load), every sample sent is acknowledged and stored exactly once, and a dashboard's live
  * client on the killed one reconnects to the other and fills its gap with `watch {patientId,
- * since}` (the time of the last sample it holds): it ends up with every stored sample.
+ * since}` (the time of the last sample it holds): it ends up with every stored sample, each
+ * once. Each kill comes at a moment the killed instance has committed samples of the watched
+ * patient it has not yet emitted live (frozen with SIGSTOP until the database holds one the
+ * client lacks): those must reach the client through the gap fill on the other instance.
  */
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
@@ -60,7 +64,17 @@ class Viewer {
 
   /** Every sample received, as `deviceId|metric|epoch ms=value`, once each. */
   values(): Set<string> {
-    return new Set(this.sockets.flatMap((socket) => socket.values(this.patientId)));
+    return new Set(this.received());
+  }
+
+  /** Every sample received over every socket, as often as it was received. */
+  received(from = 0): string[] {
+    return this.sockets.slice(from).flatMap((socket) => socket.values(this.patientId));
+  }
+
+  /** How many sockets it has opened. */
+  get count(): number {
+    return this.sockets.length;
   }
 
   /** Connects to `instance` and watches the patient; `since` the last sample held, when it holds one. */
@@ -79,6 +93,12 @@ class Viewer {
   close(): void {
     this.sockets.forEach((socket) => socket.close());
   }
+}
+
+/** Waits until the process is stopped (SIGSTOP delivered: state T in /proc). */
+async function frozen(pid: number): Promise<void> {
+  const state = () => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0];
+  await waitFor(state, (s) => s === 'T', 10_000, `process ${pid} stopped`);
 }
 
 describe('two server instances, kill -9 of the one consuming', () => {
@@ -131,12 +151,37 @@ describe('two server instances, kill -9 of the one consuming', () => {
     const fleet = await startFleet(mosquitto.url, devices);
     cleanup.push(() => fleet.close());
     let killed: Instance | undefined;
+    // The watched device's committed samples, as the live client names them.
+    const committed = async () =>
+      (
+        await sql<{ t: number; v: number }>(admin, `SELECT (extract(epoch FROM time) * 1000)::float8 AS t, value AS v FROM readings WHERE device_id = $1`, [
+          watched.id,
+        ])
+      ).map((row) => `${watched.id}|hr|${row.t}=${row.v}`);
+    // Per kill: what the killed instance had committed and the client lacked, and how many sockets the client had then.
+    const notEmitted: Array<{ socketsBefore: number; values: string[] }> = [];
 
     await faultRounds(
       async () => {
         const [first, second] = await roles();
         expect([first, second].sort()).toEqual(['active', 'standby']);
         killed = first === 'active' ? instances[0] : instances[1];
+        // Frozen, it emits nothing more, and nothing else commits (the other stands by while the frozen
+        // one's connection holds the lock). Killed only when it has committed a sample the client lacks.
+        const pid = killed.server.child.pid!;
+        for (;;) {
+          const before = await committed();
+          killed.server.child.kill('SIGSTOP');
+          await frozen(pid);
+          const held = viewer.values();
+          const unseen = (await committed()).filter((value) => !held.has(value));
+          if (unseen.length) {
+            notEmitted.push({ socketsBefore: viewer.count, values: unseen });
+            break;
+          }
+          killed.server.child.kill('SIGCONT');
+          await waitFor(committed, (now) => now.length > before.length, 30_000, 'another sample of the watched device committed');
+        }
         await killed.server.stop('SIGKILL');
       },
       async () => {
@@ -171,6 +216,15 @@ describe('two server instances, kill -9 of the one consuming', () => {
       'every sample to reach the live client',
     );
     expect([...viewer.values()].sort()).toEqual(expected.sort());
+    // None twice: not live and again by the gap fill, nor by two gap fills.
+    const received = viewer.received();
+    expect(received.filter((value, i) => received.indexOf(value) !== i)).toEqual([]);
+    // What each killed instance committed but never emitted came later, over the sockets opened after the kill.
+    expect(notEmitted).toHaveLength(SIZE.rounds);
+    for (const { socketsBefore, values } of notEmitted) {
+      const after = new Set(viewer.received(socketsBefore));
+      expect(values.filter((value) => !after.has(value))).toEqual([]);
+    }
     expect(viewer.invalid()).toEqual([]);
     expect(viewer.resyncs()).toEqual([]);
   });
