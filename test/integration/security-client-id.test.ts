@@ -2,14 +2,10 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import mqtt, { type MqttClient } from 'mqtt';
 import { connectClient, connectDevice } from '../../simulators/src/devices/mqtt-link.js';
-import { CLI_ACTOR } from '../../server/src/domain/actor.js';
 import { topicFor } from '../../server/src/domain/protocol.js';
-import { writeMosquittoFiles } from '../../server/src/cli/mosquitto-export.js';
-import { MosquittoExportService } from '../../server/src/services/mosquitto-export.service.js';
 import { startSecurityPlatform } from '../support/auth.js';
 import { countReadings, provisionDevices, publish, type TestDevice } from '../support/devices.js';
-import { tempDir } from '../support/embedded.js';
-import { handToBroker, startShippedMosquitto, type TestMosquitto } from '../support/mosquitto.js';
+import { type ExportedMosquitto, startExportedMosquitto } from '../support/mosquitto.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { startTestRedis } from '../support/redis.js';
@@ -116,20 +112,12 @@ describe('client ids are bound to the authenticated device: embedded broker', ()
 });
 
 describe('client ids are bound to the authenticated device: Mosquitto with the shipped configuration', () => {
-  const SERVER_USER = 'vigil-server';
-  const SERVER_PASSWORD = 'server-password-for-the-client-id-test';
-  const files = tempDir('vigil-mosquitto-auth-');
   let database: TestDatabase;
   let redis: { url: string; stop(): Promise<void> };
-  let mosquitto: TestMosquitto;
+  let mosquitto: ExportedMosquitto;
   let platform: TestPlatform;
   let a: TestDevice;
   let b: TestDevice;
-
-  const exportFiles = async (on: TestPlatform) => {
-    writeMosquittoFiles(files.path, await on.app.get(MosquittoExportService).export(CLI_ACTOR, { user: SERVER_USER, password: SERVER_PASSWORD }));
-    handToBroker(files.path, ['passwd', 'acl']);
-  };
 
   beforeAll(async () => {
     [database, redis] = await Promise.all([createTestDatabase(), startTestRedis()]);
@@ -137,20 +125,15 @@ describe('client ids are bound to the authenticated device: Mosquitto with the s
     const provisioning = await startTestPlatform({ DATABASE_URL: database.url, REDIS_URL: redis.url });
     try {
       [a, b] = await provisionDevices(provisioning, 2);
-      await exportFiles(provisioning);
+      mosquitto = await startExportedMosquitto(provisioning);
     } finally {
       await provisioning.close();
     }
-    mosquitto = await startShippedMosquitto({ authDir: files.path });
-    const url = new URL(mosquitto.url);
-    url.username = SERVER_USER;
-    url.password = SERVER_PASSWORD;
-    platform = await startTestPlatform({ DATABASE_URL: database.url, REDIS_URL: redis.url, MQTT_URL: url.toString() });
+    platform = await startTestPlatform({ DATABASE_URL: database.url, REDIS_URL: redis.url, MQTT_URL: mosquitto.login(mosquitto.url) });
   });
   afterAll(async () => {
     await platform?.close();
     await Promise.all([database?.drop(), mosquitto?.remove(), redis?.stop()]);
-    files.remove();
   });
 
   it("gives device A its own client id whatever it asks for: B keeps its connection and A never gets B's session", async () => {

@@ -1,16 +1,12 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { parse } from 'yaml';
 import { provisionDevices } from '../support/devices.js';
 import { startShippedMosquitto } from '../support/mosquitto.js';
 import { startTestPlatform, sql } from '../support/platform.js';
 import { createTestDatabase } from '../support/postgres.js';
-import { ROOT } from '../support/process.js';
 import { startTestRedis } from '../support/redis.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait.js';
-import { expectStoredOnce, faultRounds, FULL, SIZE, STORED_SQL, startFleet } from './fleet.js';
+import { composeSubscription, expectStoredOnce, faultRounds, FULL, SIZE, STORED_SQL, startFleet } from './fleet.js';
 
 jest.setTimeout(FULL ? 1_200_000 : 300_000);
 
@@ -29,14 +25,6 @@ const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
   while (cleanup.length) await cleanup.pop()!();
 });
-
-/** The ingest subscription the Compose replicas run with. */
-function composeSubscription(): string {
-  const compose = parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-    services: Record<string, { environment?: Record<string, string> }>;
-  };
-  return compose.services['server-1'].environment?.VIGIL_MQTT_SUBSCRIPTION ?? 'shared';
-}
 
 describe('the broker restarts mid-stream', () => {
   it('Mosquitto on the shipped configuration, the Compose subscription: the server resubscribes, stored = acknowledged, no duplicate', async () => {

@@ -1,9 +1,12 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { expect } from '@jest/globals';
 import type { MqttClient } from 'mqtt';
+import { parse } from 'yaml';
 import { freePort } from '../../server/src/embedded/net.js';
 import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
 import { tempDir } from '../support/embedded.js';
-import { cliJson } from '../support/process.js';
+import { cliJson, ROOT } from '../support/process.js';
 import { steadyPublisher } from '../support/publisher.js';
 import { sleep, waitFor } from '../support/wait.js';
 
@@ -111,4 +114,12 @@ export async function externalServerEnv(urls: { database: string; redis: string;
     ...extra,
   };
   return { env, baseUrl: `http://127.0.0.1:${port}`, remove: () => dir.remove() };
+}
+
+/** The ingest subscription the Compose replicas run with. */
+export function composeSubscription(): string {
+  const compose = parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, { environment?: Record<string, string> }>;
+  };
+  return compose.services['server-1'].environment?.VIGIL_MQTT_SUBSCRIPTION ?? 'shared';
 }

@@ -1,10 +1,15 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { localMosquittoConf } from '../../server/src/domain/mosquitto-files.js';
+import { writeMosquittoFiles } from '../../server/src/cli/mosquitto-export.js';
+import { CLI_ACTOR } from '../../server/src/domain/actor.js';
+import { DEFAULT_SERVER_USER, localMosquittoConf } from '../../server/src/domain/mosquitto-files.js';
 import { stopChild } from '../../server/src/embedded/child-process.js';
 import { freePort, isListening } from '../../server/src/embedded/net.js';
+import { MosquittoExportService } from '../../server/src/services/mosquitto-export.service.js';
 import { tempDir } from './embedded.js';
+import type { TestPlatform } from './platform.js';
 import { ROOT } from './process.js';
 import { waitFor } from './wait.js';
 
@@ -55,6 +60,44 @@ export async function startShippedMosquitto(
   const serverPort = await freePort();
   const broker = await runMosquitto((port, dataDir) => localMosquittoConf(shipped, { port, serverPort, dataDir, auth, overrides: options.overrides }));
   return Object.assign(broker, { serverUrl: `mqtt://127.0.0.1:${serverPort}` });
+}
+
+export type ExportedMosquitto = TestMosquitto & { serverUrl: string; login(url: string): string };
+
+/**
+ * The shipped Mosquitto (startShippedMosquitto) with the files `vigil mosquitto export` writes
+ * from `from`'s database: every device provisioned there so far connects with its secret, the
+ * server as `vigil-server` with a password of the test's own. `login(url)` adds the server's
+ * credentials to a broker URL (`serverUrl`: the servers' listener).
+ */
+export async function startExportedMosquitto(
+  from: Pick<TestPlatform, 'app'>,
+  options: { overrides?: Record<string, string | number> } = {},
+): Promise<ExportedMosquitto> {
+  const files = tempDir('vigil-mosquitto-auth-');
+  const user = DEFAULT_SERVER_USER;
+  const password = randomBytes(18).toString('base64url');
+  try {
+    writeMosquittoFiles(files.path, await from.app.get(MosquittoExportService).export(CLI_ACTOR, { user, password }));
+    handToBroker(files.path, ['passwd', 'acl']);
+    const broker = await startShippedMosquitto({ authDir: files.path, overrides: options.overrides });
+    const removeBroker = broker.remove;
+    return Object.assign(broker, {
+      login(url: string) {
+        const withCredentials = new URL(url);
+        withCredentials.username = user;
+        withCredentials.password = password;
+        return withCredentials.toString();
+      },
+      async remove() {
+        await removeBroker();
+        files.remove();
+      },
+    });
+  } catch (error) {
+    files.remove();
+    throw error;
+  }
 }
 
 async function runMosquitto(configure: (port: number, dataDir: string) => string): Promise<TestMosquitto> {

@@ -198,9 +198,23 @@ describe('validateMessage: text the database can store', () => {
     ]);
   });
 
-  it('keeps an event\'s data key "__proto__" as data', () => {
-    const result = validateMessage('events', '{"t":' + NOW + ',"type":"fall","data":{"__proto__":{"x":1},"note":"n"}}', context);
-    expect(JSON.stringify(result.event?.data)).toBe('{"__proto__":{"x":1},"note":"n"}');
+  // Kept as data, the key reached the database and vanished from GET /api/patients/{id}/events (zod's record copy
+  // sets the prototype instead), and would reach clients whose merges it could pollute: refused at the boundary.
+  it.each([
+    ['{"__proto__":{"x":1},"note":"n"}', 'data.__proto__'],
+    ['{"note":"n","deep":[1,{"a":{"__proto__":{"polluted":true}}}]}', 'data.deep.1.a.__proto__'],
+  ])('rejects an event whose data holds the key "__proto__" anywhere, naming where: %s', (data, where) => {
+    const result = validateMessage('events', '{"t":' + NOW + ',"type":"fall","data":' + data + '}', context);
+    expect(result.event).toBeUndefined();
+    expect(result.rejections).toEqual([
+      { reason: 'bad_shape', detail: `${where}: the key "__proto__" is not accepted (JavaScript objects cannot keep it as data)` },
+    ]);
+  });
+
+  it('keeps other Object.prototype names in event data as data', () => {
+    const result = validateMessage('events', '{"t":' + NOW + ',"type":"fall","data":{"constructor":{"prototype":1},"toString":"n"}}', context);
+    expect(result.rejections).toEqual([]);
+    expect(JSON.stringify(result.event?.data)).toBe('{"constructor":{"prototype":1},"toString":"n"}');
   });
 
   it('names a metric key holding U+0000 as unknown, cleaned', () => {

@@ -119,6 +119,22 @@ function nestedDeeper(value: unknown, limit: number): boolean {
 }
 
 /**
+ * Where `value` holds a key "__proto__" (`data.a.0.__proto__`), if anywhere. JSON.parse makes it
+ * an own key, but every copy of the object made by assignment (zod's record schema in the
+ * history response, a client's merge) sets the copy's prototype instead: the key is lost, and a
+ * deep merge pollutes the client's prototypes. Bounded by MAX_JSON_DEPTH, checked before.
+ */
+function protoKeyPath(value: unknown, at: string): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const key of Object.keys(value)) {
+    if (key === '__proto__') return `${at}.__proto__`;
+    const found = protoKeyPath((value as Record<string, unknown>)[key], `${at}.${key}`);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
  * Parses the payload as JSON with storable strings; the byte limit is checked first so a huge
  * payload is never parsed, and the encoding before parsing, so no bad byte is silently replaced.
  */
@@ -178,6 +194,8 @@ function validateEvent(body: unknown, context: ValidationContext): ValidatedMess
   if (typeof time !== 'number') return whole(time.reason, time.detail);
   // `data` as sent (zod's copy would drop a key "__proto__"): JSON.parse made it a plain object of own keys.
   const data = (body as { data?: Record<string, unknown> }).data ?? {};
+  const proto = protoKeyPath(data, 'data');
+  if (proto) return whole('bad_shape', `${proto}: the key "__proto__" is not accepted (JavaScript objects cannot keep it as data)`);
   return { points: [], event: { time, type: parsed.data.type, data }, rejections: [] };
 }
 
