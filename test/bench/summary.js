@@ -44,11 +44,13 @@ export function summarise(suite, result) {
   if (suite === 'live') {
     const phases = Object.keys(result).filter((k) => k.startsWith('vigil_'));
     const rows = phases.flatMap((k) => {
-      const n = k.slice('vigil_'.length);
+      // vigil_<n>: the embedded broker; vigil_mosquitto_<n>: Mosquitto and two replicas.
+      const n = k.split('_').at(-1);
+      const path = result[k].broker === 'mosquitto' ? ' (Mosquitto, 2 replicas)' : '';
       const bare = result[`bare_${n}`];
       return ['p50', 'p99'].map((q) =>
         row(
-          `live, ${n} patient watchers: publish → socket ${q}`,
+          `live${path}, ${n} patient watchers: publish → socket ${q}`,
           worstP(result[k].latencyMs, q),
           'ms',
           'bare socket.io, same clients',
