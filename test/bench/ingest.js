@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createDatabase } from './database.js';
 import { measureCeilings } from './ceilings.js';
+import { scrape } from './measure.js';
 import { mosquittoVersion, startShippedMosquitto } from './mosquitto.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -68,20 +69,6 @@ function runLoadWorker(options) {
     });
     child.on('exit', (code) => (report ? resolve(report) : reject(new Error(`load worker exited with ${code}`))));
   });
-}
-
-async function scrape(baseUrl) {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  const value = (name) => Number(text.match(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm'))?.[1] ?? 0);
-  const path = (label) => value(`vigil_ingest_write_batches_total\\{path="${label}"\\}`);
-  return {
-    commitSum: value('vigil_ingest_commit_seconds_sum'),
-    commits: value('vigil_ingest_commit_seconds_count'),
-    rows: value('vigil_ingest_batch_rows_sum'),
-    points: value('vigil_ingest_points_total'),
-    dropped: value('vigil_broker_dropped_messages'),
-    paths: { copy: path('copy'), fallback: path('fallback'), insert: path('insert') },
-  };
 }
 
 /**

@@ -25,7 +25,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createDatabase } from './database.js';
-import { cpuSampler, forkRole, percentiles, roleOptions } from './measure.js';
+import { cpuSampler, forkRole, percentiles, roleOptions, scrape } from './measure.js';
 import { startShippedMosquitto } from './mosquitto.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -327,6 +327,38 @@ async function untilIngestActive(urls) {
   while (!(await Promise.all(urls.map(role))).includes('active')) await sleep(100);
 }
 
+/**
+ * Starts watching each server's ingest: the returned function gives, per server over the
+ * phase, its commits, mean commit time and batch size, and the most messages it held
+ * unacknowledged (sampled every 250 ms; with Mosquitto, the broker sends no more than its
+ * in-flight window).
+ */
+async function ingestSampler(urls) {
+  const before = await Promise.all(urls.map(scrape));
+  const maxInFlight = urls.map(() => 0);
+  const timer = setInterval(() => {
+    urls.forEach((url, i) =>
+      scrape(url).then(
+        (m) => (maxInFlight[i] = Math.max(maxInFlight[i], m.inFlight)),
+        () => undefined,
+      ),
+    );
+  }, 250);
+  return async () => {
+    clearInterval(timer);
+    const after = await Promise.all(urls.map(scrape));
+    return after.map((m, i) => {
+      const commits = m.commits - before[i].commits;
+      return {
+        commits,
+        meanCommitMs: commits ? ((m.commitSum - before[i].commitSum) / commits) * 1000 : null,
+        meanBatchRows: commits ? (m.rows - before[i].rows) / commits : null,
+        maxInFlightMessages: maxInFlight[i],
+      };
+    });
+  };
+}
+
 /** Runs the load generator until it is done; resolves with its report. */
 async function startDevices(brokerUrl, devices, seconds) {
   let devicesReady;
@@ -349,10 +381,12 @@ async function livePhases(broker, withBaseline) {
         const clients = await startClients(urls, plan(count, patients, teams));
         const load = await startDevices(brokerUrl, devices, SECONDS);
         const sample = cpuSampler();
+        const ingest = await ingestSampler(urls);
         for (const c of [...clients, load]) c.send({ type: 'go' });
         const reports = await Promise.all(clients.map((c) => c.done));
         const { published } = await load.done;
         const usage = sample();
+        const commits = await ingest();
         results[`${prefix}_${count}`] = {
           broker,
           servers: urls.length,
@@ -362,6 +396,7 @@ async function livePhases(broker, withBaseline) {
           ticks: reports.reduce((n, r) => n + r.ticks, 0),
           latencyMs: reports.map((r) => r.latency),
           server: usage,
+          ingest: commits,
         };
         log(JSON.stringify(results[`${prefix}_${count}`]));
         if (!withBaseline) continue;

@@ -111,7 +111,18 @@ export function summarise(suite, result) {
 const number = (v) => (v === null || v === undefined ? '—' : Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en') : Number(v.toPrecision(3)).toString());
 
 /** The generated section: machine, date, command, and every figure with its ratio. */
-export function section(runs, { command, startedAt }) {
+/** The rows a suite has in the generated section of `doc` now (kept by --summary-only when it has no newer result). */
+export function previousRows(doc, suite) {
+  const start = doc.indexOf(BEGIN);
+  const end = doc.indexOf(END);
+  if (start < 0 || end < start) return [];
+  return doc
+    .slice(start, end)
+    .split('\n')
+    .filter((line) => line.startsWith(`| ${suite} | `) && !line.includes('no result in this run'));
+}
+
+export function section(runs, { command, startedAt, kept = {} }) {
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
   const lines = [
     BEGIN,
@@ -125,7 +136,7 @@ export function section(runs, { command, startedAt }) {
   ];
   for (const { suite, file, result } of runs) {
     if (!result) {
-      lines.push(`| ${suite} | no result in this run (not run, or it failed: see its log) | | | | |`);
+      lines.push(...(kept[suite]?.length ? kept[suite] : [`| ${suite} | no result in this run (not run, or it failed: see its log) | | | | |`]));
       continue;
     }
     for (const r of summarise(suite, result)) {
