@@ -12,7 +12,7 @@
 // Per phase it also reports where the time went: writers busy, the cores used by the server (this
 // process), PostgreSQL's backends of this database, the load generator and Mosquitto (Linux /proc),
 // the server's event loop, and for Mosquitto the rate while the load ran and while the queue drained.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,7 +22,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createDatabase } from './database.js';
 import { measureCeilings } from './ceilings.js';
-import { processCpu } from './measure.js';
+import { processCpu, scrape } from './measure.js';
+import { mosquittoVersion, startShippedMosquitto } from './mosquitto.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -73,20 +74,6 @@ function runLoadWorker(onSpawn, options) {
     });
     child.on('exit', (code) => (report ? resolve(report) : reject(new Error(`load worker exited with ${code}`))));
   });
-}
-
-async function scrape(baseUrl) {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  const value = (name) => Number(text.match(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm'))?.[1] ?? 0);
-  const path = (label) => value(`vigil_ingest_write_batches_total\\{path="${label}"\\}`);
-  return {
-    commitSum: value('vigil_ingest_commit_seconds_sum'),
-    commits: value('vigil_ingest_commit_seconds_count'),
-    rows: value('vigil_ingest_batch_rows_sum'),
-    points: value('vigil_ingest_points_total'),
-    dropped: value('vigil_broker_dropped_messages'),
-    paths: { copy: path('copy'), fallback: path('fallback'), insert: path('insert') },
-  };
 }
 
 /**
@@ -208,21 +195,15 @@ async function runPhase(target, phase) {
 
 /** The machine's Mosquitto on the shipped configuration with Vigil's exported files, and a server consuming from it. */
 async function startExternal({ databaseUrl, dataDir, server: modules }) {
-  const { loadConfig, createLogger, startPlatform, freePort, isListening, localMosquittoConf, MosquittoExportService, CLI_ACTOR } = modules;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-mosquitto-'));
-  fs.chmodSync(dir, 0o777); // mosquitto drops to its own user when started as root
+  const { loadConfig, createLogger, startPlatform, freePort, MosquittoExportService, CLI_ACTOR } = modules;
   const password = `bench-${Math.random().toString(36).slice(2)}-${Date.now()}`;
   const serverUser = 'vigil-server';
-  const [mqttPort, httpPort] = [await freePort(), await freePort()];
+  const httpPort = await freePort();
   let platform;
   let mosquitto;
   const stop = async () => {
     await platform?.stop();
-    if (mosquitto && mosquitto.exitCode === null) {
-      mosquitto.kill('SIGTERM');
-      await new Promise((r) => mosquitto.once('exit', r));
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
+    await mosquitto?.stop();
   };
   try {
     // The files Vigil exports (vigil mosquitto export), from the same database.
@@ -241,28 +222,13 @@ async function startExternal({ databaseUrl, dataDir, server: modules }) {
     );
     const exported = await exporter.app.get(MosquittoExportService).export(CLI_ACTOR, { user: serverUser, password });
     await exporter.stop();
-    fs.writeFileSync(path.join(dir, 'passwd'), exported.passwd, { mode: 0o644 });
-    fs.writeFileSync(path.join(dir, 'acl'), exported.acl, { mode: 0o644 });
-    const conf = path.join(dir, 'mosquitto.conf');
-    const shipped = fs.readFileSync(path.join(root, 'deploy/mosquitto/mosquitto.conf'), 'utf8');
-    fs.writeFileSync(
-      conf,
-      localMosquittoConf(shipped, { port: mqttPort, dataDir: dir, auth: { passwordFile: path.join(dir, 'passwd'), aclFile: path.join(dir, 'acl') } }),
-    );
-    mosquitto = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let mosquittoLog = '';
-    mosquitto.stderr.on('data', (chunk) => (mosquittoLog = (mosquittoLog + chunk).slice(-4000)));
-    await waitUntil(
-      () => isListening(mqttPort),
-      10_000,
-      () => `mosquitto did not start: ${mosquittoLog}`,
-    );
+    mosquitto = await startShippedMosquitto(exported);
     const config = loadConfig({
       PORT: String(httpPort),
       DATA_DIR: dataDir,
       DATABASE_URL: databaseUrl,
       REDIS_URL,
-      MQTT_URL: `mqtt://${serverUser}:${password}@127.0.0.1:${mqttPort}`,
+      MQTT_URL: `mqtt://${serverUser}:${password}@${mosquitto.serverHost}`,
       VIGIL_MQTT_CLIENT_ID: `vigil-bench-${process.pid}`,
       LOG_LEVEL: 'warn',
       VIGIL_DEMO: 'off',
@@ -276,28 +242,12 @@ async function startExternal({ databaseUrl, dataDir, server: modules }) {
     // server's session (use_username_as_clientid).
     return {
       config,
-      target: { brokerUrl: `mqtt://127.0.0.1:${mqttPort}`, baseUrl, mosquittoPid: mosquitto.pid },
+      target: { brokerUrl: mosquitto.brokerUrl, baseUrl, mosquittoPid: mosquitto.pid },
       stop,
     };
   } catch (error) {
     await stop();
     throw error;
-  }
-}
-
-async function waitUntil(probe, ms, message) {
-  const deadline = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(message());
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function mosquittoVersion() {
-  try {
-    return execFileSync('mosquitto', ['-h'], { encoding: 'utf8' }).split('\n')[0];
-  } catch (error) {
-    return (error.stdout ?? '').split('\n')[0] || 'mosquitto';
   }
 }
 
@@ -311,12 +261,11 @@ async function main() {
     { loadConfig },
     { createLogger },
     { startPlatform },
-    { freePort, isListening },
+    { freePort },
     { TeamAdminService },
     { PatientAdminService },
     { DeviceAdminService },
     { CLI_ACTOR },
-    { localMosquittoConf },
     { MosquittoExportService },
   ] = await Promise.all([
     server('config/app.config.js'),
@@ -327,10 +276,9 @@ async function main() {
     server('services/patient-admin.service.js'),
     server('services/device-admin.service.js'),
     server('domain/actor.js'),
-    server('domain/mosquitto-files.js'),
     server('services/mosquitto-export.service.js'),
   ]);
-  const modules = { loadConfig, createLogger, startPlatform, freePort, isListening, localMosquittoConf, MosquittoExportService, CLI_ACTOR };
+  const modules = { loadConfig, createLogger, startPlatform, freePort, MosquittoExportService, CLI_ACTOR };
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-'));
   const port = await freePort();
   const config = loadConfig({
