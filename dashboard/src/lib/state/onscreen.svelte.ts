@@ -35,7 +35,7 @@ export class OnScreen {
     let shown = this.#shown.get(id);
     if (!this.has(id) && shown?.has(what)) return shown.get(what) as T;
     const value = this.has(id) ? read() : untrack(read);
-    if (!shown) this.#shown.set(id, (shown = new Map()));
+    if (!shown) this.#shown.set(id, (shown = new Map<string, unknown>()));
     shown.set(what, value);
     return value;
   }
