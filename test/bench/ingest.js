@@ -9,7 +9,7 @@
 // (embedded,mosquitto: the default, both), VIGIL_BENCH_CEILINGS=off, VIGIL_BENCH_ROWS (rows per
 // ceiling, default 500000), VIGIL_INGEST_COPY=off (INSERT … ON CONFLICT only), and any
 // VIGIL_INGEST_* / VIGIL_MQTT_* variable, passed to the server.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +18,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createDatabase } from './database.js';
 import { measureCeilings } from './ceilings.js';
+import { scrape } from './measure.js';
+import { mosquittoVersion, startShippedMosquitto } from './mosquitto.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -67,20 +69,6 @@ function runLoadWorker(options) {
     });
     child.on('exit', (code) => (report ? resolve(report) : reject(new Error(`load worker exited with ${code}`))));
   });
-}
-
-async function scrape(baseUrl) {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  const value = (name) => Number(text.match(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm'))?.[1] ?? 0);
-  const path = (label) => value(`vigil_ingest_write_batches_total\\{path="${label}"\\}`);
-  return {
-    commitSum: value('vigil_ingest_commit_seconds_sum'),
-    commits: value('vigil_ingest_commit_seconds_count'),
-    rows: value('vigil_ingest_batch_rows_sum'),
-    points: value('vigil_ingest_points_total'),
-    dropped: value('vigil_broker_dropped_messages'),
-    paths: { copy: path('copy'), fallback: path('fallback'), insert: path('insert') },
-  };
 }
 
 /**
@@ -161,21 +149,15 @@ async function runPhase(target, phase) {
 
 /** The machine's Mosquitto on the shipped configuration with Vigil's exported files, and a server consuming from it. */
 async function startExternal({ databaseUrl, dataDir, server: modules }) {
-  const { loadConfig, createLogger, startPlatform, freePort, isListening, localMosquittoConf, MosquittoExportService, CLI_ACTOR } = modules;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-mosquitto-'));
-  fs.chmodSync(dir, 0o777); // mosquitto drops to its own user when started as root
+  const { loadConfig, createLogger, startPlatform, freePort, MosquittoExportService, CLI_ACTOR } = modules;
   const password = `bench-${Math.random().toString(36).slice(2)}-${Date.now()}`;
   const serverUser = 'vigil-server';
-  const [mqttPort, httpPort] = [await freePort(), await freePort()];
+  const httpPort = await freePort();
   let platform;
   let mosquitto;
   const stop = async () => {
     await platform?.stop();
-    if (mosquitto && mosquitto.exitCode === null) {
-      mosquitto.kill('SIGTERM');
-      await new Promise((r) => mosquitto.once('exit', r));
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
+    await mosquitto?.stop();
   };
   try {
     // The files Vigil exports (vigil mosquitto export), from the same database.
@@ -194,28 +176,13 @@ async function startExternal({ databaseUrl, dataDir, server: modules }) {
     );
     const exported = await exporter.app.get(MosquittoExportService).export(CLI_ACTOR, { user: serverUser, password });
     await exporter.stop();
-    fs.writeFileSync(path.join(dir, 'passwd'), exported.passwd, { mode: 0o644 });
-    fs.writeFileSync(path.join(dir, 'acl'), exported.acl, { mode: 0o644 });
-    const conf = path.join(dir, 'mosquitto.conf');
-    const shipped = fs.readFileSync(path.join(root, 'deploy/mosquitto/mosquitto.conf'), 'utf8');
-    fs.writeFileSync(
-      conf,
-      localMosquittoConf(shipped, { port: mqttPort, dataDir: dir, auth: { passwordFile: path.join(dir, 'passwd'), aclFile: path.join(dir, 'acl') } }),
-    );
-    mosquitto = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let mosquittoLog = '';
-    mosquitto.stderr.on('data', (chunk) => (mosquittoLog = (mosquittoLog + chunk).slice(-4000)));
-    await waitUntil(
-      () => isListening(mqttPort),
-      10_000,
-      () => `mosquitto did not start: ${mosquittoLog}`,
-    );
+    mosquitto = await startShippedMosquitto(exported);
     const config = loadConfig({
       PORT: String(httpPort),
       DATA_DIR: dataDir,
       DATABASE_URL: databaseUrl,
       REDIS_URL,
-      MQTT_URL: `mqtt://${serverUser}:${password}@127.0.0.1:${mqttPort}`,
+      MQTT_URL: `mqtt://${serverUser}:${password}@${mosquitto.serverHost}`,
       VIGIL_MQTT_CLIENT_ID: `vigil-bench-${process.pid}`,
       LOG_LEVEL: 'warn',
       VIGIL_DEMO: 'off',
@@ -235,7 +202,7 @@ async function startExternal({ databaseUrl, dataDir, server: modules }) {
     }, 250);
     return {
       config,
-      target: { brokerUrl: `mqtt://127.0.0.1:${mqttPort}`, baseUrl, dropped: () => dropped },
+      target: { brokerUrl: mosquitto.brokerUrl, baseUrl, dropped: () => dropped },
       async stop() {
         clearInterval(droppedCounter);
         await stop();
@@ -244,22 +211,6 @@ async function startExternal({ databaseUrl, dataDir, server: modules }) {
   } catch (error) {
     await stop();
     throw error;
-  }
-}
-
-async function waitUntil(probe, ms, message) {
-  const deadline = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(message());
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function mosquittoVersion() {
-  try {
-    return execFileSync('mosquitto', ['-h'], { encoding: 'utf8' }).split('\n')[0];
-  } catch (error) {
-    return (error.stdout ?? '').split('\n')[0] || 'mosquitto';
   }
 }
 
@@ -273,12 +224,11 @@ async function main() {
     { loadConfig },
     { createLogger },
     { startPlatform },
-    { freePort, isListening },
+    { freePort },
     { TeamAdminService },
     { PatientAdminService },
     { DeviceAdminService },
     { CLI_ACTOR },
-    { localMosquittoConf },
     { MosquittoExportService },
   ] = await Promise.all([
     server('config/app.config.js'),
@@ -289,10 +239,9 @@ async function main() {
     server('services/patient-admin.service.js'),
     server('services/device-admin.service.js'),
     server('domain/actor.js'),
-    server('domain/mosquitto-files.js'),
     server('services/mosquitto-export.service.js'),
   ]);
-  const modules = { loadConfig, createLogger, startPlatform, freePort, isListening, localMosquittoConf, MosquittoExportService, CLI_ACTOR };
+  const modules = { loadConfig, createLogger, startPlatform, freePort, MosquittoExportService, CLI_ACTOR };
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-'));
   const port = await freePort();
   const config = loadConfig({

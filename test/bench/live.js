@@ -6,7 +6,13 @@
 // server (child process) emitting the same payloads, coalesced the same way, to the same
 // clients. Then history: 30 days at 1 Hz → 1,000 points on plain PostgreSQL and on PGlite with
 // TimescaleDB, against a plain count(*) over the same raw rows.
-// Measures, never passes or fails. Knobs: VIGIL_BENCH_CLIENTS ("500,2000"), VIGIL_BENCH_TEAM_CLIENTS
+// The live phases run twice: through the embedded broker (one server), then the production
+// path: devices → the machine's Mosquitto on deploy/mosquitto/mosquitto.conf as shipped → two
+// server replicas (this process and a child) on the exclusive ingest session as Compose runs
+// them, half the clients on each, so what the consuming replica ingests reaches the other's
+// clients through the Redis adapter.
+// Measures, never passes or fails. Knobs: VIGIL_BENCH_BROKERS ("embedded,mosquitto"),
+// VIGIL_BENCH_CLIENTS ("500,2000"), VIGIL_BENCH_TEAM_CLIENTS
 // (50), VIGIL_BENCH_POINTS (10000 a second), VIGIL_BENCH_SECONDS (30 per phase),
 // VIGIL_BENCH_HISTORY_DAYS (30; 0 skips), VIGIL_BENCH_DATABASE_URL, VIGIL_BENCH_REDIS_URL.
 // Soak (npm run bench:soak): VIGIL_BENCH_SOAK_SECONDS (600) runs one long phase instead, with
@@ -19,7 +25,8 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createDatabase } from './database.js';
-import { cpuSampler, forkRole, percentiles, roleOptions } from './measure.js';
+import { cpuSampler, forkRole, percentiles, roleOptions, scrape } from './measure.js';
+import { startShippedMosquitto } from './mosquitto.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -28,6 +35,7 @@ const log = (line = '') => process.stderr.write(`${line}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const REDIS_URL = process.env.VIGIL_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const BROKERS = (process.env.VIGIL_BENCH_BROKERS ?? 'embedded,mosquitto').split(',');
 const CLIENTS = (process.env.VIGIL_BENCH_CLIENTS ?? '500,2000').split(',').map(Number);
 const TEAM_CLIENTS = Number(process.env.VIGIL_BENCH_TEAM_CLIENTS ?? 50);
 const POINTS = Number(process.env.VIGIL_BENCH_POINTS ?? 10_000);
@@ -160,6 +168,18 @@ async function bareRole({ patients, pointsPerSecond, seconds }) {
   process.send({ type: 'done' });
 }
 
+/** A second server replica (production path): the platform on `env` until told to stop. */
+async function replicaRole({ env }) {
+  const { loadConfig } = await server('config/app.config.js');
+  const { createLogger } = await server('logger.js');
+  const { startPlatform } = await server('platform.js');
+  const platform = await startPlatform(loadConfig(env), createLogger('warn'));
+  process.send({ type: 'ready' });
+  await new Promise((resolve) => process.once('message', resolve));
+  await platform.stop();
+  process.send({ type: 'done' });
+}
+
 // ---- the run ------------------------------------------------------------------------
 
 /** Spreads `count` clients over the patients (each watching one) plus the team watchers. */
@@ -170,13 +190,17 @@ function plan(count, patients, teams) {
   return list;
 }
 
-/** Splits the clients over two child processes (two cores); waits until all are watching. */
-async function startClients(url, list, { seconds = SECONDS, windowSeconds, onWindow = () => undefined } = {}) {
+/**
+ * Splits the clients over two child processes (two cores), each connected to one of `urls` in
+ * turn (one server, or the two replicas); waits until all are watching.
+ */
+async function startClients(urls, list, { seconds = SECONDS, windowSeconds, onWindow = () => undefined } = {}) {
   const halves = [list.filter((_, i) => i % 2 === 0), list.filter((_, i) => i % 2 === 1)];
   const children = [];
-  for (const half of halves) {
+  for (const [i, half] of halves.entries()) {
     let ready;
     const isReady = new Promise((r) => (ready = r));
+    const url = [urls].flat()[i % [urls].flat().length];
     const c = child('clients', { url, plan: half, seconds, windowSeconds }, (m) => (m.type === 'ready' ? ready() : m.type === 'window' && onWindow(m)));
     children.push({ ...c, isReady });
   }
@@ -184,8 +208,13 @@ async function startClients(url, list, { seconds = SECONDS, windowSeconds, onWin
   return children;
 }
 
-/** The server in this process on a fresh database, 50 teams of 10 patients with a pulse oximeter each; runs `work` with them. */
-async function withProvisionedPlatform(work) {
+/**
+ * The server in this process on a fresh database, 50 teams of 10 patients with a pulse oximeter
+ * each; runs `work` with them. `broker` 'mosquitto': once provisioned, the server restarts on the
+ * shipped Mosquitto (exclusive ingest session, as Compose) with a second replica in a child
+ * process; `urls` then holds both replicas' addresses and `brokerUrl` the devices' listener.
+ */
+async function withProvisionedPlatform(work, { broker = 'embedded' } = {}) {
   const { loadConfig } = await server('config/app.config.js');
   const { createLogger } = await server('logger.js');
   const { startPlatform } = await server('platform.js');
@@ -195,22 +224,23 @@ async function withProvisionedPlatform(work) {
   const { DeviceAdminService } = await server('services/device-admin.service.js');
   const { UserAdminService } = await server('services/user-admin.service.js');
   const { SessionService } = await server('services/session.service.js');
+  const { MosquittoExportService } = await server('services/mosquitto-export.service.js');
   const { CLI_ACTOR } = await server('domain/actor.js');
 
   const database = await createDatabase();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-live-'));
+  const dataDirs = [];
+  const dataDir = () => {
+    dataDirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-live-')));
+    return dataDirs.at(-1);
+  };
   const port = await freePort();
-  const config = loadConfig({
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    DATABASE_URL: database.url,
-    REDIS_URL: REDIS_URL,
-    VIGIL_MQTT_PORT: String(await freePort()),
-    VIGIL_SECRET: 'bench-'.repeat(8),
-    VIGIL_DEMO: 'off',
-    LOG_LEVEL: 'warn',
-  });
-  const platform = await startPlatform(config, createLogger('warn'));
+  const env = { DATABASE_URL: database.url, REDIS_URL: REDIS_URL, VIGIL_SECRET: 'bench-'.repeat(8), VIGIL_DEMO: 'off', LOG_LEVEL: 'warn' };
+  let platform = await startPlatform(
+    loadConfig({ ...env, PORT: String(port), DATA_DIR: dataDir(), VIGIL_MQTT_PORT: String(await freePort()) }),
+    createLogger('warn'),
+  );
+  let mosquitto;
+  let replica;
   try {
     const admin = {
       createTeam: (...a) => platform.app.get(TeamAdminService).createTeam(...a),
@@ -242,68 +272,159 @@ async function withProvisionedPlatform(work) {
         devices.push({ id: device.id, secret });
       }
     }
-    return await work({ platform, url: `http://127.0.0.1:${port}`, teams, patients, devices });
-  } finally {
+    if (broker === 'embedded') return await work({ platform, urls: [`http://127.0.0.1:${port}`], brokerUrl: platform.urls.broker, teams, patients, devices });
+
+    const password = `bench-${Math.random().toString(36).slice(2)}`;
+    mosquitto = await startShippedMosquitto(await platform.app.get(MosquittoExportService).export(CLI_ACTOR, { user: 'vigil-server', password }), {
+      serverListener: true,
+    });
     await platform.stop();
+    platform = undefined;
+    const replicaEnv = async (name) => ({
+      ...env,
+      PORT: String(await freePort()),
+      DATA_DIR: dataDir(),
+      MQTT_URL: `mqtt://vigil-server:${password}@${mosquitto.serverHost}`,
+      VIGIL_MQTT_SUBSCRIPTION: 'exclusive',
+      VIGIL_MQTT_CLIENT_ID: name,
+    });
+    // The first replica also runs the alert workers (Compose's separate worker service); the second does not.
+    const first = await replicaEnv('vigil-bench-1');
+    const second = { ...(await replicaEnv('vigil-bench-2')), VIGIL_WORKERS: 'off' };
+    platform = await startPlatform(loadConfig(first), createLogger('warn'));
+    let replicaReady;
+    const ready = new Promise((r) => (replicaReady = r));
+    replica = child('replica', { env: second }, (m) => m.type === 'ready' && replicaReady());
+    await ready;
+    const urls = [`http://127.0.0.1:${first.PORT}`, `http://127.0.0.1:${second.PORT}`];
+    await untilIngestActive(urls);
+    return await work({
+      platform,
+      urls,
+      brokerUrl: mosquitto.brokerUrl,
+      teams,
+      patients,
+      devices,
+    });
+  } finally {
+    if (replica) {
+      replica.send({ type: 'stop' });
+      await replica.done;
+    }
+    await platform?.stop();
+    await mosquitto?.stop();
     await database.drop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
+/** Waits until one of the replicas holds the exclusive ingest session (its /api/ready says `active`). */
+async function untilIngestActive(urls) {
+  const role = async (url) => {
+    const body = await (await fetch(`${url}/api/ready`)).json().catch(() => ({}));
+    return body.details?.broker?.ingest;
+  };
+  while (!(await Promise.all(urls.map(role))).includes('active')) await sleep(100);
+}
+
+/**
+ * Starts watching each server's ingest: the returned function gives, per server over the
+ * phase, its commits, mean commit time and batch size, and the most messages it held
+ * unacknowledged (sampled every 250 ms; with Mosquitto, the broker sends no more than its
+ * in-flight window).
+ */
+async function ingestSampler(urls) {
+  const before = await Promise.all(urls.map(scrape));
+  const maxInFlight = urls.map(() => 0);
+  const timer = setInterval(() => {
+    urls.forEach((url, i) =>
+      scrape(url).then(
+        (m) => (maxInFlight[i] = Math.max(maxInFlight[i], m.inFlight)),
+        () => undefined,
+      ),
+    );
+  }, 250);
+  return async () => {
+    clearInterval(timer);
+    const after = await Promise.all(urls.map(scrape));
+    return after.map((m, i) => {
+      const commits = m.commits - before[i].commits;
+      return {
+        commits,
+        meanCommitMs: commits ? ((m.commitSum - before[i].commitSum) / commits) * 1000 : null,
+        meanBatchRows: commits ? (m.rows - before[i].rows) / commits : null,
+        maxInFlightMessages: maxInFlight[i],
+      };
+    });
+  };
+}
+
 /** Runs the load generator until it is done; resolves with its report. */
-async function startDevices(platform, devices, seconds) {
+async function startDevices(brokerUrl, devices, seconds) {
   let devicesReady;
   const ready = new Promise((r) => (devicesReady = r));
-  const load = child('devices', { brokerUrl: platform.urls.broker, devices, pointsPerSecond: POINTS, seconds }, (m) => m.type === 'ready' && devicesReady());
+  const load = child('devices', { brokerUrl, devices, pointsPerSecond: POINTS, seconds }, (m) => m.type === 'ready' && devicesReady());
   await ready;
   return load;
 }
 
-async function livePhases() {
-  return withProvisionedPlatform(async ({ platform, url, teams, patients, devices }) => {
-    const results = {};
-    for (const count of CLIENTS) {
-      log(`vigil: ${count} patient watchers + ${TEAM_CLIENTS} team watchers, ${POINTS} points/s for ${SECONDS} s`);
-      const clients = await startClients(url, plan(count, patients, teams));
-      const load = await startDevices(platform, devices, SECONDS);
-      const sample = cpuSampler();
-      for (const c of [...clients, load]) c.send({ type: 'go' });
-      const reports = await Promise.all(clients.map((c) => c.done));
-      const { published } = await load.done;
-      const usage = sample();
-      const latencies = reports.map((r) => r.latency);
-      results[`vigil_${count}`] = {
-        clients: count + TEAM_CLIENTS,
-        published,
-        samplesReceived: reports.reduce((n, r) => n + r.samples, 0),
-        ticks: reports.reduce((n, r) => n + r.ticks, 0),
-        latencyMs: latencies,
-        server: usage,
-      };
-      log(JSON.stringify(results[`vigil_${count}`]));
+/** The live phases through `broker`; the bare socket.io baseline beside each when `withBaseline`. */
+async function livePhases(broker, withBaseline) {
+  return withProvisionedPlatform(
+    async ({ urls, brokerUrl, teams, patients, devices }) => {
+      const results = {};
+      const prefix = broker === 'embedded' ? 'vigil' : `vigil_${broker}`;
+      for (const count of CLIENTS) {
+        log(
+          `vigil (${broker}, ${urls.length} server${urls.length > 1 ? 's' : ''}): ${count} patient watchers + ${TEAM_CLIENTS} team watchers, ${POINTS} points/s for ${SECONDS} s`,
+        );
+        const clients = await startClients(urls, plan(count, patients, teams));
+        const load = await startDevices(brokerUrl, devices, SECONDS);
+        const sample = cpuSampler();
+        const ingest = await ingestSampler(urls);
+        for (const c of [...clients, load]) c.send({ type: 'go' });
+        const reports = await Promise.all(clients.map((c) => c.done));
+        const { published } = await load.done;
+        const usage = sample();
+        const commits = await ingest();
+        results[`${prefix}_${count}`] = {
+          broker,
+          servers: urls.length,
+          clients: count + TEAM_CLIENTS,
+          published,
+          samplesReceived: reports.reduce((n, r) => n + r.samples, 0),
+          ticks: reports.reduce((n, r) => n + r.ticks, 0),
+          latencyMs: reports.map((r) => r.latency),
+          server: usage,
+          ingest: commits,
+        };
+        log(JSON.stringify(results[`${prefix}_${count}`]));
+        if (!withBaseline) continue;
 
-      log(`bare socket.io: the same clients and payloads`);
-      let bareReady;
-      const barePort = new Promise((r) => (bareReady = r));
-      const bare = child(
-        'bare',
-        { patients: patients.map((p) => p.id), pointsPerSecond: POINTS, seconds: SECONDS },
-        (m) => m.type === 'ready' && bareReady(m.port),
-      );
-      const bareUrl = `http://127.0.0.1:${await barePort}`;
-      const bareClients = await startClients(bareUrl, plan(count, patients, teams));
-      for (const c of [...bareClients, bare]) c.send({ type: 'go' });
-      const bareReports = await Promise.all(bareClients.map((c) => c.done));
-      await bare.done;
-      results[`bare_${count}`] = {
-        clients: count + TEAM_CLIENTS,
-        samplesReceived: bareReports.reduce((n, r) => n + r.samples, 0),
-        latencyMs: bareReports.map((r) => r.latency),
-      };
-      log(JSON.stringify(results[`bare_${count}`]));
-    }
-    return results;
-  });
+        log(`bare socket.io: the same clients and payloads`);
+        let bareReady;
+        const barePort = new Promise((r) => (bareReady = r));
+        const bare = child(
+          'bare',
+          { patients: patients.map((p) => p.id), pointsPerSecond: POINTS, seconds: SECONDS },
+          (m) => m.type === 'ready' && bareReady(m.port),
+        );
+        const bareUrl = `http://127.0.0.1:${await barePort}`;
+        const bareClients = await startClients(bareUrl, plan(count, patients, teams));
+        for (const c of [...bareClients, bare]) c.send({ type: 'go' });
+        const bareReports = await Promise.all(bareClients.map((c) => c.done));
+        await bare.done;
+        results[`bare_${count}`] = {
+          clients: count + TEAM_CLIENTS,
+          samplesReceived: bareReports.reduce((n, r) => n + r.samples, 0),
+          latencyMs: bareReports.map((r) => r.latency),
+        };
+        log(JSON.stringify(results[`bare_${count}`]));
+      }
+      return results;
+    },
+    { broker },
+  );
 }
 
 /** Least-squares slope of y over x. */
@@ -323,15 +444,15 @@ function slope(points) {
  */
 async function soakPhase() {
   const count = Number(process.env.VIGIL_BENCH_CLIENTS ?? 200);
-  return withProvisionedPlatform(async ({ platform, url, teams, patients, devices }) => {
+  return withProvisionedPlatform(async ({ urls, brokerUrl, teams, patients, devices }) => {
     log(`soak: ${count} patient watchers + ${TEAM_CLIENTS} team watchers, ${POINTS} points/s for ${SOAK_SECONDS} s, a sample every ${WINDOW_SECONDS} s`);
     const clientWindows = [];
-    const clients = await startClients(url, plan(count, patients, teams), {
+    const clients = await startClients(urls, plan(count, patients, teams), {
       seconds: SOAK_SECONDS,
       windowSeconds: WINDOW_SECONDS,
       onWindow: (m) => clientWindows.push(m),
     });
-    const load = await startDevices(platform, devices, SOAK_SECONDS);
+    const load = await startDevices(brokerUrl, devices, SOAK_SECONDS);
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
     const t0 = Date.now();
@@ -447,7 +568,7 @@ async function historyPhase() {
 }
 
 const [role] = process.argv.slice(2);
-const roles = { clients: clientsRole, devices: devicesRole, bare: bareRole };
+const roles = { clients: clientsRole, devices: devicesRole, bare: bareRole, replica: replicaRole };
 if (roles[role]) {
   await roles[role](await roleOptions());
 } else if (SOAK_SECONDS > 0) {
@@ -457,10 +578,12 @@ if (roles[role]) {
   process.stdout.write(line + '\n');
   process.exit(0);
 } else {
+  const live = {};
+  for (const [i, broker] of BROKERS.entries()) Object.assign(live, await livePhases(broker, i === 0));
   const results = {
     machine: { cpus: os.cpus().length, node: process.version },
-    settings: { CLIENTS, TEAM_CLIENTS, POINTS, SECONDS, HISTORY_DAYS },
-    ...(await livePhases()),
+    settings: { BROKERS, CLIENTS, TEAM_CLIENTS, POINTS, SECONDS, HISTORY_DAYS },
+    ...live,
     ...(await historyPhase()),
   };
   const line = JSON.stringify(results);

@@ -1,4 +1,4 @@
-// What the benchmarks share to measure (live.js, alerts.js): percentiles, the server process's
+// What the benchmarks share to measure (ingest.js, live.js, alerts.js): percentiles, a server's ingest counters, the server process's
 // CPU and memory over a phase, and child processes in a role of the benchmark script.
 import { fork } from 'node:child_process';
 
@@ -41,4 +41,20 @@ export function forkRole(script, role, options, onMessage = () => undefined) {
 export async function roleOptions() {
   const { options } = await new Promise((resolve) => process.once('message', resolve));
   return options;
+}
+
+/** The ingest counters of a server's /metrics (cumulative: diff two scrapes for a phase). */
+export async function scrape(baseUrl) {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const value = (name) => Number(text.match(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm'))?.[1] ?? 0);
+  const path = (label) => value(`vigil_ingest_write_batches_total\\{path="${label}"\\}`);
+  return {
+    commitSum: value('vigil_ingest_commit_seconds_sum'),
+    commits: value('vigil_ingest_commit_seconds_count'),
+    rows: value('vigil_ingest_batch_rows_sum'),
+    points: value('vigil_ingest_points_total'),
+    inFlight: value('vigil_ingest_in_flight_messages'),
+    dropped: value('vigil_broker_dropped_messages'),
+    paths: { copy: path('copy'), fallback: path('fallback'), insert: path('insert') },
+  };
 }

@@ -1,12 +1,12 @@
 // npm run bench: every benchmark suite, one after the other, then the generated section of
 // docs/benchmarks.md (machine, date, command, each figure against its in-run baseline).
 // `node test/bench/run.js --summary-only` rewrites that section from the newest result files
-// without running anything.
+// without running anything (a suite with no result file keeps the rows it has).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { latestResult, section, withSection } from './summary.js';
+import { latestResult, previousRows, section, withSection } from './summary.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.join(here, 'results');
@@ -35,6 +35,9 @@ if (!summaryOnly) {
 const since = summaryOnly ? 0 : startedAt.getTime();
 const runs = suites.map((suite) => ({ suite, ...latestResult(resultsDir, suite, since) }));
 const command = summaryOnly ? 'node test/bench/run.js --summary-only' : 'npm run bench';
-fs.writeFileSync(docPath, withSection(fs.readFileSync(docPath, 'utf8'), section(runs, { command, startedAt })));
+const doc = fs.readFileSync(docPath, 'utf8');
+// --summary-only keeps a suite's current rows when no result file of it is here (e.g. a fresh clone).
+const kept = summaryOnly ? Object.fromEntries(suites.map((suite) => [suite, previousRows(doc, suite)])) : {};
+fs.writeFileSync(docPath, withSection(doc, section(runs, { command, startedAt, kept })));
 process.stderr.write(`\nwrote the generated section of ${path.relative(process.cwd(), docPath)}\n`);
 process.exit(failed ? 1 : 0);

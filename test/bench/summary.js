@@ -44,11 +44,13 @@ export function summarise(suite, result) {
   if (suite === 'live') {
     const phases = Object.keys(result).filter((k) => k.startsWith('vigil_'));
     const rows = phases.flatMap((k) => {
-      const n = k.slice('vigil_'.length);
+      // vigil_<n>: the embedded broker; vigil_mosquitto_<n>: Mosquitto and two replicas.
+      const n = k.split('_').at(-1);
+      const path = result[k].broker === 'mosquitto' ? ' (Mosquitto, 2 replicas)' : '';
       const bare = result[`bare_${n}`];
       return ['p50', 'p99'].map((q) =>
         row(
-          `live, ${n} patient watchers: publish → socket ${q}`,
+          `live${path}, ${n} patient watchers: publish → socket ${q}`,
           worstP(result[k].latencyMs, q),
           'ms',
           'bare socket.io, same clients',
@@ -109,7 +111,18 @@ export function summarise(suite, result) {
 const number = (v) => (v === null || v === undefined ? '—' : Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en') : Number(v.toPrecision(3)).toString());
 
 /** The generated section: machine, date, command, and every figure with its ratio. */
-export function section(runs, { command, startedAt }) {
+/** The rows a suite has in the generated section of `doc` now (kept by --summary-only when it has no newer result). */
+export function previousRows(doc, suite) {
+  const start = doc.indexOf(BEGIN);
+  const end = doc.indexOf(END);
+  if (start < 0 || end < start) return [];
+  return doc
+    .slice(start, end)
+    .split('\n')
+    .filter((line) => line.startsWith(`| ${suite} | `) && !line.includes('no result in this run'));
+}
+
+export function section(runs, { command, startedAt, kept = {} }) {
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
   const lines = [
     BEGIN,
@@ -123,7 +136,7 @@ export function section(runs, { command, startedAt }) {
   ];
   for (const { suite, file, result } of runs) {
     if (!result) {
-      lines.push(`| ${suite} | no result in this run (not run, or it failed: see its log) | | | | |`);
+      lines.push(...(kept[suite]?.length ? kept[suite] : [`| ${suite} | no result in this run (not run, or it failed: see its log) | | | | |`]));
       continue;
     }
     for (const r of summarise(suite, result)) {
