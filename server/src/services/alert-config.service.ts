@@ -66,14 +66,23 @@ export class AlertConfigService {
     });
   }
 
+  /** For the team's members, and admins (who set up every team's escalation chain). */
   async getSettings(actor: Actor, teamId: string): Promise<TeamAlertSettings> {
-    await this.team(actor, teamId);
+    await this.team(actor, teamId, { admins: true });
     return this.settings.forTeam(teamId);
   }
 
+  /**
+   * Clinicians of the team change every setting; an admin only who is called and when (the
+   * escalation chain and its repeats): night hours, graces and re-alerting stay clinical.
+   */
   async updateSettings(actor: Actor, teamId: string, body: AlertSettingsBody): Promise<TeamAlertSettings> {
-    await this.team(actor, teamId);
-    this.requireClinical(actor);
+    await this.team(actor, teamId, { admins: true });
+    if (actor.role === 'admin') {
+      const clinical = Object.keys(body).filter((field) => field !== 'escalation' && field !== 'escalationRepeats');
+      if (clinical.length)
+        throw new ForbiddenError(`${clinical.join(', ')}: only a clinician of the team changes these; an admin changes the escalation chain`);
+    } else this.requireClinical(actor);
     const { escalation, ...rest } = body;
     const changes: Partial<TeamAlertSettings> = { ...rest };
     if (escalation !== undefined) {
