@@ -6,6 +6,7 @@ import type { AlertSettingsBody, PassiveBody, RosterBody, ThresholdBody } from '
 import { AlertSettingsRepository, type PassiveInterval, type TeamAlertSettings } from '../repositories/alert-settings.repository.js';
 import { ClockRepository } from '../repositories/clock.repository.js';
 import { CryptoRepository } from '../repositories/crypto.repository.js';
+import { EventBusRepository } from '../repositories/event-bus.repository.js';
 import { TeamRepository } from '../repositories/team.repository.js';
 import { type ThresholdOwner, type ThresholdRecord, ThresholdRepository } from '../repositories/threshold.repository.js';
 import { WebhookRepository } from '../repositories/webhook.repository.js';
@@ -28,6 +29,7 @@ export class AlertConfigService {
     private readonly webhooks: WebhookRepository,
     private readonly crypto: CryptoRepository,
     private readonly clock: ClockRepository,
+    private readonly bus: EventBusRepository,
   ) {}
 
   async setPatientThreshold(actor: Actor, patientId: string, body: ThresholdBody): Promise<ThresholdRecord> {
@@ -55,6 +57,7 @@ export class AlertConfigService {
     } else await this.team(actor, owner.teamId);
     this.requireClinical(actor);
     if (!(await this.thresholds.remove(owner, metric))) throw new NotFoundError(`no ${metric} threshold here`);
+    this.bus.emit('thresholds.changed', { owner });
     await this.audit.record(actor, 'threshold.remove', {
       patientId: 'patientId' in owner ? owner.patientId : null,
       targetType: 'threshold',
@@ -154,6 +157,7 @@ export class AlertConfigService {
     const errors = validateThreshold(body);
     if (errors.length) throw new InvalidInputError(`invalid threshold: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, errors);
     const saved = await this.thresholds.upsert(owner, body, actor.userId);
+    this.bus.emit('thresholds.changed', { owner });
     await this.audit.record(actor, 'threshold.set', { patientId, targetType: 'threshold', targetId: saved.id, details: { ...owner, ...body } });
     return saved;
   }
