@@ -169,7 +169,7 @@ function serveDashboard(app: NestExpressApplication, logger: Logger): void {
 }
 
 /** Client-side routes of the dashboard (dashboard/src/lib/state/router.svelte.ts). */
-const DASHBOARD_ROUTE = /^\/(sign-in|patients\/[^/]+|alerts(\/[^/]+)?|settings\/notifications|results)\/?$/;
+const DASHBOARD_ROUTE = /^\/(sign-in|patients\/[^/]+|alerts(\/[^/]+)?|settings\/notifications|results|admin(\/[^/]+)?)\/?$/;
 
 // Files with a fixed name that must not be kept stale: the page, the service worker (a stale
 // one keeps old notification handling) and the web app manifest. Hashed assets may be cached.

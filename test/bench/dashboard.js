@@ -9,7 +9,9 @@
 // - the patient chart's render time for 30 days at the default points (`vigil:chart` measures);
 // - the gzipped size of the built JavaScript.
 // Environment: VIGIL_BENCH_DATABASE_URL, VIGIL_BENCH_REDIS_URL, VIGIL_BENCH_SECONDS (per
-// measurement, default 60), VIGIL_BENCH_PATIENTS (default 200).
+// measurement, default 60), VIGIL_BENCH_PATIENTS (default 200), VIGIL_BENCH_PROFILE_SECONDS
+// (default 0: when set, the overview is then traced and CPU-profiled for that long, and the
+// long tasks' breakdown and hottest functions are printed and saved with the result).
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +22,7 @@ import mqtt from 'mqtt';
 import { generate } from 'otplib';
 import pg from 'pg';
 import { createDatabase } from './database.js';
+import { hotFunctions, longTasks, mainThreadCpu, recordProfile } from './trace-profile.js';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -29,6 +32,7 @@ const server = (p) => import(path.join(root, 'server/dist', p));
 const REDIS_URL = process.env.VIGIL_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECONDS = Number(process.env.VIGIL_BENCH_SECONDS ?? 60);
 const PATIENTS = Number(process.env.VIGIL_BENCH_PATIENTS ?? 200);
+const PROFILE_SECONDS = Number(process.env.VIGIL_BENCH_PROFILE_SECONDS ?? 0);
 const log = (line = '') => process.stderr.write(`${line}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -201,6 +205,25 @@ async function main() {
     results.overview = await measureFrames(page, SECONDS);
     results.overview.tiles = await page.getByTestId('tile').count();
     log(`   ${JSON.stringify(results.overview)}`);
+
+    if (PROFILE_SECONDS > 0) {
+      log(`\n3b. Overview traced and CPU-profiled for ${PROFILE_SECONDS} s (the profiler slows the page: attribution only, not timing)`);
+      const { events, profile } = await recordProfile(page, PROFILE_SECONDS);
+      const tasks = longTasks(events);
+      results.overviewProfile = {
+        seconds: PROFILE_SECONDS,
+        cpu: mainThreadCpu(events, PROFILE_SECONDS),
+        longTasks: tasks,
+        hotFunctions: hotFunctions(profile),
+      };
+      log(`   main thread CPU time: ${JSON.stringify(results.overviewProfile.cpu)}`);
+      const total = {};
+      for (const task of tasks) for (const [name, ms] of Object.entries(task.breakdown)) total[name] = +((total[name] ?? 0) + ms).toFixed(1);
+      results.overviewProfile.longTaskTotals = Object.fromEntries(Object.entries(total).sort((a, b) => b[1] - a[1]));
+      log(`   ${tasks.length} long tasks; their time by kind (ms): ${JSON.stringify(results.overviewProfile.longTaskTotals)}`);
+      for (const task of tasks.slice(0, 3)) log(`   task ${task.ms} ms: ${JSON.stringify(task.breakdown)}`);
+      for (const { fn, ms } of results.overviewProfile.hotFunctions) log(`   ${String(ms).padStart(8)} ms  ${fn}`);
+    }
 
     log('\n4. Patient chart, 30 days at the default points');
     await page.goto(`${baseUrl}/patients/${devices[0].patientId}`);

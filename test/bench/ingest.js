@@ -9,16 +9,20 @@
 // (embedded,mosquitto: the default, both), VIGIL_BENCH_CEILINGS=off, VIGIL_BENCH_ROWS (rows per
 // ceiling, default 500000), VIGIL_INGEST_COPY=off (INSERT … ON CONFLICT only), and any
 // VIGIL_INGEST_* / VIGIL_MQTT_* variable, passed to the server.
+// Per phase it also reports where the time went: writers busy, the cores used by the server (this
+// process), PostgreSQL's backends of this database, the load generator and Mosquitto (Linux /proc),
+// the server's event loop, and for Mosquitto the rate while the load ran and while the queue drained.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createDatabase } from './database.js';
 import { measureCeilings } from './ceilings.js';
-import { scrape } from './measure.js';
+import { processCpu, scrape } from './measure.js';
 import { mosquittoVersion, startShippedMosquitto } from './mosquitto.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -50,9 +54,10 @@ const PHASES = [
 
 const log = (line = '') => process.stderr.write(`${line}\n`);
 
-function runLoadWorker(options) {
+function runLoadWorker(onSpawn, options) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(here, 'load-worker.js'), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    onSpawn(child.pid);
     let report;
     let buffer = '';
     child.stdout.on('data', (chunk) => {
@@ -81,8 +86,19 @@ async function runPhase(target, phase) {
   log(`  [${target.path}] ${phase.name}, ${phase.metrics} metrics a sample …`);
   const before = await scrape(target.baseUrl);
   const rowsBefore = await target.countRows();
-  const droppedBefore = target.dropped?.() ?? 0;
-  const report = await runLoadWorker({
+  // Where the machine's two cores go during the phase, and how busy and late the server's event loop is.
+  const pids = new Map([[process.pid, 'server']]);
+  if (target.mosquittoPid) pids.set(target.mosquittoPid, 'mosquitto');
+  const backends = async () => {
+    for (const { pid } of await target.backendPids()) pids.set(pid, 'postgres (this database)');
+  };
+  await backends();
+  const backendsTimer = setInterval(() => backends().catch(() => undefined), 2000);
+  const cpu = processCpu(() => pids);
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  const loopBefore = performance.eventLoopUtilization();
+  const report = await runLoadWorker((pid) => pids.set(pid, 'load generator'), {
     brokerUrl: target.brokerUrl,
     devices: target.devices,
     ratePerDevice: phase.pointsPerSecond / target.devices.length / phase.metrics,
@@ -95,25 +111,33 @@ async function runPhase(target, phase) {
   const sentPoints = report.sent * phase.metrics;
   const ackedPoints = report.points;
   let storedAt = report.startedAtMs; // epoch ms: the worker's clock and ours are the machine's
+  // Mosquitto acknowledges devices at once: what was stored while the load ran, and what was left to drain.
+  const whenLoadEnded = target.path === 'embedded' ? undefined : { points: (await scrape(target.baseUrl)).points - before.points, atMs: Date.now() };
   if (target.path !== 'embedded') {
     // Until every acknowledged point is stored or dropped, or nothing moves for 5 s.
     let last = -1;
     let still = performance.now();
     for (;;) {
-      const points = (await scrape(target.baseUrl)).points - before.points;
-      const dropped = ((target.dropped?.() ?? 0) - droppedBefore) * phase.metrics;
+      const now = await scrape(target.baseUrl);
+      const points = now.points - before.points;
+      const dropped = (now.dropped - before.dropped) * phase.metrics;
       if (points !== last) {
         last = points;
         still = performance.now();
         if (points > 0) storedAt = Date.now();
       }
       if (points + dropped >= ackedPoints || performance.now() - still > 5000) break;
-      await new Promise((r) => setTimeout(r, 100));
+      // Not more often: each /metrics scrape costs the server's event loop a few milliseconds.
+      await new Promise((r) => setTimeout(r, 250));
     }
   }
+  const loop = performance.eventLoopUtilization(loopBefore);
+  loopDelay.disable();
+  clearInterval(backendsTimer);
+  const machine = cpu();
   const after = await scrape(target.baseUrl);
   const settled = { stored: (await target.countRows()) - rowsBefore };
-  const droppedMessages = (target.dropped?.() ?? 0) - droppedBefore;
+  const droppedMessages = after.dropped - before.dropped;
   const ingestSeconds = target.path === 'embedded' ? undefined : (storedAt - report.startedAtMs) / 1000;
   const summary = {
     path: target.path,
@@ -133,6 +157,20 @@ async function runPhase(target, phase) {
     meanCommitMs: after.commits > before.commits ? ((after.commitSum - before.commitSum) / (after.commits - before.commits)) * 1000 : 0,
     meanBatchRows: after.commits > before.commits ? (after.rows - before.rows) / (after.commits - before.commits) : 0,
     batchesByPath: Object.fromEntries(Object.keys(after.paths).map((path) => [path, after.paths[path] - before.paths[path]])),
+    // Batches being written at once, on average (VIGIL_INGEST_WRITERS is the most): below it, the writers waited for messages.
+    writersBusy: (after.commitSum - before.commitSum) / ((target.path === 'embedded' ? SECONDS : ingestSeconds) || 1),
+    // Share of one core per process group over the phase (Mosquitto: including the drain).
+    cpuCores: machine && Object.fromEntries(Object.entries(machine.cpuSeconds).map(([group, s]) => [group, s / machine.wallSeconds])),
+    serverEventLoop: {
+      utilization: loop.utilization,
+      delayP50Ms: loopDelay.percentile(50) / 1e6,
+      delayP99Ms: loopDelay.percentile(99) / 1e6,
+      delayMaxMs: loopDelay.max / 1e6,
+    },
+    ...(whenLoadEnded && {
+      storedWhileLoadRanPointsPerSecond: whenLoadEnded.points / ((whenLoadEnded.atMs - report.startedAtMs) / 1000),
+      drainPointsPerSecond: storedAt > whenLoadEnded.atMs ? (settled.stored - whenLoadEnded.points) / ((storedAt - whenLoadEnded.atMs) / 1000) : null,
+    }),
   };
   const lost = summary.pointsAcked - summary.rowsStored;
   log(
@@ -143,6 +181,14 @@ async function runPhase(target, phase) {
       `${target.path === 'embedded' ? '' : `, messages dropped by the broker ${droppedMessages}`}: ` +
       `${lost === 0 ? 'exact' : lost < 0 && -lost <= summary.pointsUnacknowledgedAtEnd ? 'nothing lost' : `${lost} LOST`}; ` +
       `mean batch ${summary.meanBatchRows.toFixed(0)} rows in ${summary.meanCommitMs.toFixed(1)} ms; batches by path ${JSON.stringify(summary.batchesByPath)}`,
+  );
+  const cores = Object.entries(summary.cpuCores ?? {}).map(([group, c]) => `${group} ${c.toFixed(2)}`);
+  const el = summary.serverEventLoop;
+  log(
+    `      writers busy ${summary.writersBusy.toFixed(2)}; cores used: ${cores.join(', ') || 'n/a'}; server event loop ${(el.utilization * 100).toFixed(0)} % busy, delay p50 ${el.delayP50Ms.toFixed(1)} / p99 ${el.delayP99Ms.toFixed(1)} / max ${el.delayMaxMs.toFixed(1)} ms` +
+      (whenLoadEnded
+        ? `; stored ${Math.round(summary.storedWhileLoadRanPointsPerSecond).toLocaleString('en')} points/s while the load ran, ${summary.drainPointsPerSecond === null ? '—' : Math.round(summary.drainPointsPerSecond).toLocaleString('en')} after`
+        : ''),
   );
   return summary;
 }
@@ -191,22 +237,13 @@ async function startExternal({ databaseUrl, dataDir, server: modules }) {
     });
     platform = await startPlatform(config, createLogger('warn'));
     const baseUrl = `http://127.0.0.1:${httpPort}`;
-    // Mosquitto's own dropped counter ($SYS/broker/publish/messages/dropped) as the server reports it: a
-    // client of our own as the server user would take the server's session (use_username_as_clientid).
-    let dropped = 0;
-    const droppedCounter = setInterval(() => {
-      scrape(baseUrl).then(
-        (m) => (dropped = m.dropped),
-        () => undefined,
-      );
-    }, 250);
+    // Mosquitto's own dropped counter ($SYS/broker/publish/messages/dropped) is read as the server reports it
+    // (vigil_broker_dropped_messages in scrape()): a client of our own as the server user would take the
+    // server's session (use_username_as_clientid).
     return {
       config,
-      target: { brokerUrl: mosquitto.brokerUrl, baseUrl, dropped: () => dropped },
-      async stop() {
-        clearInterval(droppedCounter);
-        await stop();
-      },
+      target: { brokerUrl: mosquitto.brokerUrl, baseUrl, mosquittoPid: mosquitto.pid },
+      stop,
     };
   } catch (error) {
     await stop();
@@ -287,11 +324,12 @@ async function main() {
 
     await db.connect();
     const countRows = async () => (await db.query('SELECT count(*)::int AS n FROM readings')).rows[0].n;
+    const backendPids = async () => (await db.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows;
     if (PATHS.includes('embedded')) {
       log(`\n2. Ingest through the embedded broker: ${DEVICES} devices, QoS 1, PUBACK after commit, ${SECONDS} s per phase`);
       for (const phase of PHASES) {
         results.phases.push(
-          await runPhase({ path: 'embedded', brokerUrl: platform.urls.broker, baseUrl: `http://127.0.0.1:${port}`, devices, countRows }, phase),
+          await runPhase({ path: 'embedded', brokerUrl: platform.urls.broker, baseUrl: `http://127.0.0.1:${port}`, devices, countRows, backendPids }, phase),
         );
       }
     }
@@ -304,7 +342,7 @@ async function main() {
       );
       external = await startExternal({ databaseUrl: database.url, dataDir, server: modules });
       results.ingest.external = { config: { ingest: external.config.ingest, consumers: external.config.mqtt.consumers } };
-      for (const phase of PHASES) results.phases.push(await runPhase({ path: 'mosquitto', ...external.target, devices, countRows }, phase));
+      for (const phase of PHASES) results.phases.push(await runPhase({ path: 'mosquitto', ...external.target, devices, countRows, backendPids }, phase));
     }
   } finally {
     await db.end().catch(() => undefined);
@@ -349,6 +387,13 @@ function goals(results) {
       `goals ≥ 50,000 points/s, ≥ 0.5 × COPY, external ≥ 0.8 × embedded\n` +
       `  points acknowledged by Mosquitto and not stored, all phases: ${lost}`,
   );
+  // Mosquitto acknowledges devices at once, so its phases have two parts: while the load generator (on the same two
+  // cores) still sends, and the drain of what the broker queued, with nothing else running.
+  for (const p of results.phases.filter((p) => p.path !== 'embedded' && p.storedWhileLoadRanPointsPerSecond !== undefined))
+    log(
+      `  ${p.path}, ${p.name} (${p.metrics} metrics): stored ${Math.round(p.storedWhileLoadRanPointsPerSecond).toLocaleString('en')} points/s while the load ran, ` +
+        `${p.drainPointsPerSecond === null ? '—' : Math.round(p.drainPointsPerSecond).toLocaleString('en')} points/s draining the broker's queue after it`,
+    );
   return g;
 }
 

@@ -1,6 +1,7 @@
 // What the benchmarks share to measure (ingest.js, live.js, alerts.js): percentiles, a server's ingest counters, the server process's
 // CPU and memory over a phase, and child processes in a role of the benchmark script.
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
+import fs from 'node:fs';
 
 export function percentiles(values) {
   const sorted = Float64Array.from(values).sort();
@@ -56,5 +57,43 @@ export async function scrape(baseUrl) {
     inFlight: value('vigil_ingest_in_flight_messages'),
     dropped: value('vigil_broker_dropped_messages'),
     paths: { copy: path('copy'), fallback: path('fallback'), insert: path('insert') },
+  };
+}
+
+/**
+ * CPU seconds of groups of this machine's processes over a phase, from /proc (Linux; null
+ * elsewhere): `processes()` gives the pids to count now, each with its group's name. Sampled
+ * once a second (reading only those pids' stat files), so a process that starts or ends within
+ * the phase counts from its first sample to its last. The stop function gives seconds per group
+ * and the phase's wall seconds.
+ */
+export function processCpu(processes) {
+  if (!fs.existsSync('/proc/self/stat')) return () => null;
+  const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  const first = new Map();
+  const last = new Map();
+  const sample = () => {
+    for (const [pid, group] of processes()) {
+      try {
+        // Fields after the command name "(…)": utime and stime are the 14th and 15th of the line.
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const ticks = Number(fields[11]) + Number(fields[12]);
+        if (!first.has(pid)) first.set(pid, { group, ticks });
+        last.set(pid, ticks);
+      } catch {
+        // the process has ended
+      }
+    }
+  };
+  const t0 = performance.now();
+  sample();
+  const timer = setInterval(sample, 1000);
+  return () => {
+    clearInterval(timer);
+    sample();
+    const seconds = {};
+    for (const [pid, { group, ticks }] of first) seconds[group] = (seconds[group] ?? 0) + (last.get(pid) - ticks) / ticksPerSecond;
+    return { wallSeconds: (performance.now() - t0) / 1000, cpuSeconds: seconds };
   };
 }

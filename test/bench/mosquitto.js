@@ -55,7 +55,7 @@ export async function startShippedMosquitto(exported, { serverListener = false }
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { brokerUrl: `mqtt://127.0.0.1:${port}`, serverHost: `127.0.0.1:${serverPort}`, stop };
+  return { brokerUrl: `mqtt://127.0.0.1:${port}`, serverHost: `127.0.0.1:${serverPort}`, pid: mosquitto.pid, stop };
 }
 
 export function mosquittoVersion() {

@@ -12,7 +12,7 @@ import { waitFor } from '../support/wait.js';
 
 /**
  * Alert configuration over REST and the job queue's isolation (real PostgreSQL, Redis,
- * Mosquitto): the duty roster per team, removing a threshold (back to the team default), and
+ * Mosquitto): the duty roster per team, the escalation chain set by an admin, removing a threshold (back to the team default), and
  * two installations on one Redis, each with a queue of its own.
  */
 describe('alert configuration and the installation’s queue', () => {
@@ -79,6 +79,43 @@ describe('alert configuration and the installation’s queue', () => {
     const adminToken = (await new ApiClient(platform.baseUrl).signIn(admin)).accessToken;
     expect((await api.request('PUT', path, { body: { entries: [entries[0]] }, token: adminToken })).body).toMatchObject({ entries: [entries[0]] });
     expect((await api.request('GET', path, { token: w.token })).body).toMatchObject({ entries: [entries[0]] });
+  });
+
+  it('an admin reads any team’s alert settings and sets its escalation chain, but not its clinical settings', async () => {
+    const w = await createWard(stack, platform, []);
+    const path = `/api/teams/${w.teamId}/alert-settings`;
+    const admin = await createUser(platform, 'admin');
+    const adminToken = (await new ApiClient(platform.baseUrl).signIn(admin)).accessToken;
+    expect((await api.request('GET', path, { token: adminToken })).body).toMatchObject({ teamId: w.teamId, escalationLevels: [] });
+
+    const chain = { escalation: `care_staff@0,${w.clinician.email}@600`, escalationRepeats: 2 };
+    const changed = await api.request('PATCH', path, { body: chain, token: adminToken });
+    expect([changed.status, changed.body]).toEqual([
+      200,
+      expect.objectContaining({
+        escalationLevels: [
+          { role: 'care_staff', afterSeconds: 0 },
+          { userEmail: w.clinician.email, afterSeconds: 600 },
+        ],
+        escalationRepeats: 2,
+      }),
+    ]);
+    const [entry] = await audited('alert.settings.update', w.teamId);
+    expect(entry.patient_id).toBeNull();
+    expect((await api.request('GET', path, { token: w.token })).body).toMatchObject({ escalationRepeats: 2 });
+
+    // Night hours, graces and re-alerting stay the clinicians' (a body with one of them changes nothing).
+    const clinical = await api.request<{ message: string }>('PATCH', path, {
+      body: { ...chain, escalationRepeats: 0, nightStartMinute: 21 * 60 },
+      token: adminToken,
+    });
+    expect([clinical.status, clinical.body.message]).toEqual([403, expect.stringContaining('nightStartMinute')]);
+    expect((await api.request('GET', path, { token: w.token })).body).toMatchObject({ escalationRepeats: 2 });
+    // Care staff still change nothing, and another team's clinician sees nothing.
+    const care = new ApiClient(platform.baseUrl);
+    expect((await care.request('PATCH', path, { body: chain, token: (await care.signIn(w.careStaff)).accessToken })).status).toBe(403);
+    const other = await createWard(stack, platform, []);
+    expect((await api.request('GET', path, { token: other.token })).status).toBe(404);
   });
 
   it('removing a patient’s threshold puts the team default back in force (audited); another team gets 404', async () => {

@@ -134,6 +134,32 @@ describe('audit trail, device credentials, HTTP hardening and logs (real Postgre
     });
   });
 
+  describe('user accounts', () => {
+    it('shows a lock from any address in the admin’s user list until an admin unlocks it (audited)', async () => {
+      const user = await createUser(platform, 'care_staff', teamId);
+      const listed = async () =>
+        (await new ApiClient(platform.baseUrl).get<Array<{ id: string; lockedUntil: string | null }>>('/api/admin/users', adminToken)).body.find(
+          (u) => u.id === user.id,
+        )!;
+      expect((await listed()).lockedUntil).toBeNull();
+      const attacker = new ApiClient(platform.baseUrl);
+      for (let i = 0; i < 5; i++) await attacker.login({ email: user.email, password: `wrong-password-${i}` });
+      const lockedAt = Date.now();
+      const { lockedUntil } = await listed();
+      // The lock of the attacker's address: VIGIL_LOCKOUT_SECONDS (default 900 s) from when it was set.
+      expect(new Date(lockedUntil!).getTime()).toBeGreaterThan(lockedAt + 800_000);
+      expect(new Date(lockedUntil!).getTime()).toBeLessThanOrEqual(lockedAt + 900_000);
+      expect((await attacker.login(user)).status).toBe(423);
+
+      const unlocked = await new ApiClient(platform.baseUrl).request('POST', `/api/admin/users/${user.id}/unlock`, { token: adminToken });
+      expect(unlocked.status).toBe(204);
+      expect((await listed()).lockedUntil).toBeNull();
+      expect((await attacker.login(user)).status).toBe(200);
+      const [entry] = await sql<{ actor_id: string }>(platform, `SELECT actor_id FROM audit_log WHERE action = 'user.unlock' AND target_id = $1`, [user.id]);
+      expect(entry.actor_id).toBe(admin.id);
+    });
+  });
+
   describe('device credentials', () => {
     const changes: Array<AppEvents['device.changed']> = [];
     beforeAll(() => {

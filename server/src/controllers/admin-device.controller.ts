@@ -37,7 +37,7 @@ export class AdminDeviceController {
   @ApiOperation({ summary: 'Provisions a device for a patient; its secret is returned only now (admin)' })
   @ZodResponse(deviceSecretResponse, { status: 201, description: 'Created' })
   create(@CurrentActor() actor: Actor, @ZodBody(createDeviceBody) body: CreateDeviceBody) {
-    return this.admin.createDevice(actor, { patient: body.patientId, kind: body.kind });
+    return this.admin.provisionDevice(actor, { patient: body.patientId, kind: body.kind });
   }
 
   @Post(':id/rotate')
@@ -46,7 +46,7 @@ export class AdminDeviceController {
   @ZodResponse(deviceSecretResponse, { description: 'Rotated' })
   @ApiResponse(REVOKED)
   rotate(@CurrentActor() actor: Actor, @ZodParam('id', uuid('device')) id: string) {
-    return this.admin.rotateDeviceSecret(actor, id);
+    return this.admin.rotateForInstaller(actor, id);
   }
 
   @Post(':id/revoke')

@@ -27,10 +27,10 @@ export class AdminUserController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Staff accounts with their teams, lock and enrolment state (admin)' })
+  @ApiOperation({ summary: 'Staff accounts with their teams, enrolment and lock state (locked from any address) (admin)' })
   @ZodResponse(z.array(userAccountSchema), { description: 'By e-mail' })
   list(@CurrentActor() actor: Actor) {
-    return this.users.listUsers(actor);
+    return this.lockout.listAccounts(actor);
   }
 
   @Post()

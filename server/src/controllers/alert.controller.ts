@@ -197,14 +197,14 @@ export class AlertController {
   }
 
   @Get('teams/:id/alert-settings')
-  @ApiOperation({ summary: 'The team’s night hours, graces, re-alert time and escalation chain' })
+  @ApiOperation({ summary: 'The team’s night hours, graces, re-alert time and escalation chain (members of the team, admins)' })
   @ZodResponse(alertSettingsSchema, { description: 'Settings' })
   settings(@CurrentActor() actor: Actor, @ZodParam('id', uuid('team')) id: string) {
     return this.config.getSettings(actor, id);
   }
 
   @Patch('teams/:id/alert-settings')
-  @ApiOperation({ summary: 'Changes the team’s alert settings (clinician; audited)' })
+  @ApiOperation({ summary: 'Changes the team’s alert settings (clinician; admins only the escalation chain and its repeats; audited)' })
   @ZodResponse(alertSettingsSchema, { description: 'Settings' })
   updateSettings(@CurrentActor() actor: Actor, @ZodBody(alertSettingsBody) body: AlertSettingsBody, @ZodParam('id', uuid('team')) id: string) {
     return this.config.updateSettings(actor, id, body);

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { CoalescingQueue } from './coalescing-queue.js';
 
 /** A run that waits until the test releases it, so the test decides what is in flight. */
-function gatedQueue(concurrency: number) {
+function gatedQueue(concurrency: number, routineEvery?: number, routineConcurrency?: number) {
   const runs: Array<{ key: string; work: number[] }> = [];
   const gates: Array<() => void> = [];
   const errors: Array<{ error: string; work: number[] }> = [];
@@ -20,6 +20,8 @@ function gatedQueue(concurrency: number) {
       if (work.includes(-1)) throw new Error(`bad work for ${key}`);
     },
     onError: (key, error, work) => errors.push({ error: `${key}: ${(error as Error).message}`, work }),
+    routineEvery,
+    routineConcurrency,
   });
   const releaseAll = async () => {
     while (gates.length > 0 || queue.size > 0) {
@@ -84,5 +86,86 @@ describe('CoalescingQueue', () => {
     expect(idle).toBe(false);
     await releaseAll();
     expect(idle).toBe(true);
+  });
+
+  describe('urgent lane', () => {
+    it('runs urgent work before a routine backlog that came first', async () => {
+      const { queue, runs, releaseAll } = gatedQueue(1);
+      for (const key of ['r1', 'r2', 'r3', 'r4']) queue.push(key, [1]);
+      queue.push('crossing', [9], true);
+      await releaseAll();
+      // r1 was already running; the crossing key is next, before the routine keys that waited longer.
+      expect(runs.map((r) => r.key)).toEqual(['r1', 'crossing', 'r2', 'r3', 'r4']);
+    });
+
+    it('moves a waiting routine key to the urgent lane when urgent work joins it, as one merged run', async () => {
+      const { queue, runs, releaseAll } = gatedQueue(1);
+      for (const key of ['r1', 'r2', 'p', 'r3']) queue.push(key, [1]);
+      queue.push('p', [2], true);
+      await releaseAll();
+      expect(runs).toEqual([
+        { key: 'r1', work: [1] },
+        { key: 'p', work: [1, 2] },
+        { key: 'r2', work: [1] },
+        { key: 'r3', work: [1] },
+      ]);
+    });
+
+    it('keeps a key urgent when routine work joins its urgent work', async () => {
+      const { queue, runs, releaseAll } = gatedQueue(1);
+      queue.push('r1', [1]);
+      queue.push('r2', [1]);
+      queue.push('p', [1], true);
+      queue.push('p', [2]);
+      await releaseAll();
+      expect(runs.map((r) => r.key)).toEqual(['r1', 'p', 'r2']);
+    });
+
+    it('puts urgent work that arrives while its key runs in the urgent lane for the next run', async () => {
+      const { queue, runs, gates, releaseAll } = gatedQueue(1);
+      queue.push('p', [1]);
+      queue.push('r1', [1]);
+      queue.push('r2', [1]);
+      queue.push('p', [2], true); // p is running: its next run is urgent
+      expect(gates).toHaveLength(1);
+      await releaseAll();
+      expect(runs).toEqual([
+        { key: 'p', work: [1] },
+        { key: 'p', work: [2] },
+        { key: 'r1', work: [1] },
+        { key: 'r2', work: [1] },
+      ]);
+    });
+
+    it('gives the routine lane at least one run in every `routineEvery` while urgent work keeps coming', async () => {
+      const { queue, runs, releaseAll } = gatedQueue(1, 3);
+      queue.push('first', [1]);
+      for (const key of ['r1', 'r2']) queue.push(key, [1]);
+      for (const key of ['u1', 'u2', 'u3', 'u4', 'u5']) queue.push(key, [1], true);
+      await releaseAll();
+      expect(runs.map((r) => r.key)).toEqual(['first', 'u1', 'u2', 'r1', 'u3', 'u4', 'r2', 'u5']);
+    });
+
+    it('keeps a worker free of routine runs, so urgent work starts at once behind a routine backlog', async () => {
+      const { queue, runs, gates, releaseAll, maxActive } = gatedQueue(2, undefined, 1);
+      for (const key of ['r1', 'r2', 'r3']) queue.push(key, [1]);
+      expect(runs.map((r) => r.key)).toEqual(['r1']); // one routine run at a time, the other worker stays free
+      queue.push('crossing', [9], true);
+      expect(runs.map((r) => r.key)).toEqual(['r1', 'crossing']); // started without waiting for r1
+      expect(gates).toHaveLength(2);
+      await releaseAll();
+      expect(runs.map((r) => r.key)).toEqual(['r1', 'crossing', 'r2', 'r3']);
+      expect(maxActive()).toBe(2);
+    });
+
+    it('promotes a key that waits, and does nothing for one whose run began', async () => {
+      const { queue, runs, releaseAll } = gatedQueue(1);
+      for (const key of ['r1', 'r2', 'p']) queue.push(key, [1]);
+      queue.promote('p');
+      queue.promote('r1'); // running: nothing waits for it
+      queue.promote('gone');
+      await releaseAll();
+      expect(runs.map((r) => r.key)).toEqual(['r1', 'p', 'r2']);
+    });
   });
 });

@@ -73,6 +73,7 @@ export type CreateDeviceBody = z.infer<typeof createDeviceBody>;
 export const deviceSecretResponse = z.object({
   device: deviceSchema,
   secret: z.string().describe('The MQTT password (username: the device id); shown only now, stored hashed'),
+  qrCode: z.string().describe('The same credentials for the installer, {"username","password"} as JSON in a QR code (PNG data URL); only now'),
 });
 export const relinkBody = z.object({ patientId: uuid('patient') });
 export type RelinkBody = z.infer<typeof relinkBody>;

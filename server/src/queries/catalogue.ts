@@ -196,7 +196,7 @@ export const CATALOGUE: Catalogued[] = [
     get: (r) => r.get(ID, ['x']),
     put: (r) => r.put(ID, [{ rule: 'x', state: {} }]),
     remove: (r) => r.remove(ID, ['x']),
-    latestFresh: (r) => r.latestFresh(ID, ['hr'], T, 60),
+    readingContexts: (r) => r.readingContexts([ID], ['hr'], T, 60),
     takeDue: (r) => r.takeDue(T),
   }),
   entry(SessionRepository, {
@@ -227,7 +227,6 @@ export const CATALOGUE: Catalogued[] = [
     memberIds: (r) => r.memberIds(ID),
   }),
   entry(ThresholdRepository, {
-    effectiveFor: (r) => r.effectiveFor(ID),
     list: {
       patient: (r) => r.list({ patientId: ID }),
       team: (r) => r.list({ teamId: ID }),

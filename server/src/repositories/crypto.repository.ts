@@ -96,7 +96,12 @@ export class CryptoRepository {
   /** The otpauth:// URI an authenticator app takes, and the same as a QR code (PNG data URL). */
   async totpProvisioning(account: string, secret: string): Promise<{ uri: string; qrCode: string }> {
     const uri = generateURI({ issuer: TOTP_ISSUER, label: account, secret });
-    return { uri, qrCode: await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 240 }) };
+    return { uri, qrCode: await this.qrCode(uri) };
+  }
+
+  /** Any short text as a QR code (PNG data URL): the enrolment's URI, a device's credentials for its installer. */
+  qrCode(text: string): Promise<string> {
+    return QRCode.toDataURL(text, { errorCorrectionLevel: 'M', margin: 2, width: 240 });
   }
 
   /** `count` random recovery codes shown as xxxx-xxxx-xxxx-xxxx. */

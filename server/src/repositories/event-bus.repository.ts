@@ -22,6 +22,8 @@ export interface AppEvents {
    * escalated. The live gateway sends it to the team's inboxes as `alert.v1`.
    */
   'alert.changed': { alert: AlertWire; teamId: string; change: AlertChange };
+  /** A patient's threshold or a team's default was set or removed: what this instance remembers of them for the rules' triage is dropped. */
+  'thresholds.changed': { owner: { patientId: string } | { teamId: string } };
   /** A device was created, relinked, rotated or revoked: caches keyed by device id must drop it. */
   'device.changed': { deviceId: string; change: 'created' | 'relinked' | 'rotated' | 'revoked' };
 }

@@ -45,6 +45,19 @@ export class RateLimitRepository {
     }
   }
 
+  /** Every marker whose name matches `pattern` (Redis glob) that still holds, with when it ends. */
+  async holding(pattern: string): Promise<Array<{ name: string; until: Date }>> {
+    const found: Array<{ name: string; until: Date }> = [];
+    const stream = this.redis.client.scanStream({ match: key(pattern), count: 100 });
+    for await (const keys of stream as AsyncIterable<string[]>) {
+      const ttls = await Promise.all(keys.map((k) => this.redis.client.pttl(k)));
+      keys.forEach((k, i) => {
+        if (ttls[i] > 0) found.push({ name: k.slice(key('').length), until: new Date(Date.now() + ttls[i]) });
+      });
+    }
+    return found;
+  }
+
   /** The count in the current window, without counting. */
   async peek(name: string): Promise<WindowCount> {
     const k = key(name);

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import type { Threshold, ThresholdState } from '../domain/alert-rules.js';
+import type { Spo2Scale } from '../domain/news2.js';
 import { DatabaseRepository, type Queryable } from './database.repository.js';
 
 /** A pending rule that fires when due unless cancelled first (a bed exit's grace). */
@@ -6,6 +8,20 @@ export interface DueRule {
   patientId: string;
   rule: string;
   state: Record<string, unknown>;
+}
+
+/** What a patient's readings are evaluated against (`readingContexts`). */
+export interface ReadingContext {
+  teamId: string;
+  spo2Scale: Spo2Scale;
+  /** Devices with an unresolved device_offline alert: whether each is online again. */
+  offlineAlerts: Map<string, boolean>;
+  thresholds: Threshold[];
+  /** Rule state by rule (`threshold:<metric>`). */
+  states: Map<string, ThresholdState>;
+  /** Fresh NEWS2 inputs by metric. */
+  news2: Record<string, number>;
+  news2Open: boolean;
 }
 
 /**
@@ -45,17 +61,49 @@ export class RuleStateRepository {
     await on.query(`DELETE FROM rule_state WHERE patient_id = $1 AND rule = ANY($2::text[])`, [patientId, rules]);
   }
 
-  /** The inputs NEWS2 is scored from: the newest value per metric no older than `freshSeconds` before `now`. */
-  async latestFresh(patientId: string, metrics: readonly string[], now: Date, freshSeconds: number, on: Queryable = this.db): Promise<Record<string, number>> {
-    const { rows } = await on.query<{ metric: string; value: number }>(
-      `SELECT m.metric, l.value FROM unnest($2::text[]) AS m(metric)
-        CROSS JOIN LATERAL (
-          SELECT r.value FROM readings r WHERE r.patient_id = $1 AND r.metric = m.metric
-             AND r.time > $3::timestamptz - make_interval(secs => $4) AND r.time <= $3::timestamptz + interval '5 minutes'
-           ORDER BY r.time DESC LIMIT 1) l`,
-      [patientId, metrics, now, freshSeconds],
+  /**
+   * Everything the given patients' readings are evaluated against, in one round trip: each
+   * patient's team and SpO2 scale, its devices with an unresolved device_offline alert (each
+   * with whether it is online again), its effective thresholds (its own per metric, else the
+   * team's default) with their rule state, the NEWS2 inputs (the newest value per metric no
+   * older than `freshSeconds` before `now`), and whether a NEWS2 alert is unresolved. An
+   * evaluation reads one patient's under its lock (taken before, so the read sees what the
+   * lock's previous holder committed); triage reads many without it. A patient that is gone is
+   * left out.
+   */
+  async readingContexts(
+    patientIds: readonly string[],
+    news2Metrics: readonly string[],
+    now: Date,
+    freshSeconds: number,
+    on: Queryable = this.db,
+  ): Promise<Map<string, ReadingContext>> {
+    if (patientIds.length === 0) return new Map();
+    const { rows } = await on.query<
+      Omit<ReadingContext, 'offlineAlerts' | 'states'> & { patientId: string; offlineAlerts: Record<string, boolean>; states: Record<string, ThresholdState> }
+    >(
+      `SELECT p.id AS "patientId", p.team_id AS "teamId", p.spo2_scale AS "spo2Scale",
+         (SELECT coalesce(json_object_agg(a.device_id, d.online), '{}') FROM alerts a JOIN devices d ON d.id = a.device_id
+           WHERE a.patient_id = p.id AND a.kind = 'device_offline' AND a.state <> 'resolved') AS "offlineAlerts",
+         (SELECT coalesce(json_agg(t ORDER BY t.metric), '[]') FROM (
+            SELECT DISTINCT ON (metric) metric, red_low AS "redLow", yellow_low AS "yellowLow", yellow_high AS "yellowHigh", red_high AS "redHigh",
+                   sustained_seconds AS "sustainedSeconds", clear_margin AS "clearMargin", clear_after_seconds AS "clearAfterSeconds"
+              FROM thresholds WHERE patient_id = p.id OR team_id = p.team_id ORDER BY metric, (patient_id IS NULL)) t) AS thresholds,
+         (SELECT coalesce(json_object_agg(s.rule, s.state), '{}') FROM rule_state s WHERE s.patient_id = p.id AND s.rule LIKE 'threshold:%') AS states,
+         (SELECT coalesce(json_object_agg(m.metric, l.value), '{}') FROM unnest($2::text[]) AS m(metric) CROSS JOIN LATERAL (
+            SELECT r.value FROM readings r WHERE r.patient_id = p.id AND r.metric = m.metric
+               AND r.time > $3::timestamptz - make_interval(secs => $4) AND r.time <= $3::timestamptz + interval '5 minutes'
+             ORDER BY r.time DESC LIMIT 1) l) AS news2,
+         EXISTS (SELECT 1 FROM alerts a WHERE a.patient_id = p.id AND a.kind = 'news2' AND a.state <> 'resolved') AS "news2Open"
+        FROM patients p WHERE p.id = ANY($1::uuid[])`,
+      [patientIds, news2Metrics, now, freshSeconds],
     );
-    return Object.fromEntries(rows.map((r) => [r.metric, r.value]));
+    return new Map(
+      rows.map(({ patientId, ...row }) => [
+        patientId,
+        { ...row, offlineAlerts: new Map(Object.entries(row.offlineAlerts)), states: new Map(Object.entries(row.states)) },
+      ]),
+    );
   }
 
   /** Takes the pending rules due by `now`: each is returned to exactly one caller, whatever the number of instances. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Threshold } from '../domain/alert-rules.js';
-import { DatabaseRepository, type Queryable } from './database.repository.js';
+import { DatabaseRepository } from './database.repository.js';
 
 export interface ThresholdRecord extends Threshold {
   id: string;
@@ -19,17 +19,6 @@ export type ThresholdOwner = { patientId: string } | { teamId: string };
 @Injectable()
 export class ThresholdRepository {
   constructor(private readonly db: DatabaseRepository) {}
-
-  /** The thresholds that apply to a patient: its own per metric, else its team's default. */
-  async effectiveFor(patientId: string, on: Queryable = this.db): Promise<ThresholdRecord[]> {
-    const { rows } = await on.query<ThresholdRecord>(
-      `SELECT DISTINCT ON (metric) ${COLUMNS} FROM thresholds
-        WHERE patient_id = $1 OR team_id = (SELECT team_id FROM patients WHERE id = $1)
-        ORDER BY metric, (patient_id IS NULL)`,
-      [patientId],
-    );
-    return rows;
-  }
 
   async list(owner: ThresholdOwner): Promise<ThresholdRecord[]> {
     const [column, id] = 'patientId' in owner ? ['patient_id', owner.patientId] : ['team_id', owner.teamId];

@@ -6,6 +6,7 @@ import type { AlertSettingsBody, PassiveBody, RosterBody, ThresholdBody } from '
 import { AlertSettingsRepository, type PassiveInterval, type TeamAlertSettings } from '../repositories/alert-settings.repository.js';
 import { ClockRepository } from '../repositories/clock.repository.js';
 import { CryptoRepository } from '../repositories/crypto.repository.js';
+import { EventBusRepository } from '../repositories/event-bus.repository.js';
 import { TeamRepository } from '../repositories/team.repository.js';
 import { type ThresholdOwner, type ThresholdRecord, ThresholdRepository } from '../repositories/threshold.repository.js';
 import { WebhookRepository } from '../repositories/webhook.repository.js';
@@ -28,6 +29,7 @@ export class AlertConfigService {
     private readonly webhooks: WebhookRepository,
     private readonly crypto: CryptoRepository,
     private readonly clock: ClockRepository,
+    private readonly bus: EventBusRepository,
   ) {}
 
   async setPatientThreshold(actor: Actor, patientId: string, body: ThresholdBody): Promise<ThresholdRecord> {
@@ -55,6 +57,7 @@ export class AlertConfigService {
     } else await this.team(actor, owner.teamId);
     this.requireClinical(actor);
     if (!(await this.thresholds.remove(owner, metric))) throw new NotFoundError(`no ${metric} threshold here`);
+    this.bus.emit('thresholds.changed', { owner });
     await this.audit.record(actor, 'threshold.remove', {
       patientId: 'patientId' in owner ? owner.patientId : null,
       targetType: 'threshold',
@@ -63,14 +66,23 @@ export class AlertConfigService {
     });
   }
 
+  /** For the team's members, and admins (who set up every team's escalation chain). */
   async getSettings(actor: Actor, teamId: string): Promise<TeamAlertSettings> {
-    await this.team(actor, teamId);
+    await this.team(actor, teamId, { admins: true });
     return this.settings.forTeam(teamId);
   }
 
+  /**
+   * Clinicians of the team change every setting; an admin only who is called and when (the
+   * escalation chain and its repeats): night hours, graces and re-alerting stay clinical.
+   */
   async updateSettings(actor: Actor, teamId: string, body: AlertSettingsBody): Promise<TeamAlertSettings> {
-    await this.team(actor, teamId);
-    this.requireClinical(actor);
+    await this.team(actor, teamId, { admins: true });
+    if (actor.role === 'admin') {
+      const clinical = Object.keys(body).filter((field) => field !== 'escalation' && field !== 'escalationRepeats');
+      if (clinical.length)
+        throw new ForbiddenError(`${clinical.join(', ')}: only a clinician of the team changes these; an admin changes the escalation chain`);
+    } else this.requireClinical(actor);
     const { escalation, ...rest } = body;
     const changes: Partial<TeamAlertSettings> = { ...rest };
     if (escalation !== undefined) {
@@ -145,6 +157,7 @@ export class AlertConfigService {
     const errors = validateThreshold(body);
     if (errors.length) throw new InvalidInputError(`invalid threshold: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, errors);
     const saved = await this.thresholds.upsert(owner, body, actor.userId);
+    this.bus.emit('thresholds.changed', { owner });
     await this.audit.record(actor, 'threshold.set', { patientId, targetType: 'threshold', targetId: saved.id, details: { ...owner, ...body } });
     return saved;
   }

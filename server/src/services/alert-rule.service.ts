@@ -18,6 +18,7 @@ import { CoalescingQueue } from '../domain/coalescing-queue.js';
 import { DEVICE_KINDS, type DeviceKind } from '../domain/device-kinds.js';
 import type { EventRow, ReadingRow, StatusUpdate } from '../domain/ingest-batch.js';
 import { NEWS2_PARAMETERS, scoreNews2 } from '../domain/news2.js';
+import { memoryOf, type RuleMemory } from '../domain/rule-triage.js';
 import { classifyWriteError } from '../domain/write-faults.js';
 import type { AlertPriority } from '../dtos/live.dto.js';
 import { type AlertRecord, AlertRepository, type ConditionKey } from '../repositories/alert.repository.js';
@@ -26,8 +27,8 @@ import { ClockRepository, type Timer } from '../repositories/clock.repository.js
 import { DatabaseRepository, type Queryable } from '../repositories/database.repository.js';
 import { type AlertChange, EventBusRepository } from '../repositories/event-bus.repository.js';
 import { RuleStateRepository } from '../repositories/rule-state.repository.js';
-import { ThresholdRepository } from '../repositories/threshold.repository.js';
 import { EscalationService } from './escalation.service.js';
+import { RuleTriageService } from './rule-triage.service.js';
 
 interface Change {
   alert: AlertRecord;
@@ -52,6 +53,8 @@ const NO_WORK: PatientWork = { readings: [], events: [], statuses: [] };
  * pool (10 by default), so the ingest writers, the API and the live stream always find one.
  */
 const RULE_CONCURRENCY = 3;
+/** Of those, at most this many routine evaluations: one worker stays free for urgent work (a crossing reading). */
+const ROUTINE_CONCURRENCY = 2;
 
 /** A patient's evaluation that met a transient database fault runs again after this. */
 const TRANSIENT_RETRY_MS = 1000;
@@ -72,9 +75,14 @@ export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicati
   private sweeping = false;
   private sweeps = 0;
   private stopped = false;
-  /** One evaluation per patient at a time; what is stored meanwhile is merged into the next (a batch's cost is per patient, not per batch). */
+  /**
+   * One evaluation per patient at a time; what is stored meanwhile is merged into the next (a
+   * batch's cost is per patient, not per batch). Urgent work (a crossing reading, an event, a
+   * patient with something under way: RuleTriageService) is evaluated before the routine backlog.
+   */
   private readonly queue = new CoalescingQueue<PatientWork>({
     concurrency: RULE_CONCURRENCY,
+    routineConcurrency: ROUTINE_CONCURRENCY,
     merge: (a, b) => ({ readings: a.readings.concat(b.readings), events: a.events.concat(b.events), statuses: a.statuses.concat(b.statuses) }),
     run: (patientId, work) => this.evaluate(patientId, work),
     onError: (patientId, error, work) => this.failed(patientId, error, work),
@@ -85,11 +93,11 @@ export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicati
     private readonly db: DatabaseRepository,
     private readonly alerts: AlertRepository,
     private readonly ruleState: RuleStateRepository,
-    private readonly thresholds: ThresholdRepository,
     private readonly settings: AlertSettingsRepository,
     private readonly bus: EventBusRepository,
     private readonly clock: ClockRepository,
     private readonly escalation: EscalationService,
+    private readonly triage: RuleTriageService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -113,12 +121,15 @@ export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicati
     for (const off of this.unsubscribe.splice(0)) off();
   }
 
+  /** Queues each patient's readings in the lane triage gives them (a patient triage does not know yet is moved later if it must). */
   onReadings(rows: ReadingRow[]): void {
-    for (const [patientId, readings] of byPatient(rows)) this.queue.push(patientId, { ...NO_WORK, readings });
+    for (const [patientId, readings] of byPatient(rows)) {
+      this.queue.push(patientId, { ...NO_WORK, readings }, this.triage.laneOf(patientId, readings, () => this.queue.promote(patientId)) === 'urgent');
+    }
   }
 
   onEvents(rows: EventRow[]): void {
-    for (const [patientId, events] of byPatient(rows)) this.queue.push(patientId, { ...NO_WORK, events });
+    for (const [patientId, events] of byPatient(rows)) this.queue.push(patientId, { ...NO_WORK, events }, true);
   }
 
   async onStatuses(rows: StatusUpdate[]): Promise<void> {
@@ -127,16 +138,25 @@ export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicati
       const device = devices.get(status.deviceId);
       return device ? [{ ...status, patientId: device.patientId }] : [];
     });
-    for (const [patientId, statuses] of byPatient(withPatient)) this.queue.push(patientId, { ...NO_WORK, statuses });
+    for (const [patientId, statuses] of byPatient(withPatient)) this.queue.push(patientId, { ...NO_WORK, statuses }, true);
   }
 
-  /** One patient's rules for what was stored: statuses first (an offline device inhibits its vitals), then events and readings. */
+  /**
+   * One patient's rules for what was stored: statuses first (an offline device inhibits its
+   * vitals), then events and readings. What the readings' evaluation found (read after the
+   * statuses' and events' changes, in the same transaction) is remembered for triage once it
+   * committed; statuses and events without readings may change what is under way, so after them
+   * triage reads the patient's context afresh for its next readings.
+   */
   private async evaluate(patientId: string, work: PatientWork): Promise<void> {
+    let found: RuleMemory | undefined;
+    if (work.statuses.length || work.events.length) this.triage.forget(patientId);
     await this.forPatient(patientId, async (tx) => [
       ...(work.statuses.length ? await this.evaluateStatuses(patientId, work.statuses, tx) : []),
       ...(work.events.length ? await this.evaluateEvents(patientId, work.events, tx) : []),
-      ...(work.readings.length ? await this.evaluateReadings(patientId, work.readings, tx) : []),
+      ...(work.readings.length ? await this.evaluateReadings(patientId, work.readings, tx, (memory) => (found = memory)) : []),
     ]);
+    if (found) this.triage.remember(patientId, found);
   }
 
   /**
@@ -145,9 +165,10 @@ export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicati
    * Any other fault is logged; the patient's next batch is evaluated from the stored rule state.
    */
   private failed(patientId: string, error: unknown, work: PatientWork): void {
+    this.triage.forget(patientId);
     if (classifyWriteError(error).fault === 'transient' && !this.stopped) {
       this.logger.warn({ err: error, patientId }, 'alert rules for a patient met a transient database fault; evaluated again');
-      this.clock.after(TRANSIENT_RETRY_MS, () => this.queue.push(patientId, work));
+      this.clock.after(TRANSIENT_RETRY_MS, () => this.queue.push(patientId, work, true));
       return;
     }
     this.logger.error({ err: error, patientId }, 'alert rules failed for a patient');
@@ -221,54 +242,76 @@ export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicati
    * newer Last Will came) ends its device_offline alert; the devices still offline are returned, for
    * inhibition.
    */
-  private async heardFrom(patientId: string, deviceIds: ReadonlySet<string>, at: Date, tx: Queryable): Promise<{ offline: Set<string>; changes: Change[] }> {
+  private async heardFrom(
+    patientId: string,
+    offlineAlerts: ReadonlyMap<string, boolean>,
+    deviceIds: ReadonlySet<string>,
+    at: Date,
+    tx: Queryable,
+  ): Promise<{ offline: Set<string>; changes: Change[] }> {
     const offline = new Set<string>();
     const changes: Change[] = [];
-    for (const [deviceId, online] of await this.alerts.offlineAlertDevices(patientId, tx)) {
+    for (const [deviceId, online] of offlineAlerts) {
       if (!online) offline.add(deviceId);
       else if (deviceIds.has(deviceId)) changes.push(...(await this.apply({ patientId, kind: 'device_offline', deviceId }, { type: 'clear' }, at, tx)));
     }
     return { offline, changes };
   }
 
-  private async evaluateReadings(patientId: string, readings: ReadingRow[], tx: Queryable): Promise<Change[]> {
-    const patient = await this.settings.teamOfPatient(patientId, tx);
-    if (!patient) return [];
-    const { offline, changes } = await this.heardFrom(patientId, new Set(readings.map((r) => r.deviceId)), this.clock.date(), tx);
+  /**
+   * Thresholds (sustained-for, hysteresis) over the batch's samples and NEWS2 over the fresh
+   * latest values, from one read of the patient's context; `remember` gets what triage needs.
+   */
+  private async evaluateReadings(patientId: string, readings: ReadingRow[], tx: Queryable, remember: (memory: RuleMemory) => void): Promise<Change[]> {
+    const now = this.clock.date();
+    const context = (await this.ruleState.readingContexts([patientId], NEWS2_PARAMETERS, now, this.config.alerts.news2FreshSeconds, tx)).get(patientId);
+    if (!context) return [];
+    const heard = new Set(readings.map((r) => r.deviceId));
+    const { offline, changes } = await this.heardFrom(patientId, context.offlineAlerts, heard, now, tx);
     const live = readings.filter((r) => !thresholdInhibited(r.deviceId, offline));
-    const thresholds = await this.thresholds.effectiveFor(patientId, tx);
-    const keys = thresholds.map((t) => `threshold:${t.metric}`);
-    const states = await this.ruleState.get<ThresholdState>(patientId, keys, tx);
     const updated: Array<{ rule: string; state: ThresholdState }> = [];
-    for (const threshold of thresholds) {
-      const samples = live.filter((r) => r.metric === threshold.metric).sort((a, b) => a.time.getTime() - b.time.getTime());
-      if (samples.length === 0) continue;
+    for (const threshold of context.thresholds) {
       const rule = `threshold:${threshold.metric}`;
-      let state = states.get(rule) ?? {};
-      const decisions: Array<{ decision: Decision; at: Date }> = [];
-      for (const sample of samples) {
-        const step = stepThreshold(state, { t: sample.time.getTime(), value: sample.value }, threshold);
-        state = step.state;
-        if (step.decision.type !== 'none') decisions.push({ decision: step.decision, at: sample.time });
-      }
-      updated.push({ rule, state });
-      for (const { decision, at } of collapse(decisions)) {
-        changes.push(...(await this.apply({ patientId, kind: 'threshold', metric: threshold.metric }, decision, at, tx)));
+      let state = context.states.get(rule) ?? {};
+      const samples = live.filter((r) => r.metric === threshold.metric).sort((a, b) => a.time.getTime() - b.time.getTime());
+      if (samples.length > 0) {
+        const decisions: Array<{ decision: Decision; at: Date }> = [];
+        for (const sample of samples) {
+          const step = stepThreshold(state, { t: sample.time.getTime(), value: sample.value }, threshold);
+          state = step.state;
+          if (step.decision.type !== 'none') decisions.push({ decision: step.decision, at: sample.time });
+        }
+        updated.push({ rule, state });
+        for (const { decision, at } of collapse(decisions)) {
+          changes.push(...(await this.apply({ patientId, kind: 'threshold', metric: threshold.metric }, decision, at, tx)));
+        }
       }
     }
     await this.ruleState.put(patientId, updated, tx);
+    let news2Open = context.news2Open;
     if (live.some((r) => NEWS2_INPUTS.has(r.metric))) {
       const newest = live.reduce((a, b) => (a.time > b.time ? a : b)).time;
-      const values = await this.ruleState.latestFresh(patientId, NEWS2_PARAMETERS, this.clock.date(), this.config.alerts.news2FreshSeconds, tx);
-      changes.push(...(await this.apply({ patientId, kind: 'news2' }, news2Decision(scoreNews2(values, patient.spo2Scale)), newest, tx)));
+      const decision = news2Decision(scoreNews2(context.news2, context.spo2Scale));
+      // A clear with no unresolved NEWS2 alert has nothing to do (alerts are raised only under this lock).
+      if (decision.type === 'raise' || news2Open) changes.push(...(await this.apply({ patientId, kind: 'news2' }, decision, newest, tx)));
+      news2Open = decision.type === 'raise';
     }
+    remember(
+      memoryOf({
+        ...context,
+        states: new Map([...context.states, ...updated.map((u): [string, ThresholdState] => [u.rule, u.state])]),
+        offlineAlerts: new Map([...context.offlineAlerts].filter(([deviceId, online]) => !online || !heard.has(deviceId))),
+        news2Open,
+      }),
+    );
     return changes;
   }
 
   private async evaluateEvents(patientId: string, events: EventRow[], tx: Queryable): Promise<Change[]> {
     const patient = await this.settings.teamOfPatient(patientId, tx);
     if (!patient) return [];
-    const { changes } = await this.heardFrom(patientId, new Set(events.map((e) => e.deviceId)), this.clock.date(), tx);
+    const offlineAlerts = await this.alerts.offlineAlertDevices(patientId, tx);
+    const { changes } = await this.heardFrom(patientId, offlineAlerts, new Set(events.map((e) => e.deviceId)), this.clock.date(), tx);
     const s = await this.settings.forTeam(patient.teamId, tx);
     const rules = {
       timeZone: s.timeZone,

@@ -39,6 +39,23 @@ export class DeviceAdminService {
     return { device, secret };
   }
 
+  /**
+   * For the admin screens: provisions as `createDevice`, with the credentials also as a QR code
+   * for the installer (the MQTT username and password as JSON), shown once like the secret.
+   */
+  async provisionDevice(actor: Actor, input: { patient: string; kind: DeviceKind }): Promise<{ device: Device; secret: string; qrCode: string }> {
+    return this.withQrCode(await this.createDevice(actor, input));
+  }
+
+  /** Rotates as `rotateDeviceSecret`, with the new credentials as a QR code for the installer. */
+  async rotateForInstaller(actor: Actor, id: string): Promise<{ device: Device; secret: string; qrCode: string }> {
+    return this.withQrCode(await this.rotateDeviceSecret(actor, id));
+  }
+
+  private async withQrCode(result: { device: Device; secret: string }): Promise<{ device: Device; secret: string; qrCode: string }> {
+    return { ...result, qrCode: await this.crypto.qrCode(JSON.stringify({ username: result.device.id, password: result.secret })) };
+  }
+
   /** A new secret, shown once; the old one stops working at once (the broker drops its session). */
   async rotateDeviceSecret(actor: Actor, id: string): Promise<{ device: Device; secret: string }> {
     this.access.requireAdmin(actor);

@@ -38,6 +38,7 @@ import { PatientService } from './patient.service.js';
 import { ProvisioningCheckService } from './provisioning-check.service.js';
 import { PushService } from './push.service.js';
 import { RetentionService } from './retention.service.js';
+import { RuleTriageService } from './rule-triage.service.js';
 import { SeedService } from './seed.service.js';
 import { SessionRetireService } from './session-retire.service.js';
 import { SessionService } from './session.service.js';
@@ -66,7 +67,16 @@ export const CORE_SERVICES = [
 ];
 
 /** Alerts: rules on stored batches, the lifecycle, delivery and escalation jobs (they need Redis for BullMQ). */
-export const ALERT_SERVICES = [AlertRuleService, AlertService, AlertStatsService, DeliveryService, EscalationService, JobService, PushService];
+export const ALERT_SERVICES = [
+  AlertRuleService,
+  AlertService,
+  AlertStatsService,
+  DeliveryService,
+  EscalationService,
+  JobService,
+  PushService,
+  RuleTriageService,
+];
 
 /** Device ingest: MQTT intake, validation, batching and writing (server only; see ingest-pipeline.service.ts). */
 export const INGEST_SERVICES = [

@@ -11,7 +11,7 @@ import {
 } from '../domain/auth-policy.js';
 import { type DomainError, LockedError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../domain/errors.js';
 import { RateLimitRepository } from '../repositories/rate-limit.repository.js';
-import { UserRepository } from '../repositories/user.repository.js';
+import { type UserAccount, UserRepository } from '../repositories/user.repository.js';
 import { AccessService } from './access.service.js';
 import { AuditService } from './audit.service.js';
 
@@ -137,6 +137,25 @@ export class LockoutService {
     const account = accountOf({ user: { id: userId, email: '' }, label: '' });
     await Promise.all([this.limits.clearPrefix(`signin-account:${account}`), this.users.unlock(userId)]);
     await this.audit.record(actor, 'user.unlock', { targetType: 'user', targetId: userId });
+  }
+
+  /**
+   * The admin's user list: every account, its `lockedUntil` the end of its latest lock, whether
+   * from some address (held here, in Redis) or in the database. Here rather than in
+   * UserAdminService, which the operator CLI runs without Redis.
+   */
+  async listAccounts(actor: Actor): Promise<UserAccount[]> {
+    this.access.requireAdmin(actor);
+    const [users, held] = await Promise.all([this.users.list(), this.limits.holding('signin-account:user-*/locked')]);
+    const locked = new Map<string, Date>();
+    for (const { name, until } of held) {
+      const userId = /^signin-account:user-([^:/]+):/.exec(name)?.[1];
+      if (userId && until > (locked.get(userId) ?? new Date(0))) locked.set(userId, until);
+    }
+    return users.map((user) => {
+      const lock = locked.get(user.id);
+      return lock && (!user.lockedUntil || lock > user.lockedUntil) ? { ...user, lockedUntil: lock } : user;
+    });
   }
 
   private locked(seconds: number): LockedError {

@@ -7,7 +7,7 @@ import { RecoveryCodeRepository } from '../repositories/recovery-code.repository
 import { SessionRepository } from '../repositories/session.repository.js';
 import { TeamRepository } from '../repositories/team.repository.js';
 import type { Role } from '../domain/roles.js';
-import { type User, type UserAccount, type UserChanges, UserRepository } from '../repositories/user.repository.js';
+import { type User, type UserChanges, UserRepository } from '../repositories/user.repository.js';
 import { AccessService } from './access.service.js';
 import { AuditService } from './audit.service.js';
 
@@ -32,7 +32,7 @@ export interface NewUserInput {
   enrolNow: boolean;
 }
 
-/** Staff accounts and team membership: admin-only, every change audited. */
+/** Staff accounts and team membership: admin-only, every change audited (the list with its locks: LockoutService.listAccounts). */
 @Injectable()
 export class UserAdminService {
   constructor(
@@ -44,11 +44,6 @@ export class UserAdminService {
     private readonly access: AccessService,
     private readonly audit: AuditService,
   ) {}
-
-  async listUsers(actor: Actor): Promise<UserAccount[]> {
-    this.access.requireAdmin(actor);
-    return this.users.list();
-  }
 
   async createUser(actor: Actor, input: NewUserInput): Promise<CreatedUser> {
     this.access.requireAdmin(actor);

@@ -474,7 +474,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Staff accounts with their teams, lock and enrolment state (admin) */
+        /** Staff accounts with their teams, enrolment and lock state (locked from any address) (admin) */
         get: operations["AdminUserController_list"];
         put?: never;
         /** Creates a staff account; the user sets up two-factor sign-in (QR code) at the first sign-in (admin) */
@@ -889,14 +889,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The team’s night hours, graces, re-alert time and escalation chain */
+        /** The team’s night hours, graces, re-alert time and escalation chain (members of the team, admins) */
         get: operations["AlertController_settings"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Changes the team’s alert settings (clinician; audited) */
+        /** Changes the team’s alert settings (clinician; admins only the escalation chain and its repeats; audited) */
         patch: operations["AlertController_updateSettings"];
         trace?: never;
     };
@@ -2888,6 +2888,8 @@ export interface operations {
                         };
                         /** @description The MQTT password (username: the device id); shown only now, stored hashed */
                         secret: string;
+                        /** @description The same credentials for the installer, {"username","password"} as JSON in a QR code (PNG data URL); only now */
+                        qrCode: string;
                     };
                 };
             };
@@ -2933,6 +2935,8 @@ export interface operations {
                         };
                         /** @description The MQTT password (username: the device id); shown only now, stored hashed */
                         secret: string;
+                        /** @description The same credentials for the installer, {"username","password"} as JSON in a QR code (PNG data URL); only now */
+                        qrCode: string;
                     };
                 };
             };

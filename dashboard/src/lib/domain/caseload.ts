@@ -31,6 +31,16 @@ export function byRisk(a: RankedPatient, b: RankedPatient): number {
   );
 }
 
+/** Whether a change from `a` to `b` leaves the patient's place in the order as it was (byRisk's keys are equal). */
+export function sameRank(a: RankedPatient, b: RankedPatient): boolean {
+  return (
+    a.news2.score === b.news2.score &&
+    a.name === b.name &&
+    countOf(a.alerts, 'high') === countOf(b.alerts, 'high') &&
+    countOf(a.alerts, 'medium') === countOf(b.alerts, 'medium')
+  );
+}
+
 /** The risk filter: "high" = an open high alert or NEWS2 high; "medium" = that or medium alerts/NEWS2 medium. */
 export type RiskFilter = 'all' | 'medium' | 'high';
 

@@ -106,3 +106,40 @@ export function withAlert(row: Row, alert: AlertWire): Row {
   };
   return { ...row, alerts: [...rest, next] };
 }
+
+/** Plain data equality: primitives, Dates by time, arrays and plain objects by their entries. */
+export function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) => Object.hasOwn(b, key) && sameData((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
+}
+
+const keep = <T>(previous: T, next: T): T => (sameData(previous, next) ? previous : next);
+
+/**
+ * A new version of a row that keeps every part that did not change (the same objects as in
+ * `previous`), and is `previous` itself when nothing changed. A tick carries whole rows, most of
+ * them with only a value or two new: what a tile shows from an unchanged part is not redone.
+ */
+export function mergeRow(previous: Row | undefined, next: Row): Row {
+  if (!previous) return next;
+  const latest: Row['latest'] = {};
+  for (const [metric, entry] of Object.entries(next.latest)) latest[metric] = previous.latest[metric] ? keep(previous.latest[metric], entry) : entry;
+  const merged: Row = {
+    id: next.id,
+    name: next.name,
+    teamId: next.teamId,
+    latest: keep(previous.latest, latest),
+    news2: keep(previous.news2, next.news2),
+    alerts: keep(previous.alerts, next.alerts),
+    devices: keep(previous.devices, next.devices),
+    passive: keep(previous.passive, next.passive),
+    inhibited: keep(previous.inhibited, next.inhibited),
+  };
+  const changed = (Object.keys(merged) as Array<keyof Row>).some((key) => merged[key] !== previous[key]);
+  return changed ? merged : previous;
+}

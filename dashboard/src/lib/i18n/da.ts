@@ -1,4 +1,5 @@
 import type { Catalogue } from './en.js';
+import { adminDa } from './admin.da.js';
 import { inboxDa } from './inbox.da.js';
 
 /**
@@ -11,6 +12,8 @@ import { inboxDa } from './inbox.da.js';
 export const da: Catalogue = {
   // The inbox and push block, translated with the inbox (inbox.da.ts).
   ...inboxDa,
+  // The admin screens, translated with them (admin.da.ts).
+  ...adminDa,
   // ---- Results for team leads ----
   'nav.results': 'Resultater',
   'results.title': 'Resultater',

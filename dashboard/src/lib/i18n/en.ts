@@ -1,3 +1,5 @@
+import { adminEn } from './admin.en.js';
+
 /**
  * The English catalogue: every string the dashboard shows. Keys are grouped by screen; `{name}`
  * placeholders are filled by `t()`. Another language is another file with the same keys
@@ -5,6 +7,8 @@
  * failing test).
  */
 export const en = {
+  // The admin screens' block (admin.en.ts).
+  ...adminEn,
   'app.name': 'Vigil',
   'app.skip': 'Skip to content',
   'language.label': 'Language',

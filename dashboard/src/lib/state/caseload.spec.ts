@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertWire } from '$wire/live.dto';
+import { byRisk, type RankedPatient } from '../domain/caseload.js';
 import type { WireRow } from '../domain/rows.js';
 import { CaseloadState } from './caseload.svelte.js';
 
@@ -84,5 +85,54 @@ describe('CaseloadState', () => {
     state.team = 'all';
     state.risk = 'high';
     expect(state.visible).toEqual(['b']);
+  });
+
+  it('stores nothing for a row that did not change, and keeps the unchanged parts of one that did', () => {
+    const state = new CaseloadState();
+    state.load([row('a', 1)]);
+    const before = state.rows.get('a');
+    state.apply({ rows: [row('a', 1)] });
+    expect(state.rows.get('a')).toBe(before);
+    state.apply({ rows: [row('a', 1, { latest: { hr: { value: 99, t: '2026-12-01T10:00:01.000Z' } } })] });
+    const after = state.rows.get('a');
+    expect(after).not.toBe(before);
+    expect(after?.latest.hr.value).toBe(99);
+    expect(after?.news2).toBe(before?.news2);
+    expect(after?.devices).toBe(before?.devices);
+  });
+
+  it('sorts again only when a row came or its place may have changed (byRisk keys), not for new values', () => {
+    let comparisons = 0;
+    const state = new CaseloadState((a: RankedPatient, b: RankedPatient) => {
+      comparisons++;
+      return byRisk(a, b);
+    });
+    state.load([row('a', 1), row('b', 3)]);
+    comparisons = 0;
+    state.apply({ rows: [row('a', 1, { latest: { hr: { value: 99, t: '2026-12-01T10:00:01.000Z' } } }), row('b', 3)] });
+    expect(comparisons).toBe(0);
+    state.apply({ rows: [row('a', 4)] });
+    expect(comparisons).toBeGreaterThan(0);
+    expect(state.order).toEqual(['a', 'b']);
+    comparisons = 0;
+    state.apply({ alerts: [alert('b', 'open', 'medium')] });
+    expect(comparisons).toBeGreaterThan(0);
+    comparisons = 0;
+    state.apply({ rows: [row('c', 0)] });
+    expect(comparisons).toBeGreaterThan(0);
+    expect(state.order).toEqual(['a', 'b', 'c']);
+  });
+
+  it('keeps the same visible list while the filtered patients stay the same, so the list is not walked again', () => {
+    const state = new CaseloadState();
+    state.load([row('a', 0), row('b', 8)]);
+    expect(state.visible).toBe(state.order);
+    state.risk = 'high';
+    const high = state.visible;
+    expect(high).toEqual(['b']);
+    state.apply({ rows: [row('b', 9), row('a', 1)] });
+    expect(state.visible).toBe(high);
+    state.apply({ rows: [row('a', 7)] });
+    expect(state.visible).toEqual(['b', 'a']);
   });
 });

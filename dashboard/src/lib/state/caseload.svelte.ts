@@ -1,7 +1,7 @@
 import { SvelteMap } from 'svelte/reactivity';
 import type { AlertWire } from '$wire/live.dto';
-import { byRisk, matchesRisk, matchesSearch, matchesTeam, type RiskFilter } from '../domain/caseload.js';
-import { type Row, toRow, type WireRow, withAlert } from '../domain/rows.js';
+import { byRisk, matchesRisk, matchesSearch, matchesTeam, type RankedPatient, type RiskFilter, sameRank } from '../domain/caseload.js';
+import { mergeRow, type Row, toRow, type WireRow, withAlert } from '../domain/rows.js';
 import { TILE_VITALS } from '../domain/vitals.js';
 
 export interface Spark {
@@ -16,8 +16,10 @@ export const SPARK_POINTS = 30;
 
 /**
  * The caseload overview's state. Rows live in a map (a live change re-renders one tile, not
- * the list); the order is recomputed only while `frozen` is false, so a tile under the user's
- * pointer never moves; releasing the freeze applies the order that was held back.
+ * the list), and a changed row keeps its unchanged parts (mergeRow), so a tile redoes only what
+ * changed. The order is recomputed only when a row's place in it may have changed (a new row,
+ * or one of byRisk's keys), and only while `frozen` is false, so a tile under the user's pointer
+ * never moves; releasing the freeze applies the order that was held back.
  */
 export class CaseloadState {
   rows = new SvelteMap<string, Row>();
@@ -32,13 +34,22 @@ export class CaseloadState {
 
   #frozen = $state(false);
   #orderStale = false;
+  #visible: string[] = [];
 
-  visible = $derived(
-    this.order.filter((id) => {
+  /** `compare` orders the rows (byRisk; a spec counts its calls). */
+  constructor(private readonly compare: (a: RankedPatient, b: RankedPatient) => number = byRisk) {}
+
+  /** The order's patients that pass the filters; the same array as long as they are the same. */
+  visible = $derived.by(() => {
+    const { query, team, risk } = this;
+    if (query.trim() === '' && team === 'all' && risk === 'all') return (this.#visible = this.order);
+    const next = this.order.filter((id) => {
       const row = this.rows.get(id);
-      return row !== undefined && matchesSearch(row, this.query) && matchesTeam(row, this.team) && matchesRisk(row, this.risk);
-    }),
-  );
+      return row !== undefined && matchesSearch(row, query) && matchesTeam(row, team) && matchesRisk(row, risk);
+    });
+    if (next.length !== this.#visible.length || next.some((id, i) => id !== this.#visible[i])) this.#visible = next;
+    return this.#visible;
+  });
 
   get frozen(): boolean {
     return this.#frozen;
@@ -60,16 +71,27 @@ export class CaseloadState {
 
   /** A frame's worth of live changes: rows from overview ticks and alerts, applied together. */
   apply(changes: { rows?: WireRow[]; alerts?: AlertWire[] }): void {
-    for (const wire of changes.rows ?? []) this.#put(toRow(wire, this.rows.get(wire.id)));
+    let reorder = false;
+    for (const wire of changes.rows ?? []) {
+      const previous = this.rows.get(wire.id);
+      reorder = this.#put(mergeRow(previous, toRow(wire, previous)), previous) || reorder;
+    }
     for (const alert of changes.alerts ?? []) {
       const row = this.rows.get(alert.patientId);
-      if (row) this.rows.set(row.id, withAlert(row, alert));
+      if (row) reorder = this.#put(withAlert(row, alert), row) || reorder;
     }
-    this.#sort();
+    if (reorder) this.#sort();
   }
 
-  #put(row: Row): void {
+  /** Stores a row (unless it is the one stored) and its sparkline; true when its place in the order may have changed. */
+  #put(row: Row, previous?: Row): boolean {
+    if (row === previous) return false;
     this.rows.set(row.id, row);
+    this.#spark(row);
+    return !previous || !sameRank(previous, row);
+  }
+
+  #spark(row: Row): void {
     const metric = this.sparks.get(row.id)?.metric ?? TILE_VITALS.find((m) => row.latest[m]) ?? Object.keys(row.latest)[0];
     if (!metric || !row.latest[metric]) return;
     const spark = this.sparks.get(row.id);
@@ -85,7 +107,7 @@ export class CaseloadState {
       return;
     }
     this.#orderStale = false;
-    const next = [...this.rows.values()].sort(byRisk).map((r) => r.id);
+    const next = [...this.rows.values()].sort(this.compare).map((r) => r.id);
     if (next.length !== this.order.length || next.some((id, i) => id !== this.order[i])) this.order = next;
   }
 

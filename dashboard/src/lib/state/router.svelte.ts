@@ -2,7 +2,7 @@
  * Routing on real URLs (the History API): every screen has an address that survives a reload
  * and the back button. Routes are patterns with `:name` segments; `match` is pure.
  */
-export type RouteName = 'overview' | 'patient' | 'signIn' | 'inbox' | 'alert' | 'notifications' | 'results' | 'notFound';
+export type RouteName = 'overview' | 'patient' | 'signIn' | 'inbox' | 'alert' | 'notifications' | 'results' | 'admin' | 'notFound';
 
 const ROUTES: ReadonlyArray<{ name: RouteName; pattern: string }> = [
   { name: 'overview', pattern: '/' },
@@ -12,6 +12,8 @@ const ROUTES: ReadonlyArray<{ name: RouteName; pattern: string }> = [
   { name: 'alert', pattern: '/alerts/:id' },
   { name: 'notifications', pattern: '/settings/notifications' },
   { name: 'results', pattern: '/results' },
+  { name: 'admin', pattern: '/admin' },
+  { name: 'admin', pattern: '/admin/:section' },
 ];
 
 export interface Match {

@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from '@jest/globals';
+import { CLI_ACTOR } from '../../server/src/domain/actor.js';
+import type { ReadingRow } from '../../server/src/domain/ingest-batch.js';
+import { EventBusRepository } from '../../server/src/repositories/event-bus.repository.js';
+import { AlertConfigService } from '../../server/src/services/alert-config.service.js';
+import { alertsOf, useAlertPlatform } from '../support/alerts.js';
+import { createPatient, createTeam, sql, type TestPlatform } from '../support/platform.js';
+import { waitFor } from '../support/wait.js';
+
+/**
+ * The rules' urgent lane (docs/alerts.md, "Rules under load") on the real PostgreSQL: with a
+ * backlog of routine evaluations queued first, a patient whose reading crosses a band, and then
+ * the same patient whose alert is to clear, is evaluated before the backlog has drained. Order
+ * is read from the database: each evaluation's transaction stamps its patient's rule state
+ * (`updated_at` = the transaction's start), so no clock bounds the test.
+ */
+
+const ROUTINE = 40;
+const HR = { metric: 'hr', yellowHigh: 110, redHigh: 140, sustainedSeconds: 0, clearMargin: 0, clearAfterSeconds: 0 };
+
+describe('alert rules: urgent lane', () => {
+  let platform: TestPlatform;
+  useAlertPlatform('vigil-alerts-triage', (started) => (platform = started.platform));
+
+  it('evaluates a crossing patient, then its clear, before a backlog of routine patients queued earlier', async () => {
+    const teamId = await createTeam(platform);
+    await platform.app.get(AlertConfigService).setTeamThreshold(CLI_ACTOR, teamId, HR);
+    const routine: string[] = [];
+    for (let i = 0; i < ROUTINE; i++) routine.push(await createPatient(platform, teamId));
+    const crossing = await createPatient(platform, teamId);
+    const everyone = [...routine, crossing];
+    const device = randomUUID();
+    const bus = platform.app.get(EventBusRepository);
+    const rows = (patients: string[], t: number, value: number): ReadingRow[] =>
+      patients.map((patientId) => ({ time: new Date(t), patientId, deviceId: device, metric: 'hr', value }));
+    const stamps = () =>
+      sql<{ patientId: string; lastT: string; at: Date }>(
+        platform,
+        `SELECT patient_id AS "patientId", state->>'lastT' AS "lastT", updated_at AS at FROM rule_state WHERE patient_id = ANY($1::uuid[]) AND rule = 'threshold:hr'`,
+        [everyone],
+      );
+    /** Waits until every patient's evaluation of the sample at `t` committed; how many routine patients were evaluated before the crossing one. */
+    const routineBeforeCrossing = async (t: number) => {
+      const done = await waitFor(
+        stamps,
+        (s) => s.length === everyone.length && s.every((row) => Number(row.lastT) === t),
+        30_000,
+        `every patient evaluated at ${t}`,
+      );
+      const crossingAt = done.find((row) => row.patientId === crossing)!.at.getTime();
+      return done.filter((row) => row.patientId !== crossing && row.at.getTime() < crossingAt).length;
+    };
+
+    // A first round: this instance evaluates every patient once (a patient it has not seen yet is urgent).
+    const t0 = Date.now() - 60_000;
+    bus.emit('readings.stored', { rows: rows(everyone, t0, 70) });
+    await routineBeforeCrossing(t0);
+
+    // The routine backlog is queued first (one stored batch), the crossing reading after it (the next batch).
+    bus.emit('readings.stored', { rows: rows(routine, t0 + 1000, 72) });
+    bus.emit('readings.stored', { rows: rows([crossing], t0 + 1000, 120) });
+    const beforeBreach = await routineBeforeCrossing(t0 + 1000);
+    // First come, first served would have evaluated all 40 before it; the urgent lane starts it at once
+    // (only the routine evaluations already running when it came are ahead of it).
+    expect(beforeBreach).toBeLessThan(ROUTINE / 4);
+    const [opened] = await alertsOf(platform, crossing, ['threshold']);
+    expect(opened).toMatchObject({ metric: 'hr', priority: 'medium', state: 'open', value: 120 });
+
+    // Its alert is under way, so its in-band reading (the clear) is urgent too, though it breaches nothing.
+    bus.emit('readings.stored', { rows: rows(routine, t0 + 2000, 74) });
+    bus.emit('readings.stored', { rows: rows([crossing], t0 + 2000, 70) });
+    const beforeClear = await routineBeforeCrossing(t0 + 2000);
+    expect(beforeClear).toBeLessThan(ROUTINE / 4);
+    expect(await alertsOf(platform, crossing, ['threshold'])).toEqual([expect.objectContaining({ id: opened.id, state: 'resolved', cleared: true })]);
+
+    // Nothing was raised for the routine patients, and every sample was evaluated (their state saw the last one).
+    const routineAlerts = await sql<{ n: number }>(platform, `SELECT count(*)::int AS n FROM alerts WHERE patient_id = ANY($1::uuid[])`, [routine]);
+    expect(routineAlerts[0].n).toBe(0);
+  });
+});
