@@ -16,15 +16,13 @@
 // VIGIL_BENCH_DEVICES (background devices, 500), VIGIL_BENCH_SECONDS (30), VIGIL_BENCH_PROBES
 // (probed patients, 20), VIGIL_BENCH_ESCALATIONS (20), VIGIL_BENCH_ESCALATE_SECONDS (E, 5),
 // VIGIL_BENCH_DATABASE_URL, VIGIL_BENCH_REDIS_URL (default: a redis-server of the run's own).
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuSampler, forkRole, percentiles, roleOptions } from './measure.js';
+import { cpuSampler, forkRole, percentiles, roleOptions, writeResult } from './measure.js';
 import { publishReadings } from './mqtt-devices.js';
+import { row } from './summary.js';
 import { provisioner, serverModule, startBenchPlatform } from './platform.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const log = (line = '') => process.stderr.write(`${line}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -267,15 +265,6 @@ async function run() {
     const round = (x) => Math.round(x * 1000) / 1000;
     const escalationError = percentiles(report.errors.map(Math.abs));
     const msPerBatch = stored.batches ? round(evaluationMs / stored.batches) : null;
-    /** Rows of the generated section of docs/benchmarks.md (test/bench/summary.js): each figure beside its in-run baseline. */
-    const row = (figure, value, unit, baseline, baselineValue) => ({
-      figure,
-      value,
-      unit,
-      baseline: baseline ?? '—',
-      baselineValue: baselineValue ?? null,
-      ratio: baselineValue ? value / baselineValue : null,
-    });
     const summary = [
       ...['p50', 'p99'].map((q) =>
         row(`breach over MQTT → alert.v1 in the care-staff socket ${q}`, toAlert[q], 'ms', 'publish → reading.batch.v1, same run', toReading[q]),
@@ -322,9 +311,6 @@ else {
     settings: { POINTS, DEVICES, SECONDS, PROBES, ESCALATIONS, ESCALATE_SECONDS },
     ...(await run()),
   };
-  const line = JSON.stringify(results);
-  fs.mkdirSync(path.join(here, 'results'), { recursive: true });
-  fs.writeFileSync(path.join(here, 'results', `alerts-${Date.now()}.json`), line + '\n');
-  process.stdout.write(line + '\n');
+  writeResult('alerts', results);
   process.exit(0);
 }

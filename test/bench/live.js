@@ -25,7 +25,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createDatabase } from './database.js';
-import { cpuSampler, forkRole, percentiles, roleOptions, scrape } from './measure.js';
+import { cpuSampler, forkRole, percentiles, roleOptions, scrape, writeResult } from './measure.js';
 import { startShippedMosquitto } from './mosquitto.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -196,11 +196,12 @@ function plan(count, patients, teams) {
  */
 async function startClients(urls, list, { seconds = SECONDS, windowSeconds, onWindow = () => undefined } = {}) {
   const halves = [list.filter((_, i) => i % 2 === 0), list.filter((_, i) => i % 2 === 1)];
+  const targets = [urls].flat();
   const children = [];
   for (const [i, half] of halves.entries()) {
     let ready;
     const isReady = new Promise((r) => (ready = r));
-    const url = [urls].flat()[i % [urls].flat().length];
+    const url = targets[i % targets.length];
     const c = child('clients', { url, plan: half, seconds, windowSeconds }, (m) => (m.type === 'ready' ? ready() : m.type === 'window' && onWindow(m)));
     children.push({ ...c, isReady });
   }
@@ -572,10 +573,7 @@ const roles = { clients: clientsRole, devices: devicesRole, bare: bareRole, repl
 if (roles[role]) {
   await roles[role](await roleOptions());
 } else if (SOAK_SECONDS > 0) {
-  const line = JSON.stringify({ machine: { cpus: os.cpus().length, node: process.version }, settings: { POINTS, TEAM_CLIENTS }, soak: await soakPhase() });
-  fs.mkdirSync(path.join(here, 'results'), { recursive: true });
-  fs.writeFileSync(path.join(here, 'results', `soak-${Date.now()}.json`), line + '\n');
-  process.stdout.write(line + '\n');
+  writeResult('soak', { machine: { cpus: os.cpus().length, node: process.version }, settings: { POINTS, TEAM_CLIENTS }, soak: await soakPhase() });
   process.exit(0);
 } else {
   const live = {};
@@ -586,9 +584,6 @@ if (roles[role]) {
     ...live,
     ...(await historyPhase()),
   };
-  const line = JSON.stringify(results);
-  fs.mkdirSync(path.join(here, 'results'), { recursive: true });
-  fs.writeFileSync(path.join(here, 'results', `live-${Date.now()}.json`), line + '\n');
-  process.stdout.write(line + '\n');
+  writeResult('live', results);
   process.exit(0);
 }

@@ -1,7 +1,9 @@
 // What the benchmarks share to measure (ingest.js, live.js, alerts.js): percentiles, a server's ingest counters, the server process's
-// CPU and memory over a phase, and child processes in a role of the benchmark script.
+// CPU and memory over a phase, child processes in a role of the benchmark script, and the result file.
 import { execFileSync, fork } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export function percentiles(values) {
   const sorted = Float64Array.from(values).sort();
@@ -96,4 +98,13 @@ export function processCpu(processes) {
     for (const [pid, { group, ticks }] of first) seconds[group] = (seconds[group] ?? 0) + (last.get(pid) - ticks) / ticksPerSecond;
     return { wallSeconds: (performance.now() - t0) / 1000, cpuSeconds: seconds };
   };
+}
+
+/** Writes a suite's result as one JSON line to test/bench/results/<suite>-<ms>.json (what run.js summarises) and to stdout. */
+export function writeResult(suite, results) {
+  const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+  const line = JSON.stringify(results);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, `${suite}-${Date.now()}.json`), line + '\n');
+  process.stdout.write(line + '\n');
 }

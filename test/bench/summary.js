@@ -7,7 +7,8 @@ import path from 'node:path';
 export const BEGIN = '<!-- npm run bench: begin (this section is rewritten by test/bench/run.js; edit the rest by hand) -->';
 export const END = '<!-- npm run bench: end -->';
 
-const row = (figure, value, unit, baseline, baselineValue) => ({
+/** One row of the generated section: a figure beside its in-run baseline (also alerts.js's own summary). */
+export const row = (figure, value, unit, baseline, baselineValue) => ({
   figure,
   value,
   unit,
