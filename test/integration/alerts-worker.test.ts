@@ -65,6 +65,15 @@ describe('the standalone alert worker', () => {
       `alert ${id} escalated to level ${level}`,
     );
 
+  /** The webhook job runs beside escalation, not before it: wait for its logged attempt, then count what the receiver got. */
+  const webhookSent = (platform: TestPlatform, id: string) =>
+    waitFor(
+      () => sql<{ status: string }>(platform, `SELECT status FROM alert_deliveries WHERE alert_id = $1 AND channel = 'webhook'`, [id]),
+      (rows) => rows.some((row) => row.status === 'sent'),
+      20_000,
+      `the webhook for alert ${id} sent`,
+    );
+
   it('delivers and escalates while the server runs no workers, and never twice beside a server that does', async () => {
     const env = { DATABASE_URL: database.url, REDIS_URL: redis.url };
     const quiet = await startTestPlatform({ ...env, VIGIL_WORKERS: 'off' });
@@ -87,6 +96,7 @@ describe('the standalone alert worker', () => {
       await busy.stop();
       const first = await fallWithChain(quiet);
       await escalatedTo(quiet, first, 1);
+      await webhookSent(quiet, first);
       expect(hooks.filter((h) => h.alertId === first)).toHaveLength(1);
 
       const both = await startTestPlatform({ ...env });
