@@ -94,4 +94,26 @@ describe('WriteBatch', () => {
     ]);
     expect(batch.readings).toHaveLength(5); // the count of points received is unchanged
   });
+
+  it('orders a mixed batch as one sort by (device, metric, time) would, repeats kept as first received', () => {
+    const devices = [B, A, '00000000-0000-4000-8000-000000000001', 'ffffffff-0000-4000-8000-000000000000'];
+    const metrics = ['spo2', 'hr', 'rr', 'bp_sys'];
+    const batch = new WriteBatch<number>();
+    for (let i = 0; i < 400; i++) {
+      // deterministic scramble: devices and metrics interleaved, times out of order, some repeated
+      const time = (i * 37) % 53;
+      batch.add({ readings: [reading(devices[i % 4], metrics[(i * 3) % 4], time, i), reading(devices[(i + 1) % 4], metrics[i % 4], time, i)] }, i);
+    }
+    const key = (r: ReadingRow) => [r.deviceId, r.metric, r.time.getTime()] as const;
+    const byKey = (a: ReadingRow, b: ReadingRow) => {
+      const [x, y] = [key(a), key(b)];
+      for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
+      return 0;
+    };
+    const reference = [...batch.readings].sort(byKey).filter((row, i, all) => i === 0 || byKey(all[i - 1], row) !== 0);
+    const sorted = batch.sortedReadings();
+    expect(sorted.length).toBeLessThan(batch.readings.length); // the scramble did repeat keys
+    expect(sorted).toEqual(reference);
+    expect(sorted.every((row, i) => row === reference[i])).toBe(true); // the very rows, first received of each key
+  });
 });
