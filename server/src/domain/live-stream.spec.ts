@@ -50,6 +50,24 @@ describe('samplesByPatient', () => {
   ])('%s', (_, readings, expected) => {
     expect(Object.fromEntries(samplesByPatient(readings))).toEqual(expected);
   });
+
+  it('builds samples only for the patients wanted, asking once per patient', () => {
+    const asked: string[] = [];
+    const readings: SharedReading[] = [
+      [T, P1, D1, 'hr', 72],
+      [T, P2, D2, 'rr', 14],
+      [T + 1000, P1, D1, 'hr', 73],
+      [T + 1000, P2, D2, 'rr', 15],
+    ];
+    const byPatient = samplesByPatient(readings, (patientId) => (asked.push(patientId), patientId === P2));
+    expect(Object.fromEntries(byPatient)).toEqual({
+      [P2]: [
+        { t: iso(T), deviceId: D2, m: { rr: 14 } },
+        { t: iso(T + 1000), deviceId: D2, m: { rr: 15 } },
+      ],
+    });
+    expect(asked).toEqual([P1, P2]);
+  });
 });
 
 describe('unsent: a gap fill and the live data that came meanwhile, each value once', () => {

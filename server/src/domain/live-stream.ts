@@ -32,18 +32,22 @@ export const valueKey = (deviceId: string, metric: string, ms: number) => `${dev
 /**
  * Readings grouped into samples per patient, one sample per (device, time) holding every
  * metric, in the order the readings came (ingest order within a batch, oldest first per device).
+ * Only for the patients `want` accepts (asked once per patient): the others' readings are skipped.
  */
-export function samplesByPatient(readings: readonly SharedReading[]): Map<string, LiveSample[]> {
-  const byPatient = new Map<string, Map<string, LiveSample>>();
+export function samplesByPatient(readings: readonly SharedReading[], want: (patientId: string) => boolean = () => true): Map<string, LiveSample[]> {
+  const byPatient = new Map<string, Map<string, LiveSample> | null>();
   for (const [time, patientId, deviceId, metric, value] of readings) {
     let samples = byPatient.get(patientId);
-    if (!samples) byPatient.set(patientId, (samples = new Map<string, LiveSample>()));
+    if (samples === undefined) byPatient.set(patientId, (samples = want(patientId) ? new Map<string, LiveSample>() : null));
+    if (!samples) continue;
     const key = `${deviceId}|${time}`;
     let sample = samples.get(key);
     if (!sample) samples.set(key, (sample = { t: new Date(time).toISOString(), deviceId, m: {} }));
     sample.m[metric] = value;
   }
-  return new Map([...byPatient].map(([patientId, samples]) => [patientId, [...samples.values()]]));
+  const result = new Map<string, LiveSample[]>();
+  for (const [patientId, samples] of byPatient) if (samples) result.set(patientId, [...samples.values()]);
+  return result;
 }
 
 /** Every (device, metric, time) a list of samples holds. */

@@ -133,6 +133,17 @@ describe('LiveStreamService', () => {
     expect(live.values('y')).toEqual([v(1), v(2), v(3), v(4), v(5)]);
   });
 
+  it('gap fill with nobody else watching: what arrives while the query runs is still held for it', async () => {
+    const { live, service, receive, setStored, release } = setup();
+    const watching = service.watch('y', P, new Date(T));
+    receive(r(2)); // committed after the query's snapshot: only the live path brings it
+    setStored([r(1)]);
+    release();
+    await watching;
+    service.flush();
+    expect(live.values('y')).toEqual([v(1), v(2)]);
+  });
+
   it('a gap larger than the bound: resync instead of the samples, then live data', async () => {
     const { live, service, setStored, release, receive } = setup();
     const watching = service.watch('y', P, new Date(T));

@@ -82,7 +82,10 @@ export class LiveStreamService implements OnModuleInit, OnModuleDestroy {
       return;
     }
     if (parsed.data.kind !== 'readings') return;
-    const byPatient = samplesByPatient(parsed.data.rows);
+    const { rows } = parsed.data;
+    // Samples only for the patients watched here or being gap-filled: building them for every
+    // patient of every batch was 5 % of the server's busy time at full ingest (docs/benchmarks.md).
+    const byPatient = samplesByPatient(rows, (patientId) => this.live.localMembers(patientRoom(patientId)).size > 0 || this.filling.has(patientId));
     for (const [patientId, samples] of byPatient) {
       if (this.live.localMembers(patientRoom(patientId)).size > 0) {
         const pending = this.pending.get(patientId);
@@ -91,7 +94,8 @@ export class LiveStreamService implements OnModuleInit, OnModuleDestroy {
       }
       for (const held of this.filling.get(patientId)?.values() ?? []) held.push(...samples);
     }
-    for (const listener of this.readingListeners) listener([...byPatient.keys()]);
+    const patientIds = [...new Set(rows.map((row) => row[1]))];
+    for (const listener of this.readingListeners) listener(patientIds);
   }
 
   /** Live readings of a patient to a socket; with `since`, the stored samples after it first. */
