@@ -233,6 +233,13 @@ describe('validateMessage: text the database can store', () => {
     else expect(result.rejections).toEqual([{ reason: 'bad_shape', detail: 'nested deeper than 32 levels' }]);
   });
 
+  it('counts nesting beneath a key "__proto__" too', () => {
+    let data = '1';
+    for (let i = 0; i < 40; i++) data = `{"__proto__":${data}}`;
+    const result = validateMessage('events', `{"t":${NOW - 1000},"type":"fall","data":${data}}`, context);
+    expect(result.rejections).toEqual([{ reason: 'bad_shape', detail: 'nested deeper than 32 levels' }]);
+  });
+
   it('rejects an array nested 30,000 deep as bad_shape, without a stack overflow', () => {
     expect(validateMessage('readings', '['.repeat(30_000) + ']'.repeat(30_000), context).rejections[0].reason).toBe('bad_shape');
   });

@@ -22,6 +22,12 @@ describe('storable text', () => {
     expect(toStorableJson(input)).toEqual({ note: 'a\ufffd', 'k\ufffd': [1, 'ok', { deep: '\ufffd' }], n: 2.5, flag: true, none: null });
   });
 
+  it('cleans what a key "__proto__" holds (an own key after JSON.parse), keeping it an own key', () => {
+    const cleaned = toStorableJson(JSON.parse('{"a":"ok","__proto__":{"note":"x\\u0000"}}')) as object;
+    expect(Object.getOwnPropertyDescriptor(cleaned, '__proto__')?.value).toEqual({ note: 'x\ufffd' });
+    expect(Object.getPrototypeOf(cleaned)).toBe(Object.prototype);
+  });
+
   it('returns the same object when nothing needed cleaning', () => {
     const input = { note: 'fine', list: [1, 'two'] };
     expect(toStorableJson(input)).toBe(input);
