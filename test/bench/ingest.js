@@ -161,6 +161,9 @@ async function runPhase(target, phase) {
     writersBusy: (after.commitSum - before.commitSum) / ((target.path === 'embedded' ? SECONDS : ingestSeconds) || 1),
     // Share of one core per process group over the phase (Mosquitto: including the drain).
     cpuCores: machine && Object.fromEntries(Object.entries(machine.cpuSeconds).map(([group, s]) => [group, s / machine.wallSeconds])),
+    // CPU milliseconds per 1,000 points stored, per process group: unlike rates, comparable between runs on a busy machine.
+    cpuMsPerThousandPoints:
+      machine && settled.stored > 0 ? Object.fromEntries(Object.entries(machine.cpuSeconds).map(([group, s]) => [group, (s * 1e6) / settled.stored])) : undefined,
     serverEventLoop: {
       utilization: loop.utilization,
       delayP50Ms: loopDelay.percentile(50) / 1e6,
@@ -183,9 +186,10 @@ async function runPhase(target, phase) {
       `mean batch ${summary.meanBatchRows.toFixed(0)} rows in ${summary.meanCommitMs.toFixed(1)} ms; batches by path ${JSON.stringify(summary.batchesByPath)}`,
   );
   const cores = Object.entries(summary.cpuCores ?? {}).map(([group, c]) => `${group} ${c.toFixed(2)}`);
+  const perPoints = Object.entries(summary.cpuMsPerThousandPoints ?? {}).map(([group, ms]) => `${group} ${ms.toFixed(1)}`);
   const el = summary.serverEventLoop;
   log(
-    `      writers busy ${summary.writersBusy.toFixed(2)}; cores used: ${cores.join(', ') || 'n/a'}; server event loop ${(el.utilization * 100).toFixed(0)} % busy, delay p50 ${el.delayP50Ms.toFixed(1)} / p99 ${el.delayP99Ms.toFixed(1)} / max ${el.delayMaxMs.toFixed(1)} ms` +
+    `      writers busy ${summary.writersBusy.toFixed(2)}; cores used: ${cores.join(', ') || 'n/a'}; CPU ms per 1,000 points stored: ${perPoints.join(', ') || 'n/a'}; server event loop ${(el.utilization * 100).toFixed(0)} % busy, delay p50 ${el.delayP50Ms.toFixed(1)} / p99 ${el.delayP99Ms.toFixed(1)} / max ${el.delayMaxMs.toFixed(1)} ms` +
       (whenLoadEnded
         ? `; stored ${Math.round(summary.storedWhileLoadRanPointsPerSecond).toLocaleString('en')} points/s while the load ran, ${summary.drainPointsPerSecond === null ? '—' : Math.round(summary.drainPointsPerSecond).toLocaleString('en')} after`
         : ''),
