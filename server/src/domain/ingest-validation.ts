@@ -115,13 +115,7 @@ function checkTime(t: string | number, at: string, context: ValidationContext): 
 function nestedDeeper(value: unknown, limit: number): boolean {
   if (value === null || typeof value !== 'object') return false;
   if (limit === 0) return true;
-  // Without Object.values' array: this runs on every device message.
-  if (Array.isArray(value)) {
-    for (const item of value) if (nestedDeeper(item, limit - 1)) return true;
-    return false;
-  }
-  for (const key of Object.keys(value)) if (nestedDeeper((value as Record<string, unknown>)[key], limit - 1)) return true;
-  return false;
+  return Object.values(value).some((item) => nestedDeeper(item, limit - 1));
 }
 
 /**

@@ -31,27 +31,20 @@ export function toStorableText(text: string): string {
  * are. Returns the same object when nothing needed cleaning.
  */
 export function toStorableJson(value: unknown): unknown {
-  // Allocates only where something changes: this runs on every device message.
   if (typeof value === 'string') return toStorableText(value);
-  if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
-    let cleaned: unknown[] | undefined;
-    for (let i = 0; i < value.length; i++) {
-      const item = toStorableJson(value[i]);
-      if (item !== value[i]) (cleaned ??= value.slice())[i] = item;
-    }
-    return cleaned ?? value;
+    const cleaned = value.map(toStorableJson);
+    return cleaned.every((item, i) => item === value[i]) ? value : cleaned;
   }
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record);
-  let entries: Array<[string, unknown]> | undefined;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i];
-    const item = record[key]; // an own key "__proto__" (JSON.parse makes one) reads as itself
-    const k = toStorableText(key);
-    const v = toStorableJson(item);
-    if (!entries && (k !== key || v !== item)) entries = keys.slice(0, i).map((earlier) => [earlier, record[earlier]]);
-    entries?.push([k, v]);
+  if (value !== null && typeof value === 'object') {
+    let changed = false;
+    const entries = Object.entries(value).map(([key, item]) => {
+      const k = toStorableText(key);
+      const v = toStorableJson(item);
+      if (k !== key || v !== item) changed = true;
+      return [k, v] as const;
+    });
+    return changed ? Object.fromEntries(entries) : value;
   }
-  return entries ? Object.fromEntries(entries) : value;
+  return value;
 }
