@@ -132,11 +132,18 @@ describe('alerts while Redis restarts', () => {
       60_000,
       'a webhook delivery of every alert',
     );
-    const deliveries = await sql<{ alert: string; level: number; channel: string; recipient: string; n: number; first: Date }>(
-      platform,
-      `SELECT alert_id AS alert, level, channel, recipient, count(*)::int AS n, min(at) AS first FROM alert_deliveries
-        WHERE alert_id = ANY($1) AND status = 'sent' GROUP BY alert_id, level, channel, recipient`,
-      [opened.map((a) => a.id)],
+    // An escalation step raises the level, then logs its in-app deliveries: wait for the log of every level 1.
+    const deliveries = await waitFor(
+      () =>
+        sql<{ alert: string; level: number; channel: string; recipient: string; n: number; first: Date }>(
+          platform,
+          `SELECT alert_id AS alert, level, channel, recipient, count(*)::int AS n, min(at) AS first FROM alert_deliveries
+            WHERE alert_id = ANY($1) AND status = 'sent' GROUP BY alert_id, level, channel, recipient`,
+          [opened.map((a) => a.id)],
+        ),
+      (rows) => opened.every((a) => rows.some((d) => d.alert === a.id && d.channel === 'in_app' && d.level === 1)),
+      60_000,
+      'the in-app delivery of level 1 of every alert logged',
     );
     for (const alert of opened) {
       expect(hooks.get(alert.id)).toBe(1);
