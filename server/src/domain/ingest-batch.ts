@@ -143,7 +143,7 @@ export class WriteBatch<Ack> {
     const byDevice = new Map<string, Map<string, ReadingRow[]>>();
     for (const row of this.readings) {
       let byMetric = byDevice.get(row.deviceId);
-      if (!byMetric) byDevice.set(row.deviceId, (byMetric = new Map()));
+      if (!byMetric) byDevice.set(row.deviceId, (byMetric = new Map<string, ReadingRow[]>()));
       const rows = byMetric.get(row.metric);
       if (rows) rows.push(row);
       else byMetric.set(row.metric, [row]);
