@@ -53,7 +53,7 @@ async function timed(client, label, total, work) {
 }
 
 /** Empties readings and, on plain PostgreSQL, the app-kept rollups the server's write paths fill. */
-async function truncate(client) {
+export async function truncate(client) {
   const {
     rows: [{ rollups }],
   } = await client.query(`SELECT to_regclass('readings_1m_rollup') IS NOT NULL AS rollups`);

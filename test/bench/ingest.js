@@ -12,6 +12,7 @@
 // Per phase it also reports where the time went: writers busy, the cores used by the server (this
 // process), PostgreSQL's backends of this database, the load generator and Mosquitto (Linux /proc),
 // the server's event loop, and for Mosquitto the rate while the load ran and while the queue drained.
+// Each path starts on an empty readings table (and rollups).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -21,7 +22,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createDatabase } from './database.js';
-import { measureCeilings } from './ceilings.js';
+import { measureCeilings, truncate } from './ceilings.js';
 import { processCpu, scrape } from './measure.js';
 import { mosquittoVersion, startShippedMosquitto } from './mosquitto.js';
 
@@ -340,6 +341,10 @@ async function main() {
     await platform.stop();
     platform = undefined;
     if (PATHS.includes('mosquitto')) {
+      // The same start as the embedded path had: an empty readings table. On the rows the embedded
+      // phases left, each point cost PostgreSQL about twice the CPU (docs/benchmarks.md, issue 11),
+      // which made the comparison of the two paths unfair.
+      await truncate(db);
       log(
         `\n3. Ingest through Mosquitto (${results.machine.mosquitto}; deploy/mosquitto/mosquitto.conf as shipped, Vigil's exported password file and ACL): ` +
           `${DEVICES} devices, QoS 1 acknowledged by the broker, Vigil acknowledging to the broker after commit, ${SECONDS} s per phase`,
