@@ -15,7 +15,7 @@ const quiet: RuleMemory = {
 const readings = (...samples: Array<[string, number]>) => ({ readings: samples.map(([metric, value]) => ({ metric, value })), events: [], statuses: [] });
 
 describe('triage (which lane of the rules queue a batch takes)', () => {
-  it.each<[string, RuleMemory | undefined, ReturnType<typeof readings> | { readings: []; events: unknown[]; statuses: unknown[] }, 'urgent' | 'routine']>([
+  it.each<[string, RuleMemory | undefined, Parameters<typeof triage>[1], 'urgent' | 'routine']>([
     ['in-band readings of a patient with nothing under way', quiet, readings(['hr', 72], ['spo2', 98]), 'routine'],
     ['a metric without a threshold, NEWS2 still 0', quiet, readings(['steps', 9000]), 'routine'],
     ['a reading on the band edge (inside)', quiet, readings(['hr', 110]), 'routine'],
@@ -24,7 +24,15 @@ describe('triage (which lane of the rules queue a batch takes)', () => {
     ['a patient without memory (its context could not be read)', undefined, readings(['hr', 72]), 'urgent'],
     ['a patient with something under way (a breach timed, an alert to clear)', { ...quiet, active: true }, readings(['hr', 72]), 'urgent'],
     ['a device event', quiet, { readings: [], events: [{ type: 'fall' }], statuses: [] }, 'urgent'],
-    ['a device status', quiet, { readings: [], events: [], statuses: [{ online: false }] }, 'urgent'],
+    ['a device offline (a status or its Last Will)', quiet, { readings: [], events: [], statuses: [{ online: false }] }, 'urgent'],
+    ['a device’s battery level', quiet, { readings: [], events: [], statuses: [{ online: true, battery: 80 }] }, 'urgent'],
+    ['a device back online with in-band readings, nothing under way', quiet, { ...readings(['hr', 72]), statuses: [{ online: true }] }, 'routine'],
+    [
+      'a device back online of a patient with something under way (its device-offline alert)',
+      { ...quiet, active: true },
+      { readings: [], events: [], statuses: [{ online: true }] },
+      'urgent',
+    ],
     // SpO2 91 scores 3 on scale 1: a single parameter of 3 triggers (low–medium).
     ['a NEWS2 input that scores 3 on its own', quiet, readings(['spo2', 91]), 'urgent'],
     // rr 22 (2) + hr 115 (2) + temp 38.5 (1) = 5: medium, though no parameter scores 3 and hr has no band crossed.

@@ -53,11 +53,19 @@ export function memoryOf(context: RuleContext): RuleMemory {
   return { teamId: context.teamId, spo2Scale: context.spo2Scale, thresholds: context.thresholds, active, news2: { ...context.news2 } };
 }
 
+/** A device status that may raise or end something by itself: a device offline (a Last Will), a battery level. */
+export function statusMayAlert(status: { online: boolean; battery?: number }): boolean {
+  return !status.online || status.battery !== undefined;
+}
+
 /**
- * Urgent: device events and statuses (rare, and a fall is high priority); a patient with no
- * memory (its context could not be read); a patient with something under way; a reading outside a
- * band of its metric's threshold; NEWS2 inputs that, with the newest values seen before them,
- * trigger. Routine: in-band readings of a patient with nothing under way.
+ * Urgent: device events (rare, and a fall is high priority) and statuses that may alert (a
+ * device offline, a battery level); a patient with no memory (its context could not be read); a
+ * patient with something under way; a reading outside a band of its metric's threshold; NEWS2
+ * inputs that, with the newest values seen before them, trigger. Routine: in-band readings and
+ * devices back online (their readings stored, which only ends a device-offline alert: under way)
+ * of a patient with nothing under way. A whole ward's devices come online at once when the server
+ * or the network starts again; were they urgent, a crossing reading would wait behind all of them.
  *
  * Also returns the NEWS2 inputs with the batch's values in them: kept as the memory's values
  * until the next evaluation, so two routine batches that trigger only together (a respiratory
@@ -65,7 +73,11 @@ export function memoryOf(context: RuleContext): RuleMemory {
  */
 export function triage(
   memory: RuleMemory | undefined,
-  work: { readings: ReadonlyArray<{ metric: string; value: number }>; events: readonly unknown[]; statuses: readonly unknown[] },
+  work: {
+    readings: ReadonlyArray<{ metric: string; value: number }>;
+    events: readonly unknown[];
+    statuses: ReadonlyArray<{ online: boolean; battery?: number }>;
+  },
 ): { lane: Lane; news2: RuleMemory['news2'] } {
   const values = { ...memory?.news2 };
   for (const reading of work.readings) if (NEWS2_INPUTS.has(reading.metric)) values[reading.metric as News2Parameter] = reading.value;
@@ -73,7 +85,7 @@ export function triage(
 }
 
 function lane(memory: RuleMemory | undefined, work: Parameters<typeof triage>[1]): Lane {
-  if (work.events.length > 0 || work.statuses.length > 0) return 'urgent';
+  if (work.events.length > 0 || work.statuses.some(statusMayAlert)) return 'urgent';
   if (!memory || memory.active) return 'urgent';
   const byMetric = new Map(memory.thresholds.map((t) => [t.metric, t]));
   const values = { ...memory.news2 };

@@ -121,11 +121,8 @@ export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicati
     for (const off of this.unsubscribe.splice(0)) off();
   }
 
-  /** Queues each patient's readings in the lane triage gives them (a patient triage does not know yet is moved later if it must). */
   onReadings(rows: ReadingRow[]): void {
-    for (const [patientId, readings] of byPatient(rows)) {
-      this.queue.push(patientId, { ...NO_WORK, readings }, this.triage.laneOf(patientId, readings, () => this.queue.promote(patientId)) === 'urgent');
-    }
+    for (const [patientId, readings] of byPatient(rows)) this.queueTriaged(patientId, { ...NO_WORK, readings });
   }
 
   onEvents(rows: EventRow[]): void {
@@ -138,7 +135,17 @@ export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicati
       const device = devices.get(status.deviceId);
       return device ? [{ ...status, patientId: device.patientId }] : [];
     });
-    for (const [patientId, statuses] of byPatient(withPatient)) this.queue.push(patientId, { ...NO_WORK, statuses }, true);
+    for (const [patientId, statuses] of byPatient(withPatient)) this.queueTriaged(patientId, { ...NO_WORK, statuses });
+  }
+
+  /**
+   * Queues a patient's stored readings or device statuses in the lane triage gives them (a patient
+   * triage does not know yet is moved later if it must). A device back online is routine unless
+   * something is under way: a ward's devices all come online at once when the server or the network
+   * starts again, and a crossing reading must not wait behind them.
+   */
+  private queueTriaged(patientId: string, work: PatientWork): void {
+    this.queue.push(patientId, work, this.triage.laneOf(patientId, work, () => this.queue.promote(patientId)) === 'urgent');
   }
 
   /**
