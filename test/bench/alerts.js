@@ -187,6 +187,9 @@ function traceBreaches(rules, probed) {
   const byKey = new Map();
   /** The breach of each probed patient not yet taken for evaluation. */
   const waiting = new Map();
+  /** Evaluations taken so far from each lane. */
+  const taken = { crossing: 0, urgent: 0, routine: 0 };
+  const lengths = (lanes) => Object.fromEntries(Object.entries(lanes).map(([lane, keys]) => [lane, keys.length]));
   const onReadings = rules.onReadings.bind(rules);
   rules.onReadings = (rows) => {
     const now = Date.now();
@@ -195,7 +198,8 @@ function traceBreaches(rules, probed) {
       const entry = {
         storedAt: now,
         known: triage.memory.has(r.patientId),
-        queued: { urgent: queue.urgent.length, routine: queue.routine.length, running: queue.running.size, waitingSelf: queue.pending.has(r.patientId) },
+        queued: { ...lengths(queue.lanes), running: queue.running.size, waitingSelf: queue.pending.has(r.patientId) },
+        takenBefore: { ...taken },
       };
       byKey.set(`${r.patientId}:${r.time.getTime()}`, entry);
       waiting.set(r.patientId, entry);
@@ -203,17 +207,17 @@ function traceBreaches(rules, probed) {
     return onReadings(rows);
   };
   const laneOf = triage.laneOf.bind(triage);
-  triage.laneOf = (patientId, readings, promote) => {
-    const lane = laneOf(patientId, readings, promote);
+  triage.laneOf = (patientId, work, promote) => {
+    const lane = laneOf(patientId, work, promote);
     const entry = waiting.get(patientId);
     if (entry && entry.lane === undefined) entry.lane = lane;
     return lane;
   };
   const promote = queue.promote.bind(queue);
-  queue.promote = (key) => {
+  queue.promote = (key, lane) => {
     const entry = waiting.get(key);
-    if (entry && entry.lane === 'routine' && entry.promotedAt === undefined) entry.promotedAt = Date.now();
-    return promote(key);
+    if (entry && entry.lane === 'routine' && lane !== 'routine' && entry.promotedAt === undefined) Object.assign(entry, { promotedAt: Date.now(), promotedTo: lane });
+    return promote(key, lane);
   };
   const take = queue.take.bind(queue);
   queue.take = () => {
@@ -221,9 +225,11 @@ function traceBreaches(rules, probed) {
     const entry = next && waiting.get(next.key);
     if (entry) {
       entry.takenAt = Date.now();
-      entry.takenFrom = next.routine ? 'routine' : 'urgent';
+      entry.takenFrom = next.lane;
+      entry.takenBefore = Object.fromEntries(Object.entries(taken).map(([lane, n]) => [lane, n - entry.takenBefore[lane]]));
       waiting.delete(next.key);
     }
+    if (next) taken[next.lane]++;
     return next;
   };
   const evaluate = rules.evaluate.bind(rules);
@@ -342,8 +348,10 @@ async function run() {
         queued: e?.queued ?? null,
         storedMs: after(e?.storedAt),
         promotedMs: after(e?.promotedAt),
+        promotedTo: e?.promotedTo ?? null,
         takenMs: after(e?.takenAt),
         takenFrom: e?.takenFrom ?? null,
+        takenBefore: e?.takenAt !== undefined ? e.takenBefore : null,
         evaluatedMs: after(e?.evaluatedAt),
         readings: e?.readings ?? null,
       };

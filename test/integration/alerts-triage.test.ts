@@ -132,4 +132,47 @@ describe('alert rules: urgent lane', () => {
     const wardAlerts = await sql<{ n: number }>(platform, `SELECT count(*)::int AS n FROM alerts WHERE patient_id = ANY($1::uuid[])`, [ward]);
     expect(wardAlerts[0].n).toBe(0);
   });
+
+  it('evaluates a crossing reading before a ward of alerts clearing at once (urgent work queued earlier)', async () => {
+    const teamId = await createTeam(platform);
+    await platform.app.get(AlertConfigService).setTeamThreshold(CLI_ACTOR, teamId, HR);
+    const ward: string[] = [];
+    for (let i = 0; i < WARD; i++) ward.push(await createPatient(platform, teamId));
+    const crossing = await createPatient(platform, teamId);
+    const device = randomUUID();
+    const bus = platform.app.get(EventBusRepository);
+    const stored = (patients: string[], t: number, value: number) =>
+      bus.emit('readings.stored', { rows: patients.map((patientId): ReadingRow => ({ time: new Date(t), patientId, deviceId: device, metric: 'hr', value })) });
+    const wardAlerts = (state: string) =>
+      sql<{ n: number }>(platform, `SELECT count(*)::int AS n FROM alerts WHERE patient_id = ANY($1::uuid[]) AND kind = 'threshold' AND state = $2`, [
+        ward,
+        state,
+      ]);
+
+    // Every patient evaluated once (triage knows them all), then the whole ward raised: each has an alert to clear.
+    const t0 = Date.now() - 60_000;
+    stored([...ward, crossing], t0, 70);
+    await evaluatedBefore(platform, ward, crossing, t0);
+    stored(ward, t0 + 1000, 120);
+    await waitFor(
+      () => wardAlerts('open'),
+      ([row]) => row.n === WARD,
+      30_000,
+      'an hr alert for each of the ward',
+    );
+
+    // The ward's clears are queued first (urgent: under way), the crossing reading after them.
+    stored(ward, t0 + 2000, 72);
+    stored([crossing], t0 + 2000, 120);
+    // First come, first served in the urgent lane would evaluate it behind the whole ward; the crossing lane runs it
+    // next (only the evaluations already running when it came are ahead of it).
+    expect(await evaluatedBefore(platform, ward, crossing, t0 + 2000)).toBeLessThan(WARD / 4);
+    expect(await alertsOf(platform, crossing, ['threshold'])).toEqual([expect.objectContaining({ metric: 'hr', state: 'open', value: 120 })]);
+    await waitFor(
+      () => wardAlerts('resolved'),
+      ([row]) => row.n === WARD,
+      30_000,
+      'every alert of the ward cleared',
+    );
+  });
 });

@@ -126,7 +126,7 @@ export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicati
   }
 
   onEvents(rows: EventRow[]): void {
-    for (const [patientId, events] of byPatient(rows)) this.queue.push(patientId, { ...NO_WORK, events }, true);
+    for (const [patientId, events] of byPatient(rows)) this.queue.push(patientId, { ...NO_WORK, events }, 'crossing');
   }
 
   async onStatuses(rows: StatusUpdate[]): Promise<void> {
@@ -145,7 +145,11 @@ export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicati
    * starts again, and a crossing reading must not wait behind them.
    */
   private queueTriaged(patientId: string, work: PatientWork): void {
-    this.queue.push(patientId, work, this.triage.laneOf(patientId, work, () => this.queue.promote(patientId)) === 'urgent');
+    this.queue.push(
+      patientId,
+      work,
+      this.triage.laneOf(patientId, work, (lane) => this.queue.promote(patientId, lane)),
+    );
   }
 
   /**
@@ -175,7 +179,7 @@ export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicati
     this.triage.forget(patientId);
     if (classifyWriteError(error).fault === 'transient' && !this.stopped) {
       this.logger.warn({ err: error, patientId }, 'alert rules for a patient met a transient database fault; evaluated again');
-      this.clock.after(TRANSIENT_RETRY_MS, () => this.queue.push(patientId, work, true));
+      this.clock.after(TRANSIENT_RETRY_MS, () => this.queue.push(patientId, work, 'urgent'));
       return;
     }
     this.logger.error({ err: error, patientId }, 'alert rules failed for a patient');

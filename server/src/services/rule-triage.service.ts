@@ -31,7 +31,7 @@ export class RuleTriageService implements OnApplicationBootstrap, OnApplicationS
   private readonly logger = new Logger('RuleTriageService');
   private readonly memory = new Map<string, RuleMemory>();
   /** Patients without memory whose context is to be read, with what was stored for them meanwhile and what moves them. */
-  private readonly learning = new Map<string, { readings: ReadingRow[]; statuses: StatusUpdate[]; promote: () => void }>();
+  private readonly learning = new Map<string, { readings: ReadingRow[]; statuses: StatusUpdate[]; promote: (lane: Lane) => void }>();
   /** Of those, the ones no read has begun for yet. */
   private readonly toLearn = new Set<string>();
   private learnRunning = false;
@@ -59,9 +59,9 @@ export class RuleTriageService implements OnApplicationBootstrap, OnApplicationS
 
   /**
    * The lane of a patient's newly stored readings or statuses; for a patient without memory 'routine' now (unless a
-   * status may alert by itself), and `promote` once its context shows it urgent.
+   * status may alert by itself), and `promote` to the lane its context shows once read, if higher.
    */
-  laneOf(patientId: string, work: TriagedWork, promote: () => void): Lane {
+  laneOf(patientId: string, work: TriagedWork, promote: (lane: Lane) => void): Lane {
     const memory = this.memory.get(patientId);
     if (memory) {
       const { lane, news2 } = triage(memory, { ...work, events: [] });
@@ -121,7 +121,7 @@ export class RuleTriageService implements OnApplicationBootstrap, OnApplicationS
       if (!memory && context) this.memory.set(patientId, (memory = memoryOf(context)));
       const { lane, news2 } = triage(memory, { readings: learning.readings, events: [], statuses: learning.statuses });
       if (memory) memory.news2 = news2;
-      if (lane === 'urgent') learning.promote();
+      if (lane !== 'routine') learning.promote(lane);
     }
   }
 }
