@@ -82,7 +82,7 @@ export function statusMayAlert(status: { online: boolean; battery?: number }): b
  * battery level), a patient with no memory (its context could not be read), a patient with
  * something under way (a clear is as prompt as a raise). Routine: in-band readings and devices back
  * online (their readings stored, which only ends a device-offline alert: under way) of a patient
- * with nothing under way. A whole ward's devices come online at once; were they urgent, a crossing
+ * with nothing under way. A ward's new devices come online at once; were they urgent, a crossing
  * reading would wait behind all of them.
  *
  * Also returns the NEWS2 inputs with the batch's values in them: kept as the memory's values

@@ -15,15 +15,15 @@ export interface TriagedWork {
 
 /**
  * Which lane of the rules' queue a patient's stored readings and statuses take (domain/rule-triage.ts), from
- * what this instance's last evaluation of the patient found: its thresholds, whether anything is
- * under way, its NEWS2 inputs. Only the order of evaluations depends on it: each evaluation reads
+ * what this instance's last evaluation of the patient found: its thresholds and which are raised,
+ * whether anything is under way, its NEWS2 inputs and alert. Only the order of evaluations depends on it: each evaluation reads
  * the database afresh under the patient's lock (AlertRuleService).
  *
  * A patient without memory (not evaluated here yet, its thresholds changed through this
- * instance, its last evaluation failed) is routine at once, so its work keeps its order, while
- * one query reads the context of all such patients (one read at a time, for all that came
- * meanwhile, so triage holds at most one connection); it is then triaged, and moved to the
- * urgent lane if it must. Another instance's memory is refreshed by its own next evaluation of
+ * instance, its last evaluation failed, a status or event was evaluated since) is routine at once
+ * (urgent if a status may alert), so its work keeps its order, while one query reads the context
+ * of all such patients (one read at a time, for all that came meanwhile, so triage holds at most
+ * one connection); it is then triaged, and moved up to the crossing or urgent lane if it must. Another instance's memory is refreshed by its own next evaluation of
  * the patient: until then only the lane of a batch can be wrong there, never a decision.
  */
 @Injectable()
