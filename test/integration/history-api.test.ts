@@ -89,6 +89,26 @@ describe('GET /api/patients/{id}/readings and /events', () => {
     expect((await api.get(`/api/patients/${mine}/events?type=slip`, token)).status).toBe(400);
   });
 
+  it('returns an event’s data as stored, a key "__proto__" included (stored before ingest refused such keys)', async () => {
+    const t = new Date(T0 + 700_000);
+    await sql(platform, `INSERT INTO events (time, patient_id, device_id, type, data) VALUES ($1, $2, $3, 'alarm_button', $4::jsonb)`, [
+      t.toISOString(),
+      mine,
+      DEVICE,
+      '{"__proto__": {"pressed": 2}, "button": "red"}',
+    ]);
+    const response = await api.get<{ events: Array<{ type: string; data: Record<string, unknown> }> }>(
+      `/api/patients/${mine}/events?from=${t.toISOString()}&to=${new Date(T0 + 701_000).toISOString()}`,
+      token,
+    );
+    expect(response.status).toBe(200);
+    const [event] = response.body.events;
+    expect(event.type).toBe('alarm_button');
+    // JSON.parse keeps "__proto__" as an own key; reading it as `data.__proto__` would give the prototype.
+    expect(Object.getOwnPropertyDescriptor(event.data, '__proto__')?.value).toEqual({ pressed: 2 });
+    expect(event.data.button).toBe('red');
+  });
+
   it('needs a token, answers another team’s patient as a missing one, and audits each read', async () => {
     expect((await api.get(`/api/patients/${mine}/readings?metric=hr`)).status).toBe(401);
     expect((await api.get(`/api/patients/${theirs}/readings?metric=hr`, token)).status).toBe(404);

@@ -43,10 +43,16 @@ export async function provision(env: Record<string, string>, count: number): Pro
 export async function startFleet(brokerUrl: string, devices: Device[]) {
   const clients: MqttClient[] = await Promise.all(devices.map((device) => connectDevice(brokerUrl, device, { reconnectPeriod: 200, connectTimeout: 2_000 })));
   const publishers = devices.map((device, i) => steadyPublisher(clients[i], device.id, SIZE.intervalMs));
-  const total = (key: 'sent' | 'acked' | 'errors') => publishers.reduce((sum, p) => sum + p.state[key], 0);
+  const total = (key: 'sent' | 'acked' | 'resent') => publishers.reduce((sum, p) => sum + p.state[key], 0);
   return {
     publishers,
     total,
+    /** The publish attempts that ended in an error, by message, over all devices: `{}` when none did. */
+    failures() {
+      const all: Record<string, number> = {};
+      for (const p of publishers) for (const [message, n] of Object.entries(p.state.failures)) all[message] = (all[message] ?? 0) + n;
+      return all;
+    },
     /** Stops publishing, waits until everything sent is acknowledged, and closes the connections. */
     async finish() {
       publishers.forEach((p) => p.stop());
@@ -79,7 +85,7 @@ export type Fleet = Awaited<ReturnType<typeof startFleet>>;
  * sample has its own), so n = distinct = sent means none lost and none doubled.
  */
 export async function expectStoredOnce(fleet: Fleet, devices: Device[], stored: (deviceId: string) => Promise<{ n: number; distinct: number }>): Promise<void> {
-  expect(fleet.total('errors')).toBe(0);
+  expect(connectionLossesOnly(fleet)).toEqual({});
   for (const [i, device] of devices.entries()) {
     const { sent, acked } = fleet.publishers[i].state;
     expect(acked).toBe(sent);
@@ -92,6 +98,17 @@ export async function expectStoredOnce(fleet: Fleet, devices: Device[], stored: 
     expect(row).toEqual({ n: sent, distinct: sent });
   }
   expect(fleet.total('sent')).toBeGreaterThan(devices.length * ((SIZE.runMs * (SIZE.rounds + 1)) / SIZE.intervalMs) * 0.5);
+}
+
+/**
+ * The failed publish attempts other than those a lost connection explains, by message: `{}`
+ * when there were none. Where a fault breaks the devices' connections (the embedded broker
+ * dies with the server; Mosquitto restarts), MQTT.js fails the publishes it was holding behind
+ * the re-sending of its unacknowledged messages with "Connection closed"; they never left the
+ * device, and the publisher sends them again as a device does (support/publisher.ts).
+ */
+export function connectionLossesOnly(fleet: Fleet): Record<string, number> {
+  return Object.fromEntries(Object.entries(fleet.failures()).filter(([message]) => message !== 'Connection closed'));
 }
 
 /** A device's stored readings and their distinct times, for expectStoredOnce. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoTime, storableString, uuid } from './common.dto.js';
+import { isoTime, jsonObject, storableString, uuid } from './common.dto.js';
 
 export const auditQuery = z.object({
   userId: uuid('user').optional(),
@@ -22,6 +22,6 @@ export const auditEntrySchema = z.object({
   targetType: z.string().nullable(),
   targetId: z.string().nullable(),
   ip: z.string().nullable(),
-  details: z.record(z.string(), z.unknown()),
+  details: jsonObject,
 });
 export const auditListSchema = z.object({ entries: z.array(auditEntrySchema) });

@@ -19,3 +19,12 @@ export const deviceKind = z.enum(DEVICE_KIND_CODES, { error: `expected one of ${
 export const spo2Scale = z.union([z.literal(1), z.literal(2)], { error: 'expected 1 or 2 (NEWS2 SpO2 scale)' });
 /** A timestamp in a query string: ISO 8601 with an offset. */
 export const isoTime = z.iso.datetime({ offset: true, error: 'expected an ISO 8601 time like 2026-11-30T08:00:00Z' }).transform((t) => new Date(t));
+
+/**
+ * A JSON object as stored (an event's `data`, an audit entry's `details`), passed through as it
+ * is: z.record would copy it by assignment, which drops a key "__proto__" that an event stored
+ * before ingest refused such keys may hold (docs/protocol.md).
+ */
+export const jsonObject = z
+  .custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), 'expected a JSON object')
+  .meta({ type: 'object', additionalProperties: {} });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../domain/protocol.js';
 import { METRIC_CODES } from '../domain/metric-catalogue.js';
-import { isoTime } from './common.dto.js';
+import { isoTime, jsonObject } from './common.dto.js';
 
 /** `points` at most: a chart is never wider than this many pixels, and the answer stays small. */
 export const MAX_POINTS = 5000;
@@ -52,6 +52,6 @@ export type EventsQuery = z.infer<typeof eventsQuery>;
 
 export const eventsResponse = z.object({
   events: z
-    .array(z.object({ t: z.date(), deviceId: z.string(), type: z.enum(EVENT_TYPES), data: z.record(z.string(), z.unknown()) }))
+    .array(z.object({ t: z.date(), deviceId: z.string(), type: z.enum(EVENT_TYPES), data: jsonObject }))
     .describe('Falls, bed exits and returns, doors, doses, alarm button, inactivity; newest first'),
 });
