@@ -4,8 +4,8 @@ export type Scheduler = (callback: () => void) => void;
  * Once per frame, in a task of its own just after the frame: the state change (and Svelte's
  * updates of the DOM) then run apart from the browser's style, layout and paint of them, which
  * happen in the next frame. Applied inside the frame's callback, the overview's tick and its
- * rendering were one task of about 16 ms of CPU (profiled at reduced size, docs/benchmarks.md);
- * split, the larger part is the rendering, about 10 ms.
+ * rendering were one task of 16–20 ms of CPU (profiled at reduced size, docs/benchmarks.md);
+ * split, they are about 5 ms and 12–13 ms.
  */
 const afterFrame: Scheduler = (callback) => requestAnimationFrame(() => setTimeout(callback, 0));
 
