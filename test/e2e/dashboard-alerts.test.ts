@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createUser, type TestUser } from '../support/auth.js';
-import { launchBrowser } from '../support/browser.js';
-import { connectPatientDevice, type PatientDevice, screenshot, signInThroughForm } from '../support/dashboard.js';
+import { connectPatientDevice, type DashboardRig, type PatientDevice, screenshot, signInThroughForm, startDashboardRig } from '../support/dashboard.js';
 import { publish } from '../support/devices.js';
-import { createPatient, createTeam, startTestPlatform, type TestPlatform, unique } from '../support/platform.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { startTestRedis } from '../support/redis.js';
+import { createPatient, createTeam, type TestPlatform, unique } from '../support/platform.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -16,10 +13,8 @@ import { waitFor } from '../support/wait.js';
  * The alert appears in the open page without a reload, pushed by the live stream.
  */
 describe('alerts and thresholds in the dashboard, in a real Chromium', () => {
-  let database: TestDatabase;
-  let redis: Awaited<ReturnType<typeof startTestRedis>>;
+  let rig: DashboardRig;
   let platform: TestPlatform;
-  let chrome: Awaited<ReturnType<typeof launchBrowser>>;
   let browser: Browser;
   let clinician: TestUser;
   let device: PatientDevice;
@@ -28,9 +23,8 @@ describe('alerts and thresholds in the dashboard, in a real Chromium', () => {
   const name = `Frida Fall ${unique()}`;
 
   beforeAll(async () => {
-    [database, redis, chrome] = await Promise.all([createTestDatabase(), startTestRedis(), launchBrowser()]);
-    browser = chrome.browser;
-    platform = await startTestPlatform({ DATABASE_URL: database.url, REDIS_URL: redis.url });
+    rig = await startDashboardRig();
+    ({ platform, browser } = rig);
     const team = await createTeam(platform);
     clinician = await createUser(platform, 'clinician', team);
     device = await connectPatientDevice(platform, await createPatient(platform, team, name));
@@ -43,9 +37,7 @@ describe('alerts and thresholds in the dashboard, in a real Chromium', () => {
   afterAll(async () => {
     await device?.close();
     await context?.close();
-    await chrome?.close();
-    await platform?.close();
-    await Promise.all([database?.drop(), redis?.stop()]);
+    await rig?.close();
   });
 
   it('acknowledges a fall alert with the keyboard only', async () => {

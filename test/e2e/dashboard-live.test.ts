@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createUser, type TestUser } from '../support/auth.js';
-import { launchBrowser } from '../support/browser.js';
-import { connectPatientDevice, screenshot, signInThroughForm, type PatientDevice } from '../support/dashboard.js';
-import { createPatient, createTeam, startTestPlatform, type TestPlatform, unique } from '../support/platform.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { startTestRedis } from '../support/redis.js';
+import { connectPatientDevice, type DashboardRig, type PatientDevice, screenshot, signInThroughForm, startDashboardRig } from '../support/dashboard.js';
+import { createPatient, createTeam, type TestPlatform, unique } from '../support/platform.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -14,10 +11,8 @@ import { waitFor } from '../support/wait.js';
  * reload, and a deteriorating patient rises to the top, but never while the pointer is on the list.
  */
 describe('live dashboard, in a real Chromium', () => {
-  let database: TestDatabase;
-  let redis: Awaited<ReturnType<typeof startTestRedis>>;
+  let rig: DashboardRig;
   let platform: TestPlatform;
-  let chrome: Awaited<ReturnType<typeof launchBrowser>>;
   let browser: Browser;
   let clinician: TestUser;
   const names = { calm: `Dora Calm ${unique()}`, watch: `Erik Watch ${unique()}` };
@@ -26,9 +21,8 @@ describe('live dashboard, in a real Chromium', () => {
   let page: Page;
 
   beforeAll(async () => {
-    [database, redis, chrome] = await Promise.all([createTestDatabase(), startTestRedis(), launchBrowser()]);
-    browser = chrome.browser;
-    platform = await startTestPlatform({ DATABASE_URL: database.url, REDIS_URL: redis.url });
+    rig = await startDashboardRig();
+    ({ platform, browser } = rig);
     const team = await createTeam(platform);
     clinician = await createUser(platform, 'clinician', team);
     for (const key of ['calm', 'watch'] as const) devices[key] = await connectPatientDevice(platform, await createPatient(platform, team, names[key]));
@@ -42,9 +36,7 @@ describe('live dashboard, in a real Chromium', () => {
   afterAll(async () => {
     for (const device of Object.values(devices)) await device?.close();
     await context?.close();
-    await chrome?.close();
-    await platform?.close();
-    await Promise.all([database?.drop(), redis?.stop()]);
+    await rig?.close();
   });
 
   const tileNames = () => page.getByTestId('tile').locator('h2').allTextContents();

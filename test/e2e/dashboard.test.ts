@@ -3,11 +3,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CLI_ACTOR } from '../../server/src/domain/actor.js';
 import { UserAdminService } from '../../server/src/services/user-admin.service.js';
 import { createUser, freshCode, type TestUser } from '../support/auth.js';
-import { launchBrowser, watchProblems } from '../support/browser.js';
-import { connectPatientDevice, type PatientDevice, screenshot, signInThroughForm } from '../support/dashboard.js';
-import { createPatient, createTeam, startTestPlatform, type TestPlatform, unique } from '../support/platform.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { startTestRedis } from '../support/redis.js';
+import { watchProblems } from '../support/browser.js';
+import { connectPatientDevice, type DashboardRig, type PatientDevice, screenshot, signInThroughForm, startDashboardRig } from '../support/dashboard.js';
+import { createPatient, createTeam, type TestPlatform, unique } from '../support/platform.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -16,10 +14,8 @@ import { waitFor } from '../support/wait.js';
  * caseload overview with readings published over MQTT, and care-team scoping by URL.
  */
 describe('clinician dashboard, in a real Chromium', () => {
-  let database: TestDatabase;
-  let redis: Awaited<ReturnType<typeof startTestRedis>>;
+  let rig: DashboardRig;
   let platform: TestPlatform;
-  let chrome: Awaited<ReturnType<typeof launchBrowser>>;
   let browser: Browser;
   let teamA: string;
   let teamB: string;
@@ -35,9 +31,8 @@ describe('clinician dashboard, in a real Chromium', () => {
    */
   const faults = (problems: string[]) => problems.filter((p) => !p.startsWith('console: '));
   beforeAll(async () => {
-    [database, redis, chrome] = await Promise.all([createTestDatabase(), startTestRedis(), launchBrowser()]);
-    browser = chrome.browser;
-    platform = await startTestPlatform({ DATABASE_URL: database.url, REDIS_URL: redis.url });
+    rig = await startDashboardRig();
+    ({ platform, browser } = rig);
     [teamA, teamB] = await Promise.all([createTeam(platform), createTeam(platform)]);
     patients.stable = await createPatient(platform, teamA, names.stable);
     patients.worse = await createPatient(platform, teamA, names.worse);
@@ -51,9 +46,7 @@ describe('clinician dashboard, in a real Chromium', () => {
 
   afterAll(async () => {
     for (const device of Object.values(devices)) await device?.close();
-    await chrome?.close();
-    await platform?.close();
-    await Promise.all([database?.drop(), redis?.stop()]);
+    await rig?.close();
   });
 
   async function signedIn(user: TestUser, path = '/'): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {

@@ -2,12 +2,9 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ApiClient, createUser, type TestUser } from '../support/auth.js';
-import { launchBrowser } from '../support/browser.js';
-import { connectPatientDevice, type PatientDevice, screenshot, signInThroughForm } from '../support/dashboard.js';
+import { connectPatientDevice, type DashboardRig, type PatientDevice, screenshot, signInThroughForm, startDashboardRig } from '../support/dashboard.js';
 import { publish } from '../support/devices.js';
-import { createPatient, createTeam, sql, startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { startTestRedis } from '../support/redis.js';
+import { createPatient, createTeam, sql, type TestPlatform } from '../support/platform.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -16,10 +13,8 @@ import { waitFor } from '../support/wait.js';
  * and its CSV export holds the same numbers.
  */
 describe('the results screen, in a real Chromium', () => {
-  let database: TestDatabase;
-  let redis: Awaited<ReturnType<typeof startTestRedis>>;
+  let rig: DashboardRig;
   let platform: TestPlatform;
-  let chrome: Awaited<ReturnType<typeof launchBrowser>>;
   let browser: Browser;
   let clinician: TestUser;
   let device: PatientDevice;
@@ -27,9 +22,8 @@ describe('the results screen, in a real Chromium', () => {
   let page: Page;
 
   beforeAll(async () => {
-    [database, redis, chrome] = await Promise.all([createTestDatabase(), startTestRedis(), launchBrowser()]);
-    browser = chrome.browser;
-    platform = await startTestPlatform({ DATABASE_URL: database.url, REDIS_URL: redis.url });
+    rig = await startDashboardRig();
+    ({ platform, browser } = rig);
     const team = await createTeam(platform);
     clinician = await createUser(platform, 'clinician', team);
     const patientId = await createPatient(platform, team);
@@ -54,9 +48,7 @@ describe('the results screen, in a real Chromium', () => {
   afterAll(async () => {
     await device?.close();
     await context?.close();
-    await chrome?.close();
-    await platform?.close();
-    await Promise.all([database?.drop(), redis?.stop()]);
+    await rig?.close();
   });
 
   it('shows the counts the test created, as figures and charts', async () => {
