@@ -29,5 +29,16 @@ export default defineConfig({
       output: { entryFileNames: (chunk) => (chunk.name === 'sw' ? 'sw.js' : 'assets/[name]-[hash].js') },
     },
   },
-  test: { include: ['src/**/*.spec.ts'], environment: 'node' },
+  // Two kinds of spec: most run on the server renderer (Node's Svelte); a `*.svelte.spec.ts`
+  // runs Svelte's browser runtime (effects, flushSync) in Node, to count what re-runs.
+  test: {
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['src/**/*.spec.ts'], exclude: ['src/**/*.svelte.spec.ts'], environment: 'node' } },
+      {
+        extends: true,
+        resolve: { conditions: ['browser'] },
+        test: { name: 'reactive', include: ['src/**/*.svelte.spec.ts'], environment: './src/test/client-environment.ts', server: { deps: { inline: ['svelte'] } } },
+      },
+    ],
+  },
 });

@@ -117,6 +117,8 @@ async function probeRole({ url, brokerUrl, probe, escalation, seconds, escalateS
 
   const toAlert = [];
   const toReading = [];
+  /** Each probe: its patient (index), its order among that patient's probes, the breach's `t`, and what it took. */
+  const probes = [];
   const errors = [];
   let missed = 0;
   let escalationsMissed = 0;
@@ -125,12 +127,13 @@ async function probeRole({ url, brokerUrl, probe, escalation, seconds, escalateS
   const probeLoop = async (p, offset) => {
     await sleep(offset);
     const seen = new Set();
-    while (Date.now() < end) {
+    for (let round = 0; Date.now() < end; round++) {
       const opened = next(alertOf(p.id, (a) => a.kind === 'threshold' && a.state === 'open' && !seen.has(a.id)));
       const reading = next((event, payload) => event === 'reading.batch.v1' && payload.patientId === p.id && payload.samples.some((s) => s.m.hr === BREACH_HR));
       const t = publish(p, BREACH_HR);
       const [alert, batch] = await Promise.all([opened, reading]);
       if (batch) toReading.push(batch.at - t);
+      probes.push({ patient: p.index, round, patientId: p.id, t, toAlertMs: alert ? alert.at - t : null, toReadingMs: batch ? batch.at - t : null });
       if (!alert) {
         missed++;
         publish(p, NORMAL_HR); // whatever happened to it, start the next probe from a cleared alert
@@ -159,16 +162,90 @@ async function probeRole({ url, brokerUrl, probe, escalation, seconds, escalateS
   };
   const span = Math.max(0, (seconds / 2) * 1000);
   await Promise.all([
-    ...probe.patients.map((p, i) => probeLoop(p, (i * 1000) / probe.patients.length)),
+    ...probe.patients.map((p, i) => probeLoop({ ...p, index: i }, (i * 1000) / probe.patients.length)),
     ...escalation.patients.map((p, i) => escalationOnce(p, (i * span) / escalation.patients.length)),
   ]);
   await sleep(1000);
   for (const socket of sockets) socket.close();
   await Promise.all([...clients.values()].map((c) => c.endAsync()));
-  process.send({ type: 'done', toAlert, toReading, errors, missed, escalationsMissed });
+  process.send({ type: 'done', toAlert, toReading, probes, errors, missed, escalationsMissed });
 }
 
 // ---- the run ------------------------------------------------------------------------
+
+/**
+ * Where each probe's breach went inside the server (the rules' queue runs in this process):
+ * wraps the rules' entry points to note, per probed patient's breach sample (patient, `t`), when
+ * its stored batch reached the rules, the lane triage gave it and whether triage knew the patient
+ * (`known`: it had a memory of an evaluation), when it was moved to the urgent lane, the queue
+ * behind which it was pushed, when its evaluation was taken (and from which lane) and ended, and
+ * how many readings that evaluation carried. Times are epoch ms, like the probe's `t`.
+ */
+function traceBreaches(rules, probed) {
+  const queue = rules.queue;
+  const triage = rules.triage;
+  const byKey = new Map();
+  /** The breach of each probed patient not yet taken for evaluation. */
+  const waiting = new Map();
+  /** Evaluations taken so far from each lane. */
+  const taken = { crossing: 0, urgent: 0, routine: 0 };
+  const lengths = (lanes) => Object.fromEntries(Object.entries(lanes).map(([lane, keys]) => [lane, keys.length]));
+  const onReadings = rules.onReadings.bind(rules);
+  rules.onReadings = (rows) => {
+    const now = Date.now();
+    for (const r of rows) {
+      if (!probed.has(r.patientId) || r.metric !== 'hr' || r.value !== BREACH_HR) continue;
+      const entry = {
+        storedAt: now,
+        known: triage.memory.has(r.patientId),
+        queued: { ...lengths(queue.lanes), running: queue.running.size, waitingSelf: queue.pending.has(r.patientId) },
+        takenBefore: { ...taken },
+      };
+      byKey.set(`${r.patientId}:${r.time.getTime()}`, entry);
+      waiting.set(r.patientId, entry);
+    }
+    return onReadings(rows);
+  };
+  const laneOf = triage.laneOf.bind(triage);
+  triage.laneOf = (patientId, work, promote) => {
+    const lane = laneOf(patientId, work, promote);
+    const entry = waiting.get(patientId);
+    if (entry && entry.lane === undefined) entry.lane = lane;
+    return lane;
+  };
+  const promote = queue.promote.bind(queue);
+  queue.promote = (key, lane) => {
+    const entry = waiting.get(key);
+    if (entry && entry.lane === 'routine' && lane !== 'routine' && entry.promotedAt === undefined) Object.assign(entry, { promotedAt: Date.now(), promotedTo: lane });
+    return promote(key, lane);
+  };
+  const take = queue.take.bind(queue);
+  queue.take = () => {
+    const next = take();
+    const entry = next && waiting.get(next.key);
+    if (entry) {
+      entry.takenAt = Date.now();
+      entry.takenFrom = next.lane;
+      entry.takenBefore = Object.fromEntries(Object.entries(taken).map(([lane, n]) => [lane, n - entry.takenBefore[lane]]));
+      waiting.delete(next.key);
+    }
+    if (next) taken[next.lane]++;
+    return next;
+  };
+  const evaluate = rules.evaluate.bind(rules);
+  rules.evaluate = async (patientId, work) => {
+    const entries = probed.has(patientId)
+      ? work.readings.filter((r) => r.metric === 'hr' && r.value === BREACH_HR).flatMap((r) => byKey.get(`${patientId}:${r.time.getTime()}`) ?? [])
+      : [];
+    try {
+      return await evaluate(patientId, work);
+    } finally {
+      const now = Date.now();
+      for (const entry of entries) if (entry.evaluatedAt === undefined) Object.assign(entry, { evaluatedAt: now, readings: work.readings.length });
+    }
+  };
+  return (patientId, t) => byKey.get(`${patientId}:${t}`);
+}
 
 async function run() {
   const { AlertConfigService } = await serverModule('services/alert-config.service.js');
@@ -232,6 +309,8 @@ async function run() {
       return onReadings(rows);
     };
 
+    const trace = traceBreaches(rules, new Set(probe.patients.map((p) => p.id)));
+
     const waitReady = () => {
       let ready;
       const isReady = new Promise((r) => (ready = r));
@@ -259,6 +338,27 @@ async function run() {
     const [{ published }, report] = await Promise.all([load.done, probes.done]);
     measuring = false;
     const usage = sample();
+    const probeDetail = report.probes.map(({ patientId, t, ...p }) => {
+      const e = trace(patientId, t);
+      const after = (at) => (e && at !== undefined ? at - t : null);
+      return {
+        ...p,
+        known: e?.known ?? null,
+        lane: e?.lane ?? null,
+        queued: e?.queued ?? null,
+        storedMs: after(e?.storedAt),
+        promotedMs: after(e?.promotedAt),
+        promotedTo: e?.promotedTo ?? null,
+        takenMs: after(e?.takenAt),
+        takenFrom: e?.takenFrom ?? null,
+        takenBefore: e?.takenAt !== undefined ? e.takenBefore : null,
+        evaluatedMs: after(e?.evaluatedAt),
+        readings: e?.readings ?? null,
+      };
+    });
+    const slowest = [...probeDetail].sort((a, b) => (b.toAlertMs ?? Infinity) - (a.toAlertMs ?? Infinity)).slice(0, 8);
+    log('slowest probes (ms after the breach was published):');
+    for (const p of slowest) log(JSON.stringify(p));
     const toAlert = percentiles(report.toAlert);
     const toReading = percentiles(report.toReading);
     const evaluationMs = evaluations.reduce((n, e) => n + e.ms, 0);
@@ -279,6 +379,7 @@ async function run() {
       breachToReadingMs: toReading,
       alertOverReadingP99: toAlert.p99 && toReading.p99 ? Math.round((toAlert.p99 / toReading.p99) * 100) / 100 : null,
       probesMissed: report.missed,
+      breachProbes: probeDetail,
       escalation: {
         afterSeconds: ESCALATE_SECONDS,
         errorMs: escalationError,

@@ -11,7 +11,9 @@
 // Environment: VIGIL_BENCH_DATABASE_URL, VIGIL_BENCH_REDIS_URL, VIGIL_BENCH_SECONDS (per
 // measurement, default 60), VIGIL_BENCH_PATIENTS (default 200), VIGIL_BENCH_PROFILE_SECONDS
 // (default 0: when set, the overview is then traced and CPU-profiled for that long, and the
-// long tasks' breakdown and hottest functions are printed and saved with the result).
+// long tasks' breakdown and hottest functions are printed and saved with the result),
+// VIGIL_BENCH_TRACE_FILE (with the profile: also write the raw trace and CPU profile there, as
+// `{ traceEvents, profile }`: the trace in Chrome's JSON trace-event format, the V8 CPU profile).
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -209,6 +211,7 @@ async function main() {
     if (PROFILE_SECONDS > 0) {
       log(`\n3b. Overview traced and CPU-profiled for ${PROFILE_SECONDS} s (the profiler slows the page: attribution only, not timing)`);
       const { events, profile } = await recordProfile(page, PROFILE_SECONDS);
+      if (process.env.VIGIL_BENCH_TRACE_FILE) fs.writeFileSync(process.env.VIGIL_BENCH_TRACE_FILE, JSON.stringify({ traceEvents: events, profile }));
       const tasks = longTasks(events);
       results.overviewProfile = {
         seconds: PROFILE_SECONDS,

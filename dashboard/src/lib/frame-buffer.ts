@@ -1,6 +1,13 @@
 export type Scheduler = (callback: () => void) => void;
 
-const animationFrame: Scheduler = (callback) => requestAnimationFrame(() => callback());
+/**
+ * Once per frame, in a task of its own just after the frame: the state change (and Svelte's
+ * updates of the DOM) then run apart from the browser's style, layout and paint of them, which
+ * happen in the next frame. Applied inside the frame's callback, the overview's tick and its
+ * rendering were one task of 16–20 ms of CPU (profiled at reduced size, docs/benchmarks.md);
+ * split, they are about 5 ms and 12–13 ms.
+ */
+const afterFrame: Scheduler = (callback) => requestAnimationFrame(() => setTimeout(callback, 0));
 
 /**
  * Live data is buffered and applied once per animation frame, not per message: 200 patients
@@ -14,7 +21,7 @@ export class FrameBuffer<T> {
 
   constructor(
     private readonly apply: (items: T[]) => void,
-    private readonly schedule: Scheduler = animationFrame,
+    private readonly schedule: Scheduler = afterFrame,
   ) {}
 
   push(item: T): void {

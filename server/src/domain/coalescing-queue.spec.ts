@@ -88,11 +88,11 @@ describe('CoalescingQueue', () => {
     expect(idle).toBe(true);
   });
 
-  describe('urgent lane', () => {
+  describe('crossing and urgent lanes', () => {
     it('runs urgent work before a routine backlog that came first', async () => {
       const { queue, runs, releaseAll } = gatedQueue(1);
       for (const key of ['r1', 'r2', 'r3', 'r4']) queue.push(key, [1]);
-      queue.push('crossing', [9], true);
+      queue.push('crossing', [9], 'urgent');
       await releaseAll();
       // r1 was already running; the crossing key is next, before the routine keys that waited longer.
       expect(runs.map((r) => r.key)).toEqual(['r1', 'crossing', 'r2', 'r3', 'r4']);
@@ -101,7 +101,7 @@ describe('CoalescingQueue', () => {
     it('moves a waiting routine key to the urgent lane when urgent work joins it, as one merged run', async () => {
       const { queue, runs, releaseAll } = gatedQueue(1);
       for (const key of ['r1', 'r2', 'p', 'r3']) queue.push(key, [1]);
-      queue.push('p', [2], true);
+      queue.push('p', [2], 'urgent');
       await releaseAll();
       expect(runs).toEqual([
         { key: 'r1', work: [1] },
@@ -115,7 +115,7 @@ describe('CoalescingQueue', () => {
       const { queue, runs, releaseAll } = gatedQueue(1);
       queue.push('r1', [1]);
       queue.push('r2', [1]);
-      queue.push('p', [1], true);
+      queue.push('p', [1], 'urgent');
       queue.push('p', [2]);
       await releaseAll();
       expect(runs.map((r) => r.key)).toEqual(['r1', 'p', 'r2']);
@@ -126,7 +126,7 @@ describe('CoalescingQueue', () => {
       queue.push('p', [1]);
       queue.push('r1', [1]);
       queue.push('r2', [1]);
-      queue.push('p', [2], true); // p is running: its next run is urgent
+      queue.push('p', [2], 'urgent'); // p is running: its next run is urgent
       expect(gates).toHaveLength(1);
       await releaseAll();
       expect(runs).toEqual([
@@ -141,7 +141,7 @@ describe('CoalescingQueue', () => {
       const { queue, runs, releaseAll } = gatedQueue(1, 3);
       queue.push('first', [1]);
       for (const key of ['r1', 'r2']) queue.push(key, [1]);
-      for (const key of ['u1', 'u2', 'u3', 'u4', 'u5']) queue.push(key, [1], true);
+      for (const key of ['u1', 'u2', 'u3', 'u4', 'u5']) queue.push(key, [1], 'urgent');
       await releaseAll();
       expect(runs.map((r) => r.key)).toEqual(['first', 'u1', 'u2', 'r1', 'u3', 'u4', 'r2', 'u5']);
     });
@@ -150,12 +150,41 @@ describe('CoalescingQueue', () => {
       const { queue, runs, gates, releaseAll, maxActive } = gatedQueue(2, undefined, 1);
       for (const key of ['r1', 'r2', 'r3']) queue.push(key, [1]);
       expect(runs.map((r) => r.key)).toEqual(['r1']); // one routine run at a time, the other worker stays free
-      queue.push('crossing', [9], true);
+      queue.push('crossing', [9], 'urgent');
       expect(runs.map((r) => r.key)).toEqual(['r1', 'crossing']); // started without waiting for r1
       expect(gates).toHaveLength(2);
       await releaseAll();
       expect(runs.map((r) => r.key)).toEqual(['r1', 'crossing', 'r2', 'r3']);
       expect(maxActive()).toBe(2);
+    });
+
+    it('runs crossing work before urgent work that came first, and moves a waiting urgent key up when crossing work joins it', async () => {
+      const { queue, runs, releaseAll } = gatedQueue(1);
+      queue.push('r1', [1]);
+      for (const key of ['u1', 'u2', 'p']) queue.push(key, [1], 'urgent');
+      queue.push('c', [9], 'crossing');
+      queue.push('p', [2], 'crossing');
+      queue.push('c', [10], 'routine'); // joins c's crossing work: it stays crossing
+      await releaseAll();
+      expect(runs).toEqual([
+        { key: 'r1', work: [1] },
+        { key: 'c', work: [9, 10] },
+        { key: 'p', work: [1, 2] },
+        { key: 'u1', work: [1] },
+        { key: 'u2', work: [1] },
+      ]);
+    });
+
+    it('never gives a routine run a turn while crossing work waits, and counts no crossing run in the urgent streak', async () => {
+      const { queue, runs, releaseAll } = gatedQueue(1, 2);
+      queue.push('first', [1]);
+      queue.push('r1', [1]);
+      queue.push('u1', [1], 'urgent');
+      for (const key of ['c1', 'c2', 'c3']) queue.push(key, [1], 'crossing');
+      queue.push('u2', [1], 'urgent');
+      await releaseAll();
+      // Every other run goes to the routine lane among urgent runs (routineEvery 2), never ahead of a crossing.
+      expect(runs.map((r) => r.key)).toEqual(['first', 'c1', 'c2', 'c3', 'u1', 'r1', 'u2']);
     });
 
     it('promotes a key that waits, and does nothing for one whose run began', async () => {
@@ -164,8 +193,10 @@ describe('CoalescingQueue', () => {
       queue.promote('p');
       queue.promote('r1'); // running: nothing waits for it
       queue.promote('gone');
+      queue.push('q', [1], 'crossing');
+      queue.promote('q', 'urgent'); // never down: it stays crossing
       await releaseAll();
-      expect(runs.map((r) => r.key)).toEqual(['r1', 'p', 'r2']);
+      expect(runs.map((r) => r.key)).toEqual(['r1', 'q', 'p', 'r2']);
     });
   });
 });

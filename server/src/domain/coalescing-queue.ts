@@ -1,3 +1,8 @@
+/** The lanes of a CoalescingQueue, highest first: crossing, urgent, routine. */
+export type Lane = 'crossing' | 'urgent' | 'routine';
+
+const RANK: Record<Lane, number> = { routine: 0, urgent: 1, crossing: 2 };
+
 /**
  * Work per key (e.g. per patient), run by a fixed number of workers, where work that arrives
  * for a key while it waits or runs is merged into one next run instead of queued behind it.
@@ -7,18 +12,19 @@
  * evaluation, a key never runs twice at once, and at most `concurrency` evaluations hold a
  * database connection, so the ingest writers are never starved of the pool.
  *
- * Two lanes: work pushed as urgent (a patient whose reading crosses a band, or whose rules are
- * under way) runs before routine work, first come first served within a lane. Work for a key
- * that waits in the routine lane moves it to the urgent one when urgent work joins it (one
- * run, merged). So that a steady stream of urgent keys cannot starve the routine ones, at
- * least one run in every `routineEvery` goes to the routine lane while it has work. With
- * `routineConcurrency` below `concurrency`, routine runs leave workers free, so urgent work
- * starts at once instead of waiting for a routine run to end.
+ * Three lanes, first come first served within each: `crossing` work (a patient whose reading
+ * crosses a band it was not raised for, a device event) runs before any other; `urgent` work (a
+ * patient whose rules are under way) before `routine` work. Work for a key that waits in a lower
+ * lane moves up when work of a higher lane joins it (one run, merged). So that a steady stream of
+ * urgent keys cannot starve the routine ones, at least one run in every `routineEvery` goes to
+ * the routine lane while it has work; crossing work never yields to it (each crossing is a
+ * change of state, so their stream is bounded by the alerts they open). With
+ * `routineConcurrency` below `concurrency`, routine runs leave workers free, so crossing and
+ * urgent work start at once instead of waiting for a routine run to end.
  */
 export class CoalescingQueue<T> {
-  private readonly pending = new Map<string, { work: T; urgent: boolean }>();
-  private readonly urgent: string[] = [];
-  private readonly routine: string[] = [];
+  private readonly pending = new Map<string, { work: T; lane: Lane }>();
+  private readonly lanes: Record<Lane, string[]> = { crossing: [], urgent: [], routine: [] };
   private readonly running = new Set<string>();
   private routineRunning = 0;
   /** Urgent runs taken one after another while routine work waited. */
@@ -41,27 +47,27 @@ export class CoalescingQueue<T> {
     },
   ) {}
 
-  /** Adds work for a key; it runs after the key's current run, merged with whatever else waits, in the urgent lane if any of it is urgent. */
-  push(key: string, work: T, urgent = false): void {
+  /** Adds work for a key; it runs after the key's current run, merged with whatever else waits, in the highest lane any of it has. */
+  push(key: string, work: T, lane: Lane = 'routine'): void {
     const waiting = this.pending.get(key);
     if (waiting) waiting.work = this.options.merge(waiting.work, work);
     else {
-      this.pending.set(key, { work, urgent: false });
-      if (!this.running.has(key)) this.routine.push(key);
+      this.pending.set(key, { work, lane: 'routine' });
+      if (!this.running.has(key)) this.lanes.routine.push(key);
     }
-    if (urgent) this.promote(key);
-    else this.spawn();
+    this.promote(key, lane);
   }
 
-  /** Makes the key's waiting work urgent (nothing when none waits: its run has begun or ended). */
-  promote(key: string): void {
+  /** Moves the key's waiting work up to `lane` (nothing when none waits, its run has begun or ended, or it waits higher). */
+  promote(key: string, lane: Lane = 'urgent'): void {
     const waiting = this.pending.get(key);
-    if (waiting && !waiting.urgent) {
-      waiting.urgent = true;
+    if (waiting && RANK[lane] > RANK[waiting.lane]) {
       if (!this.running.has(key)) {
-        this.routine.splice(this.routine.lastIndexOf(key), 1);
-        this.urgent.push(key);
+        const from = this.lanes[waiting.lane];
+        from.splice(from.lastIndexOf(key), 1);
+        this.lanes[lane].push(key);
       }
+      waiting.lane = lane;
     }
     this.spawn();
   }
@@ -79,31 +85,33 @@ export class CoalescingQueue<T> {
 
   /** Routine work waits and may start now (under its own limit). */
   private routineMayRun(): boolean {
-    return this.routine.length > 0 && this.routineRunning < (this.options.routineConcurrency ?? this.options.concurrency);
+    return this.lanes.routine.length > 0 && this.routineRunning < (this.options.routineConcurrency ?? this.options.concurrency);
   }
 
   private spawn(): void {
-    while (this.workers < this.options.concurrency && (this.urgent.length > 0 || this.routineMayRun())) {
+    while (this.workers < this.options.concurrency && (this.lanes.crossing.length > 0 || this.lanes.urgent.length > 0 || this.routineMayRun())) {
       this.workers++;
       void this.work();
     }
   }
 
-  /** The next key to run: urgent first, except that every `routineEvery`-th run in a row goes to waiting routine work. */
-  private take(): { key: string; routine: boolean } | undefined {
+  /** The next key to run: crossing first, then urgent, except that every `routineEvery`-th urgent run in a row goes to waiting routine work. */
+  private take(): { key: string; lane: Lane } | undefined {
+    if (this.lanes.crossing.length > 0) return { key: this.lanes.crossing.shift()!, lane: 'crossing' };
     const routine = this.routineMayRun();
-    if (routine && (this.urgent.length === 0 || this.urgentStreak >= (this.options.routineEvery ?? 4) - 1)) {
+    if (routine && (this.lanes.urgent.length === 0 || this.urgentStreak >= (this.options.routineEvery ?? 4) - 1)) {
       this.urgentStreak = 0;
-      return { key: this.routine.shift()!, routine: true };
+      return { key: this.lanes.routine.shift()!, lane: 'routine' };
     }
-    if (this.urgent.length === 0) return undefined;
+    if (this.lanes.urgent.length === 0) return undefined;
     if (routine) this.urgentStreak++;
-    return { key: this.urgent.shift()!, routine: false };
+    return { key: this.lanes.urgent.shift()!, lane: 'urgent' };
   }
 
   private async work(): Promise<void> {
     for (let next = this.take(); next !== undefined; next = this.take()) {
-      const { key, routine } = next;
+      const { key } = next;
+      const routine = next.lane === 'routine';
       const { work } = this.pending.get(key)!;
       this.pending.delete(key);
       this.running.add(key);
@@ -116,7 +124,7 @@ export class CoalescingQueue<T> {
         this.running.delete(key);
         if (routine) this.routineRunning--;
         const waiting = this.pending.get(key);
-        if (waiting) (waiting.urgent ? this.urgent : this.routine).push(key);
+        if (waiting) this.lanes[waiting.lane].push(key);
       }
     }
     this.workers--;

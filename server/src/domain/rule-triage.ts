@@ -1,12 +1,14 @@
 import { bandOf, type Threshold, type ThresholdState } from './alert-rules.js';
+import type { Lane } from './coalescing-queue.js';
 import { NEWS2_PARAMETERS, news2AlertPriority, type News2Parameter, scoreNews2, type Spo2Scale } from './news2.js';
 
 /**
  * Which lane of the rules' queue a patient's newly stored work takes (docs/alerts.md, "Rules
- * under load"): urgent when it may raise or clear something, routine when it can only move
- * timers that are not running. Pure, and only about order: the evaluation itself reads the
- * thresholds, rule state and fresh values from the database, so a stale or missing memory can
- * delay a patient to the routine lane at worst, never change what the rules decide.
+ * under load"): crossing when it may open an alert, urgent when it may repeat, raise the priority
+ * of or clear something under way, routine when it can only move timers that are not running.
+ * Pure, and only about order: the evaluation itself reads the thresholds, rule state and fresh
+ * values from the database, so a stale or missing memory can delay a patient to a lower lane at
+ * worst, never change what the rules decide.
  */
 
 /** What an instance remembers of a patient's last evaluation, to triage the next batch without a query. */
@@ -20,11 +22,15 @@ export interface RuleMemory {
    * timed, raised or clearing; an unresolved NEWS2 or device-offline alert.
    */
   active: boolean;
+  /** Metrics whose threshold is raised (its alert open): a reading outside their bands repeats it. */
+  raised: readonly string[];
+  /** A NEWS2 alert is unresolved: a triggering score repeats it. */
+  news2Open: boolean;
   /** The NEWS2 inputs that evaluation scored (fresh latest values). */
   news2: Partial<Record<News2Parameter, number>>;
 }
 
-export type Lane = 'urgent' | 'routine';
+export type { Lane };
 
 const NEWS2_INPUTS = new Set<string>(NEWS2_PARAMETERS);
 
@@ -50,22 +56,46 @@ export interface RuleContext {
 export function memoryOf(context: RuleContext): RuleMemory {
   const active =
     context.offlineAlerts.size > 0 || context.news2Open || context.thresholds.some((t) => thresholdActive(context.states.get(`threshold:${t.metric}`) ?? {}));
-  return { teamId: context.teamId, spo2Scale: context.spo2Scale, thresholds: context.thresholds, active, news2: { ...context.news2 } };
+  const raised = context.thresholds.filter((t) => context.states.get(`threshold:${t.metric}`)?.raised === true).map((t) => t.metric);
+  return {
+    teamId: context.teamId,
+    spo2Scale: context.spo2Scale,
+    thresholds: context.thresholds,
+    active,
+    raised,
+    news2Open: context.news2Open,
+    news2: { ...context.news2 },
+  };
+}
+
+/** A device status that may raise or end something by itself: a device offline (a Last Will), a battery level. */
+export function statusMayAlert(status: { online: boolean; battery?: number }): boolean {
+  return !status.online || status.battery !== undefined;
 }
 
 /**
- * Urgent: device events and statuses (rare, and a fall is high priority); a patient with no
- * memory (its context could not be read); a patient with something under way; a reading outside a
- * band of its metric's threshold; NEWS2 inputs that, with the newest values seen before them,
- * trigger. Routine: in-band readings of a patient with nothing under way.
+ * Crossing: a reading outside a band of its metric's threshold when that threshold is not raised;
+ * NEWS2 inputs that, with the newest values seen before them, trigger while no NEWS2 alert is
+ * unresolved; device events (rare, and a fall is high priority). They run before everything else
+ * and never yield a turn to routine work. Urgent: the same of a patient already raised (a repeat,
+ * or a priority that rises from yellow to red), statuses that may alert (a device offline, a
+ * battery level), a patient with no memory (its context could not be read), a patient with
+ * something under way (a clear is as prompt as a raise). Routine: in-band readings and devices back
+ * online (their readings stored, which only ends a device-offline alert: under way) of a patient
+ * with nothing under way. A ward's new devices come online at once; were they urgent, a crossing
+ * reading would wait behind all of them.
  *
  * Also returns the NEWS2 inputs with the batch's values in them: kept as the memory's values
  * until the next evaluation, so two routine batches that trigger only together (a respiratory
- * rate, then a pulse) make the second one urgent.
+ * rate, then a pulse) make the second one crossing.
  */
 export function triage(
   memory: RuleMemory | undefined,
-  work: { readings: ReadonlyArray<{ metric: string; value: number }>; events: readonly unknown[]; statuses: readonly unknown[] },
+  work: {
+    readings: ReadonlyArray<{ metric: string; value: number }>;
+    events: readonly unknown[];
+    statuses: ReadonlyArray<{ online: boolean; battery?: number }>;
+  },
 ): { lane: Lane; news2: RuleMemory['news2'] } {
   const values = { ...memory?.news2 };
   for (const reading of work.readings) if (NEWS2_INPUTS.has(reading.metric)) values[reading.metric as News2Parameter] = reading.value;
@@ -73,21 +103,28 @@ export function triage(
 }
 
 function lane(memory: RuleMemory | undefined, work: Parameters<typeof triage>[1]): Lane {
-  if (work.events.length > 0 || work.statuses.length > 0) return 'urgent';
-  if (!memory || memory.active) return 'urgent';
+  if (work.events.length > 0) return 'crossing';
+  if (!memory) return 'urgent';
+  let found: Lane = memory.active || work.statuses.some(statusMayAlert) ? 'urgent' : 'routine';
   const byMetric = new Map(memory.thresholds.map((t) => [t.metric, t]));
   const values = { ...memory.news2 };
   for (const reading of work.readings) {
     const threshold = byMetric.get(reading.metric);
-    if (threshold && bandOf(reading.value, threshold) !== null) return 'urgent';
+    if (threshold && bandOf(reading.value, threshold) !== null) {
+      if (!memory.raised.includes(reading.metric)) return 'crossing';
+      found = 'urgent';
+    }
     if (NEWS2_INPUTS.has(reading.metric) && values[reading.metric as News2Parameter] !== reading.value) {
       values[reading.metric as News2Parameter] = reading.value;
       try {
-        if (news2AlertPriority(scoreNews2(values, memory.spo2Scale)) !== null) return 'urgent';
+        if (news2AlertPriority(scoreNews2(values, memory.spo2Scale)) !== null) {
+          if (!memory.news2Open) return 'crossing';
+          found = 'urgent';
+        }
       } catch {
-        return 'urgent'; // a value NEWS2 cannot score: let the evaluation meet it at once
+        found = 'urgent'; // a value NEWS2 cannot score: let the evaluation meet it soon
       }
     }
   }
-  return 'routine';
+  return found;
 }

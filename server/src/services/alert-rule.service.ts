@@ -53,7 +53,7 @@ const NO_WORK: PatientWork = { readings: [], events: [], statuses: [] };
  * pool (10 by default), so the ingest writers, the API and the live stream always find one.
  */
 const RULE_CONCURRENCY = 3;
-/** Of those, at most this many routine evaluations: one worker stays free for urgent work (a crossing reading). */
+/** Of those, at most this many routine evaluations: one worker stays free for crossing and urgent work. */
 const ROUTINE_CONCURRENCY = 2;
 
 /** A patient's evaluation that met a transient database fault runs again after this. */
@@ -77,8 +77,9 @@ export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicati
   private stopped = false;
   /**
    * One evaluation per patient at a time; what is stored meanwhile is merged into the next (a
-   * batch's cost is per patient, not per batch). Urgent work (a crossing reading, an event, a
-   * patient with something under way: RuleTriageService) is evaluated before the routine backlog.
+   * batch's cost is per patient, not per batch). Crossing work (a reading that may open an alert,
+   * an event: RuleTriageService) is evaluated first, then urgent work (a patient with something
+   * under way, a status that may alert), then the routine backlog.
    */
   private readonly queue = new CoalescingQueue<PatientWork>({
     concurrency: RULE_CONCURRENCY,
@@ -121,15 +122,12 @@ export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicati
     for (const off of this.unsubscribe.splice(0)) off();
   }
 
-  /** Queues each patient's readings in the lane triage gives them (a patient triage does not know yet is moved later if it must). */
   onReadings(rows: ReadingRow[]): void {
-    for (const [patientId, readings] of byPatient(rows)) {
-      this.queue.push(patientId, { ...NO_WORK, readings }, this.triage.laneOf(patientId, readings, () => this.queue.promote(patientId)) === 'urgent');
-    }
+    for (const [patientId, readings] of byPatient(rows)) this.queueTriaged(patientId, { ...NO_WORK, readings });
   }
 
   onEvents(rows: EventRow[]): void {
-    for (const [patientId, events] of byPatient(rows)) this.queue.push(patientId, { ...NO_WORK, events }, true);
+    for (const [patientId, events] of byPatient(rows)) this.queue.push(patientId, { ...NO_WORK, events }, 'crossing');
   }
 
   async onStatuses(rows: StatusUpdate[]): Promise<void> {
@@ -138,7 +136,22 @@ export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicati
       const device = devices.get(status.deviceId);
       return device ? [{ ...status, patientId: device.patientId }] : [];
     });
-    for (const [patientId, statuses] of byPatient(withPatient)) this.queue.push(patientId, { ...NO_WORK, statuses }, true);
+    for (const [patientId, statuses] of byPatient(withPatient)) this.queueTriaged(patientId, { ...NO_WORK, statuses });
+  }
+
+  /**
+   * Queues a patient's stored readings or device statuses in the lane triage gives them (a patient
+   * triage does not know yet is moved later if it must). A device back online is routine unless
+   * something is under way: a ward's new devices come online at once with their first readings,
+   * and a crossing reading must not wait behind them (one with a device-offline alert to clear is
+   * urgent, and still behind crossings).
+   */
+  private queueTriaged(patientId: string, work: PatientWork): void {
+    this.queue.push(
+      patientId,
+      work,
+      this.triage.laneOf(patientId, work, (lane) => this.queue.promote(patientId, lane)),
+    );
   }
 
   /**
@@ -168,7 +181,7 @@ export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicati
     this.triage.forget(patientId);
     if (classifyWriteError(error).fault === 'transient' && !this.stopped) {
       this.logger.warn({ err: error, patientId }, 'alert rules for a patient met a transient database fault; evaluated again');
-      this.clock.after(TRANSIENT_RETRY_MS, () => this.queue.push(patientId, work, true));
+      this.clock.after(TRANSIENT_RETRY_MS, () => this.queue.push(patientId, work, 'urgent'));
       return;
     }
     this.logger.error({ err: error, patientId }, 'alert rules failed for a patient');

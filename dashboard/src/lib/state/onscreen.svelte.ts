@@ -1,5 +1,5 @@
 import { untrack } from 'svelte';
-import { SvelteSet } from 'svelte/reactivity';
+import { SvelteMap } from 'svelte/reactivity';
 
 type ObserverFactory = (callback: IntersectionObserverCallback) => Pick<IntersectionObserver, 'observe' | 'unobserve'>;
 
@@ -12,9 +12,13 @@ const browserObserver: ObserverFactory | null =
  * live rows only while here, so 200 patients changing every second cost the page the few tiles in
  * view; a tile coming into view shows its current row at once. Without IntersectionObserver
  * every item is here.
+ *
+ * Each item's presence is its own signal (a map entry once the observer has reported it), so an
+ * item coming or going re-runs only what reads that item; a set would make every absent item read
+ * the set's version, and each tile scrolled or moved past the margin re-ran all the others.
  */
 export class OnScreen {
-  #here = new SvelteSet<string>();
+  #here = new SvelteMap<string, boolean>();
   #ids = new WeakMap<Element, string>();
   #observer: Pick<IntersectionObserver, 'observe' | 'unobserve'> | undefined;
   /** The last value each item showed, by item and by what was read. */
@@ -24,7 +28,7 @@ export class OnScreen {
   constructor(private readonly createObserver: ObserverFactory | null = browserObserver) {}
 
   has(id: string): boolean {
-    return this.createObserver === null || this.#here.has(id);
+    return this.createObserver === null || this.#here.get(id) === true;
   }
 
   /**
@@ -46,9 +50,7 @@ export class OnScreen {
     this.#observer ??= this.createObserver((entries) => {
       for (const entry of entries) {
         const key = this.#ids.get(entry.target);
-        if (key === undefined) continue;
-        if (entry.isIntersecting) this.#here.add(key);
-        else this.#here.delete(key);
+        if (key !== undefined) this.#here.set(key, entry.isIntersecting);
       }
     });
     this.#ids.set(element, id);
