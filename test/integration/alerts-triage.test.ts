@@ -46,31 +46,40 @@ async function evaluatedBefore(platform: TestPlatform, others: string[], crossin
   return done.filter((row) => row.patientId !== crossing && row.at.getTime() < crossingAt).length;
 }
 
+/**
+ * A team with the hr threshold, `size` patients and one more (`crossing`), and `store()`, which
+ * hands the rules one stored batch of hr samples (one device) for the patients given, as ingest does.
+ */
+async function thresholdWard(platform: TestPlatform, size: number) {
+  const teamId = await createTeam(platform);
+  await platform.app.get(AlertConfigService).setTeamThreshold(CLI_ACTOR, teamId, HR);
+  const ward: string[] = [];
+  for (let i = 0; i < size; i++) ward.push(await createPatient(platform, teamId));
+  const crossing = await createPatient(platform, teamId);
+  const device = randomUUID();
+  const bus = platform.app.get(EventBusRepository);
+  const store = (patients: string[], t: number, value: number) =>
+    bus.emit('readings.stored', { rows: patients.map((patientId): ReadingRow => ({ time: new Date(t), patientId, deviceId: device, metric: 'hr', value })) });
+  return { ward, crossing, store };
+}
+
 describe('alert rules: urgent lane', () => {
   let platform: TestPlatform;
   useAlertPlatform('vigil-alerts-triage', (started) => (platform = started.platform));
 
   it('evaluates a crossing patient, then its clear, before a backlog of routine patients queued earlier', async () => {
-    const teamId = await createTeam(platform);
-    await platform.app.get(AlertConfigService).setTeamThreshold(CLI_ACTOR, teamId, HR);
-    const routine: string[] = [];
-    for (let i = 0; i < ROUTINE; i++) routine.push(await createPatient(platform, teamId));
-    const crossing = await createPatient(platform, teamId);
+    const { ward: routine, crossing, store } = await thresholdWard(platform, ROUTINE);
     const everyone = [...routine, crossing];
-    const device = randomUUID();
-    const bus = platform.app.get(EventBusRepository);
-    const rows = (patients: string[], t: number, value: number): ReadingRow[] =>
-      patients.map((patientId) => ({ time: new Date(t), patientId, deviceId: device, metric: 'hr', value }));
     const routineBeforeCrossing = (t: number) => evaluatedBefore(platform, routine, crossing, t);
 
     // A first round: this instance evaluates every patient once (and learns each one's context for triage).
     const t0 = Date.now() - 60_000;
-    bus.emit('readings.stored', { rows: rows(everyone, t0, 70) });
+    store(everyone, t0, 70);
     await routineBeforeCrossing(t0);
 
     // The routine backlog is queued first (one stored batch), the crossing reading after it (the next batch).
-    bus.emit('readings.stored', { rows: rows(routine, t0 + 1000, 72) });
-    bus.emit('readings.stored', { rows: rows([crossing], t0 + 1000, 120) });
+    store(routine, t0 + 1000, 72);
+    store([crossing], t0 + 1000, 120);
     const beforeBreach = await routineBeforeCrossing(t0 + 1000);
     // First come, first served would have evaluated all 40 before it; the urgent lane starts it at once
     // (only the routine evaluations already running when it came are ahead of it).
@@ -79,8 +88,8 @@ describe('alert rules: urgent lane', () => {
     expect(opened).toMatchObject({ metric: 'hr', priority: 'medium', state: 'open', value: 120 });
 
     // Its alert is under way, so its in-band reading (the clear) is urgent too, though it breaches nothing.
-    bus.emit('readings.stored', { rows: rows(routine, t0 + 2000, 74) });
-    bus.emit('readings.stored', { rows: rows([crossing], t0 + 2000, 70) });
+    store(routine, t0 + 2000, 74);
+    store([crossing], t0 + 2000, 70);
     const beforeClear = await routineBeforeCrossing(t0 + 2000);
     expect(beforeClear).toBeLessThan(ROUTINE / 4);
     expect(await alertsOf(platform, crossing, ['threshold'])).toEqual([expect.objectContaining({ id: opened.id, state: 'resolved', cleared: true })]);
@@ -134,15 +143,7 @@ describe('alert rules: urgent lane', () => {
   });
 
   it('evaluates a crossing reading before a ward of alerts clearing at once (urgent work queued earlier)', async () => {
-    const teamId = await createTeam(platform);
-    await platform.app.get(AlertConfigService).setTeamThreshold(CLI_ACTOR, teamId, HR);
-    const ward: string[] = [];
-    for (let i = 0; i < WARD; i++) ward.push(await createPatient(platform, teamId));
-    const crossing = await createPatient(platform, teamId);
-    const device = randomUUID();
-    const bus = platform.app.get(EventBusRepository);
-    const stored = (patients: string[], t: number, value: number) =>
-      bus.emit('readings.stored', { rows: patients.map((patientId): ReadingRow => ({ time: new Date(t), patientId, deviceId: device, metric: 'hr', value })) });
+    const { ward, crossing, store } = await thresholdWard(platform, WARD);
     const wardAlerts = (state: string) =>
       sql<{ n: number }>(platform, `SELECT count(*)::int AS n FROM alerts WHERE patient_id = ANY($1::uuid[]) AND kind = 'threshold' AND state = $2`, [
         ward,
@@ -151,9 +152,9 @@ describe('alert rules: urgent lane', () => {
 
     // Every patient evaluated once (triage knows them all), then the whole ward raised: each has an alert to clear.
     const t0 = Date.now() - 60_000;
-    stored([...ward, crossing], t0, 70);
+    store([...ward, crossing], t0, 70);
     await evaluatedBefore(platform, ward, crossing, t0);
-    stored(ward, t0 + 1000, 120);
+    store(ward, t0 + 1000, 120);
     await waitFor(
       () => wardAlerts('open'),
       ([row]) => row.n === WARD,
@@ -162,8 +163,8 @@ describe('alert rules: urgent lane', () => {
     );
 
     // The ward's clears are queued first (urgent: under way), the crossing reading after them.
-    stored(ward, t0 + 2000, 72);
-    stored([crossing], t0 + 2000, 120);
+    store(ward, t0 + 2000, 72);
+    store([crossing], t0 + 2000, 120);
     // First come, first served in the urgent lane would evaluate it behind the whole ward; the crossing lane runs it
     // next (only the evaluations already running when it came are ahead of it).
     expect(await evaluatedBefore(platform, ward, crossing, t0 + 2000)).toBeLessThan(WARD / 4);
