@@ -43,7 +43,7 @@ export async function provision(env: Record<string, string>, count: number): Pro
 export async function startFleet(brokerUrl: string, devices: Device[]) {
   const clients: MqttClient[] = await Promise.all(devices.map((device) => connectDevice(brokerUrl, device, { reconnectPeriod: 200, connectTimeout: 2_000 })));
   const publishers = devices.map((device, i) => steadyPublisher(clients[i], device.id, SIZE.intervalMs));
-  const total = (key: 'sent' | 'acked' | 'resent') => publishers.reduce((sum, p) => sum + p.state[key], 0);
+  const total = (key: 'sent' | 'acked') => publishers.reduce((sum, p) => sum + p.state[key], 0);
   return {
     publishers,
     total,

@@ -7,8 +7,6 @@ export interface PublisherCounts {
   sent: number;
   /** Samples acknowledged (each once: a sample is sent again only after its attempt failed). */
   acked: number;
-  /** Attempts made again after a failed one. */
-  resent: number;
   /** Failed attempts, by the error's message. */
   failures: Record<string, number>;
 }
@@ -23,21 +21,17 @@ export interface PublisherCounts {
  */
 export function steadyPublisher(client: MqttClient, deviceId: string, intervalMs: number) {
   const base = Date.now() - 3_600_000;
-  const state: PublisherCounts = { sent: 0, acked: 0, resent: 0, failures: {} };
+  const state: PublisherCounts = { sent: 0, acked: 0, failures: {} };
   const waiting: number[] = [];
   const publish = (t: number) =>
     client.publish(topicFor(deviceId, 'readings'), JSON.stringify({ t, m: { hr: 60 + (t % 40) } }), { qos: 1 }, (error) => {
       if (!error) return void state.acked++;
       state.failures[error.message] = (state.failures[error.message] ?? 0) + 1;
       // Again on the next connection; on this one after a pause (not from inside MQTT.js's callback).
-      if (client.connected && !client.disconnecting) setTimeout(() => resend(t), intervalMs);
+      if (client.connected && !client.disconnecting) setTimeout(() => publish(t), intervalMs);
       else waiting.push(t);
     });
-  const resend = (t: number) => {
-    state.resent++;
-    publish(t);
-  };
-  client.on('connect', () => waiting.splice(0).forEach(resend));
+  client.on('connect', () => waiting.splice(0).forEach(publish));
   const timer = setInterval(() => publish(base + state.sent++), intervalMs);
   return {
     state,
