@@ -9,11 +9,9 @@ import { on, watch } from '../socket.js';
 type Change = { row: WireRow } | { alert: AlertWire };
 
 export async function loadCaseload(): Promise<void> {
+  caseload.beginLoad();
   const { data, error, response } = await api.GET('/api/overview');
-  if (!data) {
-    caseload.error = apiError(response, error).message;
-    return;
-  }
+  if (!data) return caseload.failLoad(apiError(response, error).message);
   caseload.load(data.patients);
 }
 

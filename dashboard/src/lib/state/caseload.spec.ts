@@ -48,6 +48,17 @@ describe('CaseloadState', () => {
     expect(state.order).toEqual(['a', 'b']);
   });
 
+  it('keeps a fall alert and a tick that arrive while the caseload is being fetched', () => {
+    const state = new CaseloadState();
+    state.beginLoad();
+    state.apply({ alerts: [alert('a', 'open')] }); // live, before the fetched rows exist
+    state.apply({ rows: [row('b', 9)] });
+    state.load([row('a', 0), row('b', 2)]); // the fetch started before both changes
+    expect(state.rows.get('a')?.alerts.map((x) => x.state)).toEqual(['open']);
+    expect(state.rows.get('b')?.news2.score).toBe(9);
+    expect(state.order).toEqual(['a', 'b']);
+  });
+
   it('adds an opened alert, keeps an acknowledged one, and drops it when resolved', () => {
     const state = new CaseloadState();
     state.load([row('a', 0), row('b', 2)]);

@@ -3,6 +3,7 @@ import type { AlertWire } from '$wire/live.dto';
 import { byRisk, matchesRisk, matchesSearch, matchesTeam, type RankedPatient, type RiskFilter, sameRank } from '../domain/caseload.js';
 import { mergeRow, type Row, toRow, type WireRow, withAlert } from '../domain/rows.js';
 import { TILE_VITALS } from '../domain/vitals.js';
+import { DuringLoad } from './during-load.js';
 
 export interface Spark {
   metric: string;
@@ -35,6 +36,7 @@ export class CaseloadState {
   #frozen = $state(false);
   #orderStale = false;
   #visible: string[] = [];
+  #duringLoad = new DuringLoad<{ rows?: WireRow[]; alerts?: AlertWire[] }>();
 
   /** `compare` orders the rows (byRisk; a spec counts its calls). */
   constructor(private readonly compare: (a: RankedPatient, b: RankedPatient) => number = byRisk) {}
@@ -60,17 +62,31 @@ export class CaseloadState {
     if (!value && this.#orderStale) this.#sort();
   }
 
+  /** Call before fetching the caseload; `load` with what the server gave (or `failLoad`). */
+  beginLoad(): void {
+    this.#duringLoad.begin();
+  }
+
+  /** The fetched rows, then the live changes that arrived while they were fetched. */
   load(rows: WireRow[]): void {
+    const pending = this.#duringLoad.end();
     this.rows.clear();
     this.sparks.clear();
     for (const wire of rows) this.#put(toRow(wire));
+    for (const changes of pending) this.apply(changes);
     this.loaded = true;
     this.error = undefined;
     this.#sort(true);
   }
 
+  failLoad(message: string): void {
+    this.#duringLoad.end();
+    this.error = message;
+  }
+
   /** A frame's worth of live changes: rows from overview ticks and alerts, applied together. */
   apply(changes: { rows?: WireRow[]; alerts?: AlertWire[] }): void {
+    this.#duringLoad.note(changes);
     let reorder = false;
     for (const wire of changes.rows ?? []) {
       const previous = this.rows.get(wire.id);

@@ -1,19 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertWire } from '$wire/live.dto';
+import { fallAlert as alert } from '../../test/alerts.js';
 import { InboxState } from './inbox.svelte.js';
-
-const alert = (id: string, changes: Partial<AlertWire> = {}): AlertWire => ({
-  id,
-  patientId: 'p',
-  kind: 'fall',
-  priority: 'high',
-  state: 'open',
-  openedAt: '2026-12-01T22:00:00.000Z',
-  lastSeenAt: '2026-12-01T22:00:00.000Z',
-  count: 1,
-  escalationLevel: 0,
-  ...changes,
-});
 
 describe('InboxState', () => {
   it('keeps a live change that arrives while the list is being fetched', () => {

@@ -1,6 +1,7 @@
 import { SvelteMap } from 'svelte/reactivity';
 import type { AlertWire } from '$wire/live.dto';
 import { inboxSections, soundingIds } from '../domain/inbox.js';
+import { DuringLoad } from './during-load.js';
 
 /**
  * The care worker's inbox: the alerts of the user's teams that are not resolved, kept live by
@@ -14,16 +15,15 @@ export class InboxState {
   error = $state<string | undefined>();
   sections = $derived(inboxSections(this.alerts.values(), this.userId));
   sounding = $derived(soundingIds(this.alerts.values()));
-  #pending: AlertWire[] | undefined;
+  #duringLoad = new DuringLoad<AlertWire>();
 
   /** Call before fetching; `finish` with what the server gave. */
   beginLoad(): void {
-    this.#pending = [];
+    this.#duringLoad.begin();
   }
 
   finishLoad(alerts: AlertWire[]): void {
-    const pending = this.#pending ?? [];
-    this.#pending = undefined;
+    const pending = this.#duringLoad.end();
     this.alerts.clear();
     for (const alert of alerts) this.apply(alert);
     for (const alert of pending) this.apply(alert);
@@ -32,12 +32,12 @@ export class InboxState {
   }
 
   failLoad(message: string): void {
-    this.#pending = undefined;
+    this.#duringLoad.end();
     this.error = message;
   }
 
   apply(alert: AlertWire): void {
-    this.#pending?.push(alert);
+    this.#duringLoad.note(alert);
     if (alert.state === 'resolved') this.alerts.delete(alert.id);
     else this.alerts.set(alert.id, alert);
   }

@@ -1,6 +1,7 @@
 import type { AlertWire } from '$wire/live.dto';
 import { appendSamples, type Point, type Series, toColumns } from '../domain/series.js';
 import { RANGES, type RangeKey } from '../domain/time.js';
+import { DuringLoad } from './during-load.js';
 
 export interface ChartSeries extends Series {
   resolution: 'raw' | '1m' | '1h';
@@ -8,7 +9,8 @@ export interface ChartSeries extends Series {
 
 /**
  * One patient's screen: the time window (a range or a zoomed span), a series per vital, and the
- * patient's alerts. Live samples extend raw series of a window that ends now.
+ * patient's alerts. Live samples extend raw series of a window that ends now. A live alert that
+ * arrives while the alerts are being fetched is applied after the fetched list.
  */
 export class PatientState {
   range = $state<RangeKey>('24h');
@@ -17,6 +19,7 @@ export class PatientState {
   series = $state<Record<string, ChartSeries>>({});
   alerts = $state<AlertWire[]>([]);
   historyAvailable = $state(true);
+  #duringAlertsLoad = new DuringLoad<AlertWire>();
 
   window(nowSeconds: number): { from: number; to: number } {
     return this.zoom ?? { from: nowSeconds - RANGES[this.range], to: nowSeconds };
@@ -43,7 +46,20 @@ export class PatientState {
     }
   }
 
+  /** Call before fetching the alerts; `finishAlertsLoad` with what the server gave. */
+  beginAlertsLoad(): void {
+    this.#duringAlertsLoad.begin();
+  }
+
+  /** The fetched list, then every live change that arrived while it was fetched: a slow fetch cannot undo a pushed alert. */
+  finishAlertsLoad(alerts: AlertWire[]): void {
+    const pending = this.#duringAlertsLoad.end();
+    this.alerts = alerts;
+    for (const alert of pending) this.upsertAlert(alert);
+  }
+
   upsertAlert(alert: AlertWire): void {
+    this.#duringAlertsLoad.note(alert);
     const i = this.alerts.findIndex((a) => a.id === alert.id);
     if (i >= 0) this.alerts[i] = alert;
     else this.alerts = [alert, ...this.alerts];
