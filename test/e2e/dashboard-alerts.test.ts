@@ -10,7 +10,8 @@ import { waitFor } from '../support/wait.js';
  * Alerts and thresholds in the patient view, in a real Chromium: a fall published over MQTT
  * opens a high alert that a clinician acknowledges with the keyboard only, and the threshold
  * editor names a wrong field, previews a valid draft on the chart and saves it.
- * The alert appears in the open page without a reload, pushed by the live stream.
+ * The alert appears in the open page without a reload, pushed by the live stream, and the alarm
+ * bar names the patient although no caseload screen was opened.
  */
 describe('alerts and thresholds in the dashboard, in a real Chromium', () => {
   let rig: DashboardRig;
@@ -48,6 +49,13 @@ describe('alerts and thresholds in the dashboard, in a real Chromium', () => {
     expect(await alert.getAttribute('data-state')).toBe('open');
     expect(await alert.textContent()).toContain('Fall');
     expect(await alert.textContent()).toContain('High');
+    // The alarm bar, on every screen, names the patient even here, where no caseload is open.
+    await waitFor(
+      () => page.getByTestId('alarm-what').textContent(),
+      (text) => text?.includes(name) ?? false,
+      30_000,
+      'the alarm bar naming the patient',
+    );
     const acknowledge = alert.getByRole('button', { name: 'Acknowledge' });
     // Tab through the page until the acknowledge button has the focus; then Enter.
     await page.locator('body').focus();
