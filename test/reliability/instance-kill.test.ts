@@ -101,6 +101,27 @@ async function frozen(pid: number): Promise<void> {
   await waitFor(state, (s) => s === 'T', 10_000, `process ${pid} stopped`);
 }
 
+/**
+ * Waits until nothing the server on `port` sent is still on its way to this process: no bytes
+ * in that server's send queues (`tx_queue`) nor unread in its clients' receive queues
+ * (`rx_queue`), on every established connection of /proc/net/tcp and tcp6. A frozen server's
+ * kernel goes on delivering what the server had written; only then is what the client holds
+ * what the server emitted.
+ */
+async function delivered(port: number): Promise<void> {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  const queued = () =>
+    ['/proc/net/tcp', '/proc/net/tcp6']
+      .flatMap((file) => fs.readFileSync(file, 'utf8').split('\n').slice(1))
+      .map((line) => line.trim().split(/\s+/))
+      .filter((fields) => fields[3] === '01')
+      .reduce((bytes, [, local, remote, , queues]) => {
+        const [tx, rx] = queues.split(':').map((n) => parseInt(n, 16));
+        return bytes + (local.endsWith(`:${hex}`) ? tx : 0) + (remote.endsWith(`:${hex}`) ? rx : 0);
+      }, 0);
+  await waitFor(queued, (bytes) => bytes === 0, 10_000, `what the server on port ${port} sent to be read`);
+}
+
 describe('two server instances, kill -9 of the one consuming', () => {
   it('the other takes the exclusive session over: stored = acknowledged, no duplicate; live clients of the killed one fill their gap from the other', async () => {
     const [database, redis, mosquitto] = await Promise.all([createTestDatabase(), startTestRedis(), startShippedMosquitto()]);
@@ -173,6 +194,7 @@ describe('two server instances, kill -9 of the one consuming', () => {
           const before = await committed();
           killed.server.child.kill('SIGSTOP');
           await frozen(pid);
+          await delivered(Number(new URL(killed.baseUrl).port));
           const held = viewer.values();
           const unseen = (await committed()).filter((value) => !held.has(value));
           if (unseen.length) {
