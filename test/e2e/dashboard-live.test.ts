@@ -9,6 +9,7 @@ import { waitFor } from '../support/wait.js';
  * Live data in the dashboard, in a real Chromium over the real socket.io stream: a sample
  * published over MQTT during the test reaches the overview tile and the patient's chart without a
  * reload, and a deteriorating patient rises to the top, but never while the pointer is on the list.
+ * An overview that gets no answer says what to do instead of loading for ever.
  */
 describe('live dashboard, in a real Chromium', () => {
   let rig: DashboardRig;
@@ -93,5 +94,16 @@ describe('live dashboard, in a real Chromium', () => {
     );
     expect(await page.getByTestId('patient-latest-hr').textContent()).toBe('131 /min');
     await screenshot(page, '06-patient');
+  });
+
+  it('says what to do when the overview gets no answer at all, and shows the tiles again after a reload', async () => {
+    await page.route('**/api/overview', (route) => route.abort('internetdisconnected'));
+    await page.getByRole('link', { name: 'Caseload' }).click();
+    const problem = page.getByRole('alert').filter({ hasText: 'Try again, or reload the page.' });
+    await problem.waitFor({ timeout: 30_000 });
+    await page.unroute('**/api/overview');
+    await page.reload();
+    await waitFor(tileNames, (n) => n.length === 2, 30_000, 'both tiles after the reload');
+    expect(await problem.count()).toBe(0);
   });
 });

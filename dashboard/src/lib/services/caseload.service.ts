@@ -10,9 +10,14 @@ type Change = { row: WireRow } | { alert: AlertWire };
 
 export async function loadCaseload(): Promise<void> {
   caseload.beginLoad();
-  const { data, error, response } = await api.GET('/api/overview');
-  if (!data) return caseload.failLoad(apiError(response, error).message);
-  caseload.load(data.patients);
+  try {
+    const { data, error, response } = await api.GET('/api/overview');
+    if (!data) return caseload.failLoad(apiError(response, error).message);
+    caseload.load(data.patients);
+  } catch (error) {
+    // No answer at all (offline): the load still ends, or live changes would be collected forever.
+    caseload.failLoad(error instanceof Error ? error.message : String(error));
+  }
 }
 
 /**

@@ -11,12 +11,17 @@ const INBOX_STATES = ['open', 'acknowledged'] as const;
 
 export async function loadInbox(): Promise<void> {
   inbox.beginLoad();
-  const results = await Promise.all(
-    INBOX_STATES.map((state) => requestJson<{ alerts: AlertWire[] }>(`/api/alerts?${new URLSearchParams({ state, limit: '1000' })}`)),
-  );
-  const failed = results.find((r) => r.error);
-  if (failed?.error) return inbox.failLoad(failed.error.message);
-  inbox.finishLoad(results.flatMap((r) => r.data?.alerts ?? []));
+  try {
+    const results = await Promise.all(
+      INBOX_STATES.map((state) => requestJson<{ alerts: AlertWire[] }>(`/api/alerts?${new URLSearchParams({ state, limit: '1000' })}`)),
+    );
+    const failed = results.find((r) => r.error);
+    if (failed?.error) return inbox.failLoad(failed.error.message);
+    inbox.finishLoad(results.flatMap((r) => r.data?.alerts ?? []));
+  } catch (error) {
+    // No answer at all (offline): the load still ends, or live changes would be collected forever.
+    inbox.failLoad(error instanceof Error ? error.message : String(error));
+  }
 }
 
 /**
