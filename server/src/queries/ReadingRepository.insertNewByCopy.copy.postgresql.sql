@@ -7,30 +7,28 @@ COPY readings (time, patient_id, device_id, metric, value) FROM STDIN (FORMAT bi
 
 RELEASE SAVEPOINT readings_copy;
 
-WITH inserted AS (
-    SELECT * FROM unnest($1::timestamptz[], $2::uuid[], $3::text[], $4::float8[]) AS u(time, patient_id, metric, value)
-  ), m AS (INSERT INTO readings_1m_rollup AS r (bucket, patient_id, metric, min, max, sum, count, last, last_time)
-      SELECT date_bin(INTERVAL '1 minute', time, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS b, patient_id, metric,
-             min(value), max(value), sum(value), count(*),
-             (array_agg(value ORDER BY time DESC))[1], max(time)
-        FROM inserted GROUP BY b, patient_id, metric ORDER BY patient_id, metric, b
+WITH m AS (INSERT INTO readings_1m_rollup AS r (bucket, patient_id, metric, min, max, sum, count, last, last_time)
+      SELECT b, p, m, lo, hi, total, n::bigint, l, lt
+        FROM unnest($1::timestamptz[], $2::uuid[], $3::text[], $4::float8[], $5::float8[],
+                    $6::float8[], $7::float8[], $8::float8[], $9::timestamptz[]) AS u(b, p, m, lo, hi, total, n, l, lt)
+       ORDER BY p, m, b
       ON CONFLICT (patient_id, metric, bucket) DO UPDATE SET
         min = LEAST(r.min, EXCLUDED.min),
         max = GREATEST(r.max, EXCLUDED.max),
         sum = r.sum + EXCLUDED.sum,
         count = r.count + EXCLUDED.count,
-        last = CASE WHEN EXCLUDED.last_time >= r.last_time THEN EXCLUDED.last ELSE r.last END,
+        last = CASE WHEN (EXCLUDED.last_time, EXCLUDED.last) > (r.last_time, r.last) THEN EXCLUDED.last ELSE r.last END,
         last_time = GREATEST(r.last_time, EXCLUDED.last_time)),
   h AS (INSERT INTO readings_1h_rollup AS r (bucket, patient_id, metric, min, max, sum, count, last, last_time)
-      SELECT date_bin(INTERVAL '1 hour', time, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS b, patient_id, metric,
-             min(value), max(value), sum(value), count(*),
-             (array_agg(value ORDER BY time DESC))[1], max(time)
-        FROM inserted GROUP BY b, patient_id, metric ORDER BY patient_id, metric, b
+      SELECT b, p, m, lo, hi, total, n::bigint, l, lt
+        FROM unnest($10::timestamptz[], $11::uuid[], $12::text[], $13::float8[], $14::float8[],
+                    $15::float8[], $16::float8[], $17::float8[], $18::timestamptz[]) AS u(b, p, m, lo, hi, total, n, l, lt)
+       ORDER BY p, m, b
       ON CONFLICT (patient_id, metric, bucket) DO UPDATE SET
         min = LEAST(r.min, EXCLUDED.min),
         max = GREATEST(r.max, EXCLUDED.max),
         sum = r.sum + EXCLUDED.sum,
         count = r.count + EXCLUDED.count,
-        last = CASE WHEN EXCLUDED.last_time >= r.last_time THEN EXCLUDED.last ELSE r.last END,
+        last = CASE WHEN (EXCLUDED.last_time, EXCLUDED.last) > (r.last_time, r.last) THEN EXCLUDED.last ELSE r.last END,
         last_time = GREATEST(r.last_time, EXCLUDED.last_time))
   SELECT;

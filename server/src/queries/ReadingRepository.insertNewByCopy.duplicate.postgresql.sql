@@ -15,25 +15,25 @@ WITH inserted AS (
   ), m AS (INSERT INTO readings_1m_rollup AS r (bucket, patient_id, metric, min, max, sum, count, last, last_time)
       SELECT date_bin(INTERVAL '1 minute', time, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS b, patient_id, metric,
              min(value), max(value), sum(value), count(*),
-             (array_agg(value ORDER BY time DESC))[1], max(time)
+             (array_agg(value ORDER BY time DESC, value DESC))[1], max(time)
         FROM inserted GROUP BY b, patient_id, metric ORDER BY patient_id, metric, b
       ON CONFLICT (patient_id, metric, bucket) DO UPDATE SET
         min = LEAST(r.min, EXCLUDED.min),
         max = GREATEST(r.max, EXCLUDED.max),
         sum = r.sum + EXCLUDED.sum,
         count = r.count + EXCLUDED.count,
-        last = CASE WHEN EXCLUDED.last_time >= r.last_time THEN EXCLUDED.last ELSE r.last END,
+        last = CASE WHEN (EXCLUDED.last_time, EXCLUDED.last) > (r.last_time, r.last) THEN EXCLUDED.last ELSE r.last END,
         last_time = GREATEST(r.last_time, EXCLUDED.last_time)),
   h AS (INSERT INTO readings_1h_rollup AS r (bucket, patient_id, metric, min, max, sum, count, last, last_time)
       SELECT date_bin(INTERVAL '1 hour', time, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS b, patient_id, metric,
              min(value), max(value), sum(value), count(*),
-             (array_agg(value ORDER BY time DESC))[1], max(time)
+             (array_agg(value ORDER BY time DESC, value DESC))[1], max(time)
         FROM inserted GROUP BY b, patient_id, metric ORDER BY patient_id, metric, b
       ON CONFLICT (patient_id, metric, bucket) DO UPDATE SET
         min = LEAST(r.min, EXCLUDED.min),
         max = GREATEST(r.max, EXCLUDED.max),
         sum = r.sum + EXCLUDED.sum,
         count = r.count + EXCLUDED.count,
-        last = CASE WHEN EXCLUDED.last_time >= r.last_time THEN EXCLUDED.last ELSE r.last END,
+        last = CASE WHEN (EXCLUDED.last_time, EXCLUDED.last) > (r.last_time, r.last) THEN EXCLUDED.last ELSE r.last END,
         last_time = GREATEST(r.last_time, EXCLUDED.last_time))
   SELECT device_id AS d, metric AS m, (extract(epoch FROM time) * 1000)::float8 AS t FROM inserted;

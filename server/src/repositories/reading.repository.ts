@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { HistorySource } from '../domain/history-resolution.js';
 import type { ReadingRow } from '../domain/ingest-batch.js';
+import { type Bucket, HOUR_MS, MINUTE_MS, rollupBuckets } from '../domain/rollup-buckets.js';
 import { DatabaseRepository, type Queryable, type Transaction } from './database.repository.js';
 import { binaryArray, COPY_READINGS, copyReadings } from './pg-binary.js';
 
@@ -25,6 +26,19 @@ const UNNEST = `SELECT to_timestamp(t / 1000.0), p, d, m, v
   FROM unnest($1::float8[], $2::uuid[], $3::uuid[], $4::text[], $5::float8[]) AS u(t, p, d, m, v)`;
 
 /**
+ * Adds a bucket to the stored one. `last` is the value at the latest time; of two at the same
+ * time (two devices of a patient) the larger, so every path and every split into batches keeps
+ * the same one (domain/rollup-buckets.ts does the same).
+ */
+const ADD_TO_BUCKET = `ON CONFLICT (patient_id, metric, bucket) DO UPDATE SET
+        min = LEAST(r.min, EXCLUDED.min),
+        max = GREATEST(r.max, EXCLUDED.max),
+        sum = r.sum + EXCLUDED.sum,
+        count = r.count + EXCLUDED.count,
+        last = CASE WHEN (EXCLUDED.last_time, EXCLUDED.last) > (r.last_time, r.last) THEN EXCLUDED.last ELSE r.last END,
+        last_time = GREATEST(r.last_time, EXCLUDED.last_time)`;
+
+/**
  * On plain PostgreSQL the rollups are kept in the same transaction that stores the readings:
  * only rows actually inserted (not duplicates), given as the relation `inserted`, are added
  * to the minute and hour buckets, in a fixed order so concurrent batches lock rollup rows
@@ -34,15 +48,9 @@ function rollupUpsert(view: 'readings_1m' | 'readings_1h', width: string): strin
   return `INSERT INTO ${view}_rollup AS r (bucket, patient_id, metric, min, max, sum, count, last, last_time)
       SELECT date_bin(INTERVAL '${width}', time, ${ORIGIN}) AS b, patient_id, metric,
              min(value), max(value), sum(value), count(*),
-             (array_agg(value ORDER BY time DESC))[1], max(time)
+             (array_agg(value ORDER BY time DESC, value DESC))[1], max(time)
         FROM inserted GROUP BY b, patient_id, metric ORDER BY patient_id, metric, b
-      ON CONFLICT (patient_id, metric, bucket) DO UPDATE SET
-        min = LEAST(r.min, EXCLUDED.min),
-        max = GREATEST(r.max, EXCLUDED.max),
-        sum = r.sum + EXCLUDED.sum,
-        count = r.count + EXCLUDED.count,
-        last = CASE WHEN EXCLUDED.last_time >= r.last_time THEN EXCLUDED.last ELSE r.last END,
-        last_time = GREATEST(r.last_time, EXCLUDED.last_time)`;
+      ${ADD_TO_BUCKET}`;
 }
 
 /** The unique key of each row inserted (not skipped as a duplicate), compact to transfer. */
@@ -63,12 +71,23 @@ const INSERT_POSTGRES = `WITH inserted AS (
   SELECT ${INSERTED_KEY} FROM inserted`;
 
 /**
- * After a COPY every row of the batch was inserted, so the rollups take the batch itself. As
- * binary arrays: as text they made the COPY path 17 % slower (docs/benchmarks.md).
+ * After a COPY every row of the batch was inserted, so the rollups take the batch itself,
+ * summed here per bucket first (`rollupBuckets`): a 5,000-row batch of 100 devices is a few
+ * hundred buckets, so PostgreSQL upserts those instead of grouping and sorting the rows
+ * (docs/benchmarks.md). As binary arrays: as text they made the COPY path 17 % slower.
  */
-const ROLLUPS_POSTGRES = `WITH inserted AS (
-    SELECT * FROM unnest($1::timestamptz[], $2::uuid[], $3::text[], $4::float8[]) AS u(time, patient_id, metric, value)
-  ), ${ROLLUPS_FROM_INSERTED}
+function bucketUpsert(view: 'readings_1m' | 'readings_1h', first: number): string {
+  const $ = (i: number) => `$${first + i}`;
+  return `INSERT INTO ${view}_rollup AS r (bucket, patient_id, metric, min, max, sum, count, last, last_time)
+      SELECT b, p, m, lo, hi, total, n::bigint, l, lt
+        FROM unnest(${$(0)}::timestamptz[], ${$(1)}::uuid[], ${$(2)}::text[], ${$(3)}::float8[], ${$(4)}::float8[],
+                    ${$(5)}::float8[], ${$(6)}::float8[], ${$(7)}::float8[], ${$(8)}::timestamptz[]) AS u(b, p, m, lo, hi, total, n, l, lt)
+       ORDER BY p, m, b
+      ${ADD_TO_BUCKET}`;
+}
+
+const ROLLUPS_POSTGRES = `WITH m AS (${bucketUpsert('readings_1m', 1)}),
+  h AS (${bucketUpsert('readings_1h', 10)})
   SELECT`;
 
 /** A patient's readings of some metrics in [$3, $4], each with its FHIR Observation group `g`. */
@@ -140,24 +159,7 @@ export class ReadingRepository {
   }
 
   private async addToRollups(rows: ReadingRow[], tx: Transaction): Promise<void> {
-    await tx.query(ROLLUPS_POSTGRES, [
-      binaryArray(
-        'timestamptz',
-        rows.map((row) => row.time),
-      ),
-      binaryArray(
-        'uuid',
-        rows.map((row) => row.patientId),
-      ),
-      binaryArray(
-        'text',
-        rows.map((row) => row.metric),
-      ),
-      binaryArray(
-        'float8',
-        rows.map((row) => row.value),
-      ),
-    ]);
+    await tx.query(ROLLUPS_POSTGRES, [...bucketColumns(rollupBuckets(rows, MINUTE_MS)), ...bucketColumns(rollupBuckets(rows, HOUR_MS))]);
   }
 
   /** Raw samples in [from, to), oldest first, at most `limit`. */
@@ -251,4 +253,26 @@ export class ReadingRepository {
     const { rows } = await this.db.query<{ readings: number; last: Date | null }>('SELECT count(*) AS readings, max(time) AS last FROM readings');
     return { readings: rows[0].readings, lastReadingAt: rows[0].last };
   }
+}
+
+/** Buckets as the nine binary array parameters of `bucketUpsert`. */
+function bucketColumns(buckets: readonly Bucket[]): Buffer[] {
+  const floats = (pick: (bucket: Bucket) => number) => binaryArray('float8', buckets.map(pick));
+  const times = (pick: (bucket: Bucket) => number) =>
+    binaryArray(
+      'timestamptz',
+      buckets.map((bucket) => new Date(pick(bucket))),
+    );
+  const texts = (type: 'uuid' | 'text', pick: (bucket: Bucket) => string) => binaryArray(type, buckets.map(pick));
+  return [
+    times((b) => b.bucket),
+    texts('uuid', (b) => b.patientId),
+    texts('text', (b) => b.metric),
+    floats((b) => b.min),
+    floats((b) => b.max),
+    floats((b) => b.sum),
+    floats((b) => b.count),
+    floats((b) => b.last),
+    times((b) => b.lastTime),
+  ];
 }
