@@ -24,7 +24,10 @@ describe('a simulated device losing its connection, against the real Mosquitto',
   it('delivers every sample buffered during 30 simulated seconds offline after reconnecting, as backfill arrays, none lost', async () => {
     const outage = await playOutage({ id: 'oximeter-outage', secret: 'unused', patientId: 'patient-outage' }, proxy);
     expect(outage.offlineDuringCut).toBe(true);
-    expect(outage.bufferedAtRestore).toBeGreaterThanOrEqual(25); // ~1 Hz for 30 s, less a motion artefact or two
+    // The device held samples in its offline buffer (how many it held at the moment of the restore
+    // depends on how far its ticks kept up with the real clock; the count the outage covered comes
+    // from the model below).
+    expect(outage.bufferedAtRestore).toBeGreaterThan(0);
     expect(outage.stats).toMatchObject({ reconnects: 1, failed: 0 });
 
     const received = observer.messages.map((m) => ({ array: m.payload.startsWith('['), samples: ([] as Sample[]).concat(JSON.parse(m.payload)) }));
@@ -37,7 +40,7 @@ describe('a simulated device losing its connection, against the real Mosquitto',
     // ...the outage's samples as backfill arrays...
     const backfilled = new Set(received.filter((m) => m.array).flatMap((m) => m.samples.map((s) => Date.parse(s.t as string))));
     const missed = expected.filter((t) => t > outage.cutAt && t <= outage.restoredAt);
-    expect(missed.length).toBeGreaterThanOrEqual(25);
+    expect(missed.length).toBeGreaterThanOrEqual(25); // ~1 Hz for 30 s, less a motion artefact or two
     expect(missed.filter((t) => !backfilled.has(t))).toEqual([]);
     // ...and nothing twice, beyond what MQTT itself re-sends (QoS 1) for messages in flight at the cut.
     expect(times.length - new Set(times).size).toBeLessThanOrEqual(outage.inFlightAtCut);
