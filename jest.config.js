@@ -29,7 +29,7 @@ export default {
   // Integration tests start real services and embedded databases (PGlite takes ~3 s to create).
   testTimeout: 60_000,
   // Run the test files in a worker that is replaced once it holds more than 2 GB after a file.
-  // With one worker (two cores) jest otherwise runs every file in its own process, which grew to
+  // With one worker (two cores) jest otherwise runs every file inside its own process, which grew to
   // 5.7 GB by the end of `npm test` (each embedded PGlite keeps its WebAssembly memory), until an
   // embedded-database test late in the run slowed from under 1 s to 20 s and once past its timeout.
   workerIdleMemoryLimit: '2GB',
