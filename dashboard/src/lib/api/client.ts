@@ -42,6 +42,11 @@ export function apiError(response: Response, body: unknown): ApiError {
   return { status: response.status, message, ...(Number.isFinite(retry) && retry > 0 ? { retryAfterSeconds: retry } : {}) };
 }
 
+/** What a request that got no answer at all (offline, refused) says: its error's message. */
+export function failureMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /**
  * For routes of the live and alerts contract (docs/architecture.md) that the OpenAPI file of
  * this build does not describe yet: the same token and refresh handling, untyped JSON.

@@ -1,5 +1,5 @@
 import type { AlertWire } from '$wire/live.dto';
-import { api, apiError } from '../api/client.js';
+import { api, apiError, failureMessage } from '../api/client.js';
 import type { WireRow } from '../domain/rows.js';
 import { FrameBuffer } from '../frame-buffer.js';
 import { caseload } from '../state/caseload.svelte.js';
@@ -16,7 +16,7 @@ export async function loadCaseload(): Promise<void> {
     caseload.load(data.patients);
   } catch (error) {
     // No answer at all (offline): the load still ends, or live changes would be collected forever.
-    caseload.failLoad(error instanceof Error ? error.message : String(error));
+    caseload.failLoad(failureMessage(error));
   }
 }
 

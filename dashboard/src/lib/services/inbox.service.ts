@@ -1,5 +1,5 @@
 import type { AlertWire } from '$wire/live.dto';
-import { requestJson } from '../api/client.js';
+import { failureMessage, requestJson } from '../api/client.js';
 import { t } from '../i18n/i18n.js';
 import { inbox } from '../state/inbox.svelte.js';
 import { session } from '../state/session.svelte.js';
@@ -20,7 +20,7 @@ export async function loadInbox(): Promise<void> {
     inbox.finishLoad(results.flatMap((r) => r.data?.alerts ?? []));
   } catch (error) {
     // No answer at all (offline): the load still ends, or live changes would be collected forever.
-    inbox.failLoad(error instanceof Error ? error.message : String(error));
+    inbox.failLoad(failureMessage(error));
   }
 }
 

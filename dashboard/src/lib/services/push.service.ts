@@ -1,4 +1,4 @@
-import { requestJson } from '../api/client.js';
+import { failureMessage, requestJson } from '../api/client.js';
 import { deviceLabel, isIos } from '../domain/inbox.js';
 
 /**
@@ -100,7 +100,7 @@ export async function enablePush(): Promise<PushStatus | { error: string }> {
     localStorage.setItem(LOCAL_ID, stored.data!.id);
     return 'on';
   } catch (error) {
-    return { error: error instanceof Error ? error.message : String(error) };
+    return { error: failureMessage(error) };
   }
 }
 
