@@ -1,7 +1,6 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { LIVE_LIMITS } from '../domain/live-stream.js';
 import { SERVER_EVENTS } from '../dtos/live.dto.js';
-import { liveShare } from '../dtos/live-share.dto.js';
 import { ClockRepository, type Timer } from '../repositories/clock.repository.js';
 import { LiveRepository } from '../repositories/live.repository.js';
 import { PatientRepository } from '../repositories/patient.repository.js';
@@ -30,8 +29,7 @@ export class LiveOverviewService implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.stream.onReadings((ids) => this.mark(ids));
     this.live.onShared((message) => {
-      const parsed = liveShare.safeParse(message);
-      if (parsed.success && parsed.data.kind === 'changed') this.mark(parsed.data.patientIds);
+      if (message.kind === 'changed') this.mark(message.patientIds);
     });
     this.timer = this.clock.every(LIVE_LIMITS.overviewTickMs, () => void this.tick());
   }

@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
 import { chunks, LIVE_LIMITS, type LiveSample, samplesByPatient, type SharedReading, unsent, valueKeys } from '../domain/live-stream.js';
 import { SERVER_EVENTS } from '../dtos/live.dto.js';
-import { liveShare } from '../dtos/live-share.dto.js';
+import type { LiveShare } from '../dtos/live-share.dto.js';
 import { ClockRepository, type Timer } from '../repositories/clock.repository.js';
 import { EventBusRepository } from '../repositories/event-bus.repository.js';
 import { LiveRepository } from '../repositories/live.repository.js';
@@ -35,7 +35,6 @@ interface Joined {
  */
 @Injectable()
 export class LiveStreamService implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('LiveStreamService');
   private readonly pending = new Map<string, LiveSample[]>();
   /** Per patient, sockets whose gap fill runs: live samples held for them meanwhile. */
   private readonly filling = new Map<string, Map<string, LiveSample[]>>();
@@ -75,14 +74,9 @@ export class LiveStreamService implements OnModuleInit, OnModuleDestroy {
     this.readingListeners.push(listener);
   }
 
-  private receive(message: unknown): void {
-    const parsed = liveShare.safeParse(message);
-    if (!parsed.success) {
-      this.logger.warn({ issues: parsed.error.issues.slice(0, 3) }, 'ignored a malformed live message from another instance');
-      return;
-    }
-    if (parsed.data.kind !== 'readings') return;
-    const { rows } = parsed.data;
+  private receive(message: LiveShare): void {
+    if (message.kind !== 'readings') return;
+    const { rows } = message;
     // Samples only for the patients watched here or being gap-filled: building them for every
     // patient of every batch was 5 % of the server's busy time at full ingest (docs/benchmarks.md).
     const byPatient = samplesByPatient(rows, (patientId) => this.live.localMembers(patientRoom(patientId)).size > 0 || this.filling.has(patientId));
