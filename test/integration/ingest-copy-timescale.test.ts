@@ -7,8 +7,8 @@ import readingsMigration from '../../server/src/schema/migrations/20261129070100
 
 /**
  * What the optimistic COPY relies on, on TimescaleDB: a COPY that meets a stored key fails with
- * unique_violation (also when the key sits in a compressed chunk), and rolling back to the
- * savepoint leaves nothing of it. No TimescaleDB server here and COPY FROM STDIN cannot pass
+ * unique_violation (also when the key sits in a compressed chunk), and rolling its transaction
+ * back leaves nothing of it. No TimescaleDB server here and COPY FROM STDIN cannot pass
  * PGlite's socket server, so this runs PGlite in-process, COPYing the same binary data from a blob.
  */
 
@@ -30,15 +30,15 @@ describe('optimistic COPY on TimescaleDB (PGlite in-process)', () => {
   const old = Date.now() - 10 * DAY; // in a chunk compressed below
   const recent = Date.now() - 3_600_000;
 
-  /** COPY under a savepoint as ReadingRepository does; the SQLSTATE of its failure, or 'ok'. */
+  /** COPY first in a transaction as ReadingRepository does; the SQLSTATE of its failure, or 'ok'. */
   const copy = async (rows: ReadingRow[]): Promise<string> => {
-    await db.exec('BEGIN; SAVEPOINT readings_copy');
+    await db.exec('BEGIN');
     try {
       await db.query(COPY_READINGS.replace('STDIN', `'/dev/blob'`), [], { blob: new Blob([copyReadings(rows)]) });
-      await db.exec('RELEASE SAVEPOINT readings_copy; COMMIT');
+      await db.exec('COMMIT');
       return 'ok';
     } catch (error) {
-      await db.exec('ROLLBACK TO SAVEPOINT readings_copy; COMMIT');
+      await db.exec('ROLLBACK');
       return (error as { code?: string }).code ?? String(error);
     }
   };

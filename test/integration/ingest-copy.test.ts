@@ -39,7 +39,10 @@ const keys = (rows: ReadingRow[]) => rows.map((r) => `${r.deviceId}|${r.metric}|
 describe('ReadingRepository.insertNewByCopy on PostgreSQL', () => {
   let m: MigratedDatabase;
   let readings: ReadingRepository;
-  const byCopy = (rows: ReadingRow[]) => m.db.transaction((tx) => readings.insertNewByCopy(rows, tx));
+  const byCopy = async (rows: ReadingRow[]) => {
+    const { inserted, path } = await readings.insertNewByCopy(rows, () => Promise.resolve());
+    return { inserted, path };
+  };
   const count = async () => (await m.db.query<{ n: number }>('SELECT count(*) AS n FROM readings')).rows[0].n;
 
   beforeAll(async () => {

@@ -167,10 +167,10 @@ export const CATALOGUE: Catalogued[] = [
   entry(ReadingRepository, {
     insertNew: (r) => r.insertNew([READING]),
     insertNewByCopy: {
-      copy: (r, db) => r.insertNewByCopy([READING], db),
+      copy: (r) => r.insertNewByCopy([READING], () => Promise.resolve()),
       duplicate: (r, db) => {
         db.failNextCopy('23505');
-        return r.insertNewByCopy([READING], db);
+        return r.insertNewByCopy([READING], () => Promise.resolve());
       },
     },
     raw: (r) => r.raw(ID, 'hr', T, T, 10),

@@ -265,21 +265,23 @@ export class IngestWriterService {
   }
 
   /**
-   * One transaction for the whole batch: readings (COPY needs the transaction for its savepoint
-   * and the rollups), events, statuses, and the liveness of every device heard from, so that a
-   * device is online exactly when its readings are stored.
+   * One transaction for the whole batch: readings (first: an optimistic COPY that meets a stored
+   * row runs the transaction again without COPY), events, statuses, and the liveness of every
+   * device heard from, so that a device is online exactly when its readings are stored.
    */
   private async store(batch: WriteBatch<Ack>, readings: ReadingRow[]): Promise<Stored> {
-    return this.db.transaction(async (tx: Transaction) => {
-      const stored = this.copy
-        ? await this.readings.insertNewByCopy(readings, tx)
-        : { inserted: await this.readings.insertNew(readings, tx), path: 'insert' as const };
+    const rest = async (tx: Transaction) => {
       await this.deviceEvents.insert(batch.events, tx);
       await this.devices.applyStatuses(batch.statuses(), tx);
       const cameOnline = await this.devices.markSeen(batch.seen(), tx);
       await this.deadLetters.insert(batch.deadLetters, tx);
-      return { ...stored, cameOnline };
-    });
+      return cameOnline;
+    };
+    if (this.copy) {
+      const { inserted, path, then: cameOnline } = await this.readings.insertNewByCopy(readings, rest);
+      return { inserted, path, cameOnline };
+    }
+    return this.db.transaction(async (tx) => ({ inserted: await this.readings.insertNew(readings, tx), path: 'insert' as const, cameOnline: await rest(tx) }));
   }
 
   /** A part committed: its messages are acknowledged, counted, and announced on the event bus. */
