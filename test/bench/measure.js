@@ -16,7 +16,7 @@ export function cpuSampler() {
   const start = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   let rss = 0;
-  const timer = setInterval(() => (rss = Math.max(rss, process.memoryUsage().rss)), 200);
+  const timer = setInterval(() => (rss = Math.max(rss, process.memoryUsage.rss())), 200);
   return () => {
     clearInterval(timer);
     const used = process.cpuUsage(start);
