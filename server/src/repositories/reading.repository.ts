@@ -125,12 +125,12 @@ export class ReadingRepository {
   }
 
   /**
-   * One transaction that stores a batch like `insertNew` and then runs `then` on it (the rest of
-   * an ingest batch), optimistically: duplicates are rare (a redelivery after a restart, a
+   * One transaction that stores a batch like `insertNew` and then runs `rest` on it (the rest of
+   * an ingest batch; what it returns comes back as `result`), optimistically: duplicates are rare (a redelivery after a restart, a
    * device sending again), and COPY, which checks the unique key without the per-row
    * speculative insertion of ON CONFLICT, writes 5,000-row batches about 1.5 times as fast,
    * rollups included (docs/benchmarks.md). If COPY meets a row already stored
-   * (unique_violation) the whole transaction is rolled back, before `then` ran, and run again
+   * (unique_violation) the whole transaction is rolled back, before `rest` ran, and run again
    * with `insertNew`. No savepoint around the COPY: under load each statement of the
    * transaction waits a turn of the event loop, and a savepoint's two statements were a
    * quarter of the commit time (docs/benchmarks.md). Pass rows without repeats of (device,
@@ -141,7 +141,7 @@ export class ReadingRepository {
    * Not for the embedded PGlite: COPY FROM STDIN through pglite-socket 0.0.21 aborts its wasm
    * backend (RuntimeError: unreachable) and with it the process.
    */
-  async insertNewByCopy<T>(rows: ReadingRow[], then: (tx: Transaction) => Promise<T>): Promise<{ inserted: ReadingRow[]; path: CopyPath; then: T }> {
+  async insertNewByCopy<T>(rows: ReadingRow[], rest: (tx: Transaction) => Promise<T>): Promise<{ inserted: ReadingRow[]; path: CopyPath; result: T }> {
     let duplicate = false;
     try {
       return await this.db.transaction(async (tx) => {
@@ -152,12 +152,12 @@ export class ReadingRepository {
           });
           if (this.db.dialect === 'postgresql') await this.addToRollups(rows, tx);
         }
-        return { inserted: rows, path: 'copy' as const, then: await then(tx) };
+        return { inserted: rows, path: 'copy' as const, result: await rest(tx) };
       });
     } catch (error) {
       if (!duplicate) throw error;
     }
-    return this.db.transaction(async (tx) => ({ inserted: await this.insertNew(rows, tx), path: 'fallback' as const, then: await then(tx) }));
+    return this.db.transaction(async (tx) => ({ inserted: await this.insertNew(rows, tx), path: 'fallback' as const, result: await rest(tx) }));
   }
 
   private async addToRollups(rows: ReadingRow[], tx: Transaction): Promise<void> {

@@ -278,7 +278,7 @@ export class IngestWriterService {
       return cameOnline;
     };
     if (this.copy) {
-      const { inserted, path, then: cameOnline } = await this.readings.insertNewByCopy(readings, rest);
+      const { inserted, path, result: cameOnline } = await this.readings.insertNewByCopy(readings, rest);
       return { inserted, path, cameOnline };
     }
     return this.db.transaction(async (tx) => ({ inserted: await this.readings.insertNew(readings, tx), path: 'insert' as const, cameOnline: await rest(tx) }));
