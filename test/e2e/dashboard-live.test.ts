@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
+import { LiveRepository } from '../../server/src/repositories/live.repository.js';
 import { createUser, type TestUser } from '../support/auth.js';
 import { connectPatientDevice, type DashboardRig, type PatientDevice, screenshot, signInThroughForm, startDashboardRig } from '../support/dashboard.js';
 import { createPatient, createTeam, type TestPlatform, unique } from '../support/platform.js';
@@ -105,5 +106,69 @@ describe('live dashboard, in a real Chromium', () => {
     await page.reload();
     await waitFor(tileNames, (n) => n.length === 2, 30_000, 'both tiles after the reload');
     expect(await problem.count()).toBe(0);
+  });
+
+  describe('after the live connection was lost', () => {
+    // Every socket of the page goes through Playwright, so the test can cut it and hold it cut.
+    let cut = false;
+    const proxied: WebSocketRoute[] = [];
+    const hr = () => page.getByTestId('chart-hr');
+    const banner = () => page.getByTestId('connection-banner');
+
+    /** Ends the page's live connection and refuses new ones: the dashboard is away. */
+    async function goAway() {
+      cut = true;
+      for (const route of proxied.splice(0)) await route.close();
+      await banner().waitFor();
+    }
+
+    async function comeBack() {
+      cut = false;
+      await banner().waitFor({ state: 'detached', timeout: 30_000 });
+    }
+
+    beforeAll(async () => {
+      await page.routeWebSocket(/\/socket\.io\//, (route) => {
+        if (cut) return route.close();
+        route.connectToServer();
+        proxied.push(route);
+      });
+    });
+
+    it('the patient’s chart and latest value get the sample stored while it was away', async () => {
+      await page.reload(); // a new socket, through the route
+      await page.getByRole('link', { name: names.calm }).click();
+      await hr().waitFor();
+      await page.getByRole('button', { name: '15 min' }).click();
+      await waitFor(() => hr().getAttribute('data-resolution'), (r) => r === 'raw', 30_000, 'the raw 15-minute series');
+      await banner().waitFor({ state: 'detached' });
+      const before = Number(await hr().getAttribute('data-points'));
+      await goAway();
+      await devices.calm!.measure({ hr: 47 }); // acknowledged once stored: no live push reaches the page
+      expect(Number(await hr().getAttribute('data-points'))).toBe(before);
+      await comeBack();
+      await waitFor(async () => Number(await hr().getAttribute('data-points')), (n) => n === before + 1, 30_000, 'the missed sample on the chart');
+      await waitFor(() => page.getByTestId('patient-latest-hr').textContent(), (text) => text === '47 /min', 30_000, 'the missed value as the latest');
+    });
+
+    it('the overview tile gets the value stored while it was away', async () => {
+      await page.getByRole('link', { name: 'Caseload' }).click();
+      const tile = page.locator(`[data-patient-id="${devices.calm!.patientId}"]`);
+      await waitFor(() => tile.getByTestId('latest-hr').textContent(), (text) => text === '47 /min', 30_000, 'the tile as it was');
+      await goAway();
+      await devices.calm!.measure({ hr: 52 });
+      await comeBack();
+      await waitFor(() => tile.getByTestId('latest-hr').textContent(), (text) => text === '52 /min', 30_000, 'the missed value on the tile');
+    });
+
+    it('connects again when the server ended the connection, as it does to a client that fell far behind', async () => {
+      const tile = page.locator(`[data-patient-id="${devices.calm!.patientId}"]`);
+      const live = platform.app.get(LiveRepository);
+      for (const socket of live.localSockets()) live.disconnect(socket.id);
+      await banner().waitFor();
+      await comeBack();
+      await devices.calm!.measure({ hr: 64 });
+      await waitFor(() => tile.getByTestId('latest-hr').textContent(), (text) => text === '64 /min', 30_000, 'a live value after the server-side disconnect');
+    });
   });
 });

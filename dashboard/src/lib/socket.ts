@@ -8,23 +8,35 @@ type Payload<E extends EventName> = Parameters<ServerToClientEvents[E]>[0];
 /**
  * The one socket of the dashboard. Features subscribe with `on()`, which returns the
  * unsubscribe, and watch rooms with `watch()`; the module re-sends every watch after a
- * reconnect (the server forgets rooms with the connection) and keeps `connection` up to date,
- * so the layout can say "reconnecting … data may be stale since 10:42".
+ * reconnect (the server forgets rooms with the connection), tells `onReconnect` subscribers so
+ * they fetch what they missed, and keeps `connection` up to date, so the layout can say
+ * "reconnecting … data may be stale since 10:42".
  */
 let socket: Socket<ServerToClientEvents, ClientToServerEvents> | undefined;
 const watches = new Map<string, { body: WatchBody; count: number }>();
 const handlers = new Map<EventName, Set<(payload: never) => void>>();
+const reconnectHandlers = new Set<() => void>();
+/** After the server ended the connection (a client that fell far behind), wait this long before connecting again. */
+const SERVER_DISCONNECT_RETRY_MS = 1_000;
 
 export function connect(token: () => string | undefined): void {
   if (socket) return;
-  socket = io({ path: '/socket.io', transports: ['websocket'], auth: (cb) => cb({ token: token() }) });
-  socket.on('connect', () => {
+  const current = (socket = io({ path: '/socket.io', transports: ['websocket'], auth: (cb) => cb({ token: token() }) }));
+  let connectedBefore = false;
+  current.on('connect', () => {
     connection.connected();
     for (const { body } of watches.values()) void send('watch', body);
+    if (connectedBefore) for (const handler of reconnectHandlers) handler();
+    connectedBefore = true;
   });
-  socket.on('disconnect', () => connection.disconnected());
-  socket.on('connect_error', () => connection.disconnected());
-  for (const [event, set] of handlers) for (const handler of set) socket.on(event, handler as never);
+  current.on('disconnect', (reason) => {
+    connection.disconnected();
+    // socket.io reconnects by itself after a network loss, not after the server ended the
+    // connection; a session the server revoked is then refused at the handshake.
+    if (reason === 'io server disconnect') setTimeout(() => socket === current && current.connect(), SERVER_DISCONNECT_RETRY_MS);
+  });
+  current.on('connect_error', () => connection.disconnected());
+  for (const [event, set] of handlers) for (const handler of set) current.on(event, handler as never);
 }
 
 export function disconnect(): void {
@@ -43,6 +55,15 @@ export function on<E extends EventName>(event: E, handler: (payload: Payload<E>)
     set.delete(handler);
     socket?.off(event, handler as never);
   };
+}
+
+/**
+ * Called after each reconnect (not the first connect): what was pushed while away is not
+ * replayed, so a view fetches its state again. Returns the unsubscribe.
+ */
+export function onReconnect(handler: () => void): () => void {
+  reconnectHandlers.add(handler);
+  return () => reconnectHandlers.delete(handler);
 }
 
 function keyOf(body: WatchBody): string {

@@ -4,7 +4,7 @@ import type { WireRow } from '../domain/rows.js';
 import { FrameBuffer } from '../frame-buffer.js';
 import { caseload } from '../state/caseload.svelte.js';
 import { session } from '../state/session.svelte.js';
-import { on, watch } from '../socket.js';
+import { on, onReconnect, watch } from '../socket.js';
 
 type Change = { row: WireRow } | { alert: AlertWire };
 
@@ -45,6 +45,7 @@ export function openCaseload(): () => void {
     on('resync.v1', (resync) => {
       if (!resync.patientId) void loadCaseload();
     }),
+    onReconnect(() => void loadCaseload()),
   ];
   return () => {
     buffer.close();

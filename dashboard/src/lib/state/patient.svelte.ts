@@ -7,10 +7,21 @@ export interface ChartSeries extends Series {
   resolution: 'raw' | '1m' | '1h';
 }
 
+type Sample = { t: string; m: Record<string, number> };
+
+/** A series as the history route answers it. */
+export interface LoadedSeries {
+  metric: string;
+  points: readonly Point[];
+  resolution: ChartSeries['resolution'];
+  bucketSeconds: number;
+}
+
 /**
  * One patient's screen: the time window (a range or a zoomed span), a series per vital, and the
- * patient's alerts. Live samples extend raw series of a window that ends now. A live alert that
- * arrives while the alerts are being fetched is applied after the fetched list.
+ * patient's alerts. Live samples extend raw series of a window that ends now. What arrives live
+ * while a list is being fetched (a sample during a history load, an alert during the alerts
+ * load) is applied again after the fetched answer, which may predate it.
  */
 export class PatientState {
   range = $state<RangeKey>('24h');
@@ -20,17 +31,37 @@ export class PatientState {
   alerts = $state<AlertWire[]>([]);
   historyAvailable = $state(true);
   #duringAlertsLoad = new DuringLoad<AlertWire>();
+  #duringHistoryLoad = new DuringLoad<readonly Sample[]>();
 
   window(nowSeconds: number): { from: number; to: number } {
     return this.zoom ?? { from: nowSeconds - RANGES[this.range], to: nowSeconds };
   }
 
-  setSeries(metric: string, points: readonly Point[], resolution: ChartSeries['resolution'], bucketSeconds: number): void {
-    this.series[metric] = { columns: toColumns(points), counts: points.map((p) => p.count ?? 1), bucketSeconds, resolution };
+  /** Call before fetching the history; `finishHistoryLoad` with what the server gave. */
+  beginHistoryLoad(): void {
+    this.#duringHistoryLoad.begin();
+  }
+
+  /**
+   * The fetched series, then every live sample that arrived while they were fetched: a sample
+   * committed after the history query ran is in no answer, and would otherwise vanish from the
+   * chart. On a raw series a sample the answer already holds is not added twice (same time);
+   * on a bucketed one the last bucket's min and max stay exact, its mean may count it twice.
+   */
+  finishHistoryLoad(loaded: readonly LoadedSeries[], nowSeconds: number): void {
+    const pending = this.#duringHistoryLoad.end();
+    for (const { metric, points, resolution, bucketSeconds } of loaded)
+      this.series[metric] = { columns: toColumns(points), counts: points.map((p) => p.count ?? 1), bucketSeconds, resolution };
+    for (const samples of pending) this.#append(samples, nowSeconds);
   }
 
   /** Live samples `{t, m: {metric: value}}`, added to the series of a window that ends now. */
-  addSamples(samples: ReadonlyArray<{ t: string; m: Record<string, number> }>, nowSeconds: number): void {
+  addSamples(samples: readonly Sample[], nowSeconds: number): void {
+    this.#duringHistoryLoad.note(samples);
+    this.#append(samples, nowSeconds);
+  }
+
+  #append(samples: readonly Sample[], nowSeconds: number): void {
     if (this.zoom) return;
     const byMetric = new Map<string, Array<{ t: string; value: number }>>();
     for (const sample of samples)
