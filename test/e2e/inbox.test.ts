@@ -46,6 +46,9 @@ describe('the care worker’s inbox on a phone, with Web Push, in a real Chromiu
   let boPage: Page;
   const name = `Gerda Fall ${unique()}`;
   const api = () => new ApiClient(platform.baseUrl);
+  // Signed in once: each sign-in takes a fresh one-time code, so another within the same 30 s waits for the next.
+  let annaSignIn: Promise<{ accessToken: string }> | undefined;
+  const signInAnna = () => (annaSignIn ??= api().signIn(anna));
 
   async function phone(user: TestUser): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
@@ -105,7 +108,7 @@ describe('the care worker’s inbox on a phone, with Web Push, in a real Chromiu
     expect(await annaPage.getByTestId('push-status').textContent()).toContain('A browser alone is not a reliable alarm');
 
     await publish(device.client, `vigil/v1/devices/${device.id}/events`, { t: new Date().toISOString(), type: 'fall' });
-    const { accessToken } = await api().signIn(anna);
+    const { accessToken } = await signInAnna();
     const alert = await alertOf('fall', accessToken);
     for (const page of [annaPage, boPage]) {
       await card(page, alert.id).waitFor({ timeout: 30_000 });
@@ -163,6 +166,37 @@ describe('the care worker’s inbox on a phone, with Web Push, in a real Chromiu
     expect(problems.flat()).toEqual([]);
   });
 
+  it('keeps a live change over the alert detail’s older answer: resolved by a colleague while the detail loads', async () => {
+    await publish(device.client, `vigil/v1/devices/${device.id}/events`, { t: new Date().toISOString(), type: 'fall' });
+    const { accessToken } = await signInAnna();
+    const alert = await alertOf('fall', accessToken);
+    await card(boPage, alert.id).waitFor({ timeout: 30_000 });
+    // Bo's request for the alert is answered with the alert as it was when asked (open), but only
+    // after Anna's resolution has reached Bo's page live.
+    let asked!: () => void;
+    const requested = new Promise<void>((resolve) => (asked = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await boPage.route(`**/api/alerts/${alert.id}`, async (route) => {
+      const stale = await route.fetch();
+      asked();
+      await released;
+      await route.fulfill({ response: stale });
+    });
+    await card(boPage, alert.id).getByRole('link').first().click();
+    await requested;
+    // Meanwhile the detail shows the inbox's copy; the resolution comes live and the inbox drops it.
+    const detail = boPage.getByTestId('alert-detail');
+    expect((await api().post<Alert>(`/api/alerts/${alert.id}/resolve`, { note: 'Seen to by Anna' }, accessToken)).body.state).toBe('resolved');
+    await waitFor(() => detail.getByTestId('detail-state').getAttribute('data-state'), (state) => state === 'resolved', 30_000, 'the live resolution');
+    release();
+    await detail.getByTestId('events').waitFor(); // loaded after the (older) answer was taken in
+    expect(await detail.getByTestId('detail-state').getAttribute('data-state')).toBe('resolved');
+    await boPage.unroute(`**/api/alerts/${alert.id}`);
+    await detail.locator('a.back').click();
+    await boPage.getByTestId('inbox').waitFor();
+  });
+
   it('is installable: the manifest and its icons are served, with the policy, and Chromium finds nothing missing', async () => {
     const manifest = await fetch(`${platform.baseUrl}/manifest.webmanifest`);
     expect(manifest.status).toBe(200);
@@ -210,7 +244,7 @@ describe('the care worker’s inbox on a phone, with Web Push, in a real Chromiu
 
     // Anna's phone is subscribed (here at the stand-in push service: headless Chromium reaches no real one).
     const client = api();
-    const { accessToken } = await client.signIn(anna);
+    const { accessToken } = await signInAnna();
     const subscription = pushService.subscription();
     expect(
       (await client.post('/api/push/subscriptions', { endpoint: subscription.endpoint, keys: subscription.keys, label: 'e2e phone' }, accessToken)).status,
