@@ -79,14 +79,17 @@ export class LiveStreamService implements OnModuleInit, OnModuleDestroy {
     const { rows } = message;
     // Samples only for the patients watched here or being gap-filled: building them for every
     // patient of every batch was 5 % of the server's busy time at full ingest (docs/benchmarks.md).
-    const byPatient = samplesByPatient(rows, (patientId) => this.live.localMembers(patientRoom(patientId)).size > 0 || this.filling.has(patientId));
+    const watched = (patientId: string) => this.live.localMembers(patientRoom(patientId)).size > 0;
+    const byPatient = samplesByPatient(rows, (patientId) => watched(patientId) || this.filling.has(patientId));
     for (const [patientId, samples] of byPatient) {
-      if (this.live.localMembers(patientRoom(patientId)).size > 0) {
+      // Kept by the filter: watched here, or gap-filled (and then maybe watched too).
+      const filling = this.filling.get(patientId);
+      if (!filling || watched(patientId)) {
         const pending = this.pending.get(patientId);
         if (pending) pending.push(...samples);
         else this.pending.set(patientId, samples.slice());
       }
-      for (const held of this.filling.get(patientId)?.values() ?? []) held.push(...samples);
+      for (const held of filling?.values() ?? []) held.push(...samples);
     }
     const patientIds = [...new Set(rows.map((row) => row[1]))];
     for (const listener of this.readingListeners) listener(patientIds);
