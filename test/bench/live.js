@@ -11,7 +11,7 @@
 // server replicas (this process and a child) on the exclusive ingest session as Compose runs
 // them, half the clients on each, so what the consuming replica ingests reaches the other's
 // clients through the Redis adapter.
-// Measures, never passes or fails. Knobs: VIGIL_BENCH_BROKERS ("embedded,mosquitto"),
+// Measures, never passes or fails. Knobs: VIGIL_BENCH_BROKERS ("embedded,mosquitto"; "none" for history only),
 // VIGIL_BENCH_CLIENTS ("500,2000"), VIGIL_BENCH_TEAM_CLIENTS
 // (50), VIGIL_BENCH_POINTS (10000 a second), VIGIL_BENCH_SECONDS (30 per phase),
 // VIGIL_BENCH_HISTORY_DAYS (30; 0 skips), VIGIL_BENCH_DATABASE_URL, VIGIL_BENCH_REDIS_URL.
@@ -35,7 +35,8 @@ const log = (line = '') => process.stderr.write(`${line}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const REDIS_URL = process.env.VIGIL_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const BROKERS = (process.env.VIGIL_BENCH_BROKERS ?? 'embedded,mosquitto').split(',');
+// 'none': no live phase, only history.
+const BROKERS = (process.env.VIGIL_BENCH_BROKERS ?? 'embedded,mosquitto').split(',').filter((b) => b && b !== 'none');
 const CLIENTS = (process.env.VIGIL_BENCH_CLIENTS ?? '500,2000').split(',').map(Number);
 const TEAM_CLIENTS = Number(process.env.VIGIL_BENCH_TEAM_CLIENTS ?? 50);
 const POINTS = Number(process.env.VIGIL_BENCH_POINTS ?? 10_000);

@@ -3,7 +3,7 @@
 
 SELECT date_bin($5::interval, bucket, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS t,
                   min(min) AS min, max(max) AS max, sum(avg * count) / sum(count) AS avg,
-                  sum(count)::bigint AS count, (array_agg(last ORDER BY bucket DESC))[1] AS last
+                  sum(count)::bigint AS count
              FROM readings_1h
             WHERE patient_id = $1 AND metric = $2 AND bucket >= $3 AND bucket < $4
             GROUP BY 1 ORDER BY 1;

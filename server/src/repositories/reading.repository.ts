@@ -16,7 +16,6 @@ export interface HistoryPoint {
   max: number;
   avg: number;
   count: number;
-  last: number;
 }
 
 // date_bin and time_bucket agree on minute and hour widths with this origin.
@@ -230,20 +229,23 @@ export class ReadingRepository {
     return rows[0];
   }
 
-  /** Buckets of `bucketMs` over [from, to), built from raw readings or from a rollup. */
+  /**
+   * Buckets of `bucketMs` over [from, to), built from raw readings or from a rollup. Not the
+   * bucket's last value: nothing shows it, and ordering each bucket's rows to find it doubled
+   * the query's time (docs/benchmarks.md).
+   */
   async buckets(patientId: string, metric: string, from: Date, to: Date, source: HistorySource, bucketMs: number): Promise<HistoryPoint[]> {
     const width = `${bucketMs} milliseconds`;
     const sql =
       source === 'raw'
         ? `SELECT date_bin($5::interval, time, ${ORIGIN}) AS t,
-                  min(value) AS min, max(value) AS max, avg(value) AS avg, count(*) AS count,
-                  (array_agg(value ORDER BY time DESC))[1] AS last
+                  min(value) AS min, max(value) AS max, avg(value) AS avg, count(*) AS count
              FROM readings
             WHERE patient_id = $1 AND metric = $2 AND time >= $3 AND time < $4
             GROUP BY 1 ORDER BY 1`
         : `SELECT date_bin($5::interval, bucket, ${ORIGIN}) AS t,
                   min(min) AS min, max(max) AS max, sum(avg * count) / sum(count) AS avg,
-                  sum(count)::bigint AS count, (array_agg(last ORDER BY bucket DESC))[1] AS last
+                  sum(count)::bigint AS count
              FROM readings_${source}
             WHERE patient_id = $1 AND metric = $2 AND bucket >= $3 AND bucket < $4
             GROUP BY 1 ORDER BY 1`;

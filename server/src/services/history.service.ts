@@ -72,7 +72,7 @@ export class HistoryService {
         return {
           source,
           bucketMs: 0,
-          points: samples.map(({ t, value }) => ({ t, min: value, max: value, avg: value, count: 1, last: value })),
+          points: samples.map(({ t, value }) => ({ t, min: value, max: value, avg: value, count: 1 })),
         };
       }
     }
