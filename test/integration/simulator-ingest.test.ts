@@ -42,7 +42,10 @@ describe('simulated devices through the real Mosquitto into the database', () =>
   it('stores every sample of a device cut off for 30 simulated seconds: none lost, none duplicated', async () => {
     // The server acknowledges after its commit: once everything is acknowledged, everything is stored.
     const outage = await playOutage(device, proxy);
-    expect(outage.bufferedAtRestore).toBeGreaterThanOrEqual(25);
+    // The device held samples in its offline buffer. How many it held at the restore depends on
+    // how far its ticks kept up with the real clock on a loaded machine (CI once saw 19 of ~30),
+    // so the outage's extent is checked against the model below, not against this count.
+    expect(outage.bufferedAtRestore).toBeGreaterThan(0);
     expect(outage.stats).toMatchObject({ reconnects: 1, failed: 0 });
 
     const rows = await sql<{ metric: string; time: Date }>(platform, 'SELECT metric, time FROM readings WHERE device_id = $1', [device.id]);
