@@ -125,17 +125,17 @@ export class ReadingRepository {
 
   /**
    * One transaction that stores a batch like `insertNew` and then runs `rest` on it (the rest of
-   * an ingest batch; what it returns comes back as `result`), optimistically: duplicates are rare (a redelivery after a restart, a
-   * device sending again), and COPY, which checks the unique key without the per-row
-   * speculative insertion of ON CONFLICT, writes 5,000-row batches about 1.5 times as fast,
-   * rollups included (docs/benchmarks.md). If COPY meets a row already stored
-   * (unique_violation) the whole transaction is rolled back, before `rest` ran, and run again
-   * with `insertNew`. No savepoint around the COPY: under load each statement of the
-   * transaction waits a turn of the event loop, and a savepoint's two statements were a
+   * an ingest batch; what it returns comes back as `result`), optimistically: duplicates are
+   * rare (a redelivery after a restart, a device sending again), and COPY, which checks the
+   * unique key without the per-row speculative insertion of ON CONFLICT, writes 5,000-row
+   * batches about 1.5 times as fast, rollups included (docs/benchmarks.md). If COPY meets a row
+   * already stored (unique_violation) the whole transaction is rolled back, before `rest` ran,
+   * and run again with `insertNew`. No savepoint around the COPY: under load each statement of
+   * the transaction waits a turn of the event loop, and a savepoint's two statements were a
    * quarter of the commit time (docs/benchmarks.md). Pass rows without repeats of (device,
    * metric, time) (WriteBatch removes them), or every such batch takes the fallback. On
-   * TimescaleDB the continuous aggregates follow by themselves; on plain PostgreSQL the
-   * rollups are added in the same transaction.
+   * TimescaleDB the continuous aggregates follow by themselves; on plain PostgreSQL the rollups
+   * are added in the same transaction.
    *
    * Not for the embedded PGlite: COPY FROM STDIN through pglite-socket 0.0.21 aborts its wasm
    * backend (RuntimeError: unreachable) and with it the process.
