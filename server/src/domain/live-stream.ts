@@ -16,13 +16,13 @@ export interface LiveSample {
 export type SharedReading = [time: number, patientId: string, deviceId: string, metric: string, value: number];
 
 export const LIVE_LIMITS = {
-  /** Pending samples are sent every 250 ms: at most 4 `reading.batch.v1` per second per room. */
+  /** A room is sent at most one `reading.batch.v1` per 250 ms (4 a second); a quiet room's next sample at once. */
   flushMs: 250,
   /** `overview.tick.v1` at most once a second per team. */
   overviewTickMs: 1000,
   /** A gap fill sends at most this many stored readings; past it the client is told to refetch history. */
   gapFillMaxReadings: 20_000,
-  /** Samples per `reading.batch.v1` of a gap fill (live batches carry whatever 250 ms brought). */
+  /** Samples per `reading.batch.v1` of a gap fill (live batches carry whatever arrived since the room's last). */
   gapFillChunkSamples: 1000,
 } as const;
 

@@ -12,7 +12,7 @@ export class LiveMetrics {
   private maxBuffered = 0;
 
   constructor(metrics: MetricsRepository) {
-    this.batches = metrics.counter('vigil_live_reading_batches_total', 'reading.batch.v1 emits to a patient room (one per room per flush)');
+    this.batches = metrics.counter('vigil_live_reading_batches_total', 'reading.batch.v1 emits to a patient room (one per room per send)');
     this.resyncs = metrics.counter('vigil_live_resyncs_total', 'resync.v1 sent: a client fell behind or its gap was too large', ['reason']);
     this.disconnects = metrics.counter('vigil_live_disconnects_total', 'Sockets the server disconnected', ['reason']);
     metrics.gauge('vigil_live_sockets', 'Connected socket.io clients on this instance', [], () => this.sockets());

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { AppConfig } from '../config/app.config.js';
 import type { SharedReading } from '../domain/live-stream.js';
-import type { ClockRepository } from '../repositories/clock.repository.js';
+import { FakeClock } from '../repositories/clock.fake.js';
 import type { EventBusRepository } from '../repositories/event-bus.repository.js';
 import type { LiveRepository } from '../repositories/live.repository.js';
 import { MetricsRepository } from '../repositories/metrics.repository.js';
@@ -80,7 +80,7 @@ function setup() {
         release = () => resolve(stored);
       }),
   };
-  const clock = { now: () => T, every: () => ({ cancel: () => undefined }) };
+  const clock = new FakeClock(T);
   const bus = { on: () => () => undefined };
   const config = { live: { maxBufferBytes: LIMIT, sessionCheckSeconds: 30 } } as AppConfig;
   const service = new LiveStreamService(
@@ -88,34 +88,62 @@ function setup() {
     live as unknown as LiveRepository,
     bus as unknown as EventBusRepository,
     readings as unknown as ReadingRepository,
-    clock as unknown as ClockRepository,
+    clock,
     new LiveMetrics(new MetricsRepository()),
   );
   service.onModuleInit();
   const receive = (...rows: SharedReading[]) => live.share({ kind: 'readings', rows });
-  return { live, service, receive, setStored: (rows: SharedReading[]) => (stored = rows), release: () => release() };
+  return { live, service, clock, receive, setStored: (rows: SharedReading[]) => (stored = rows), release: () => release() };
 }
 
 const r = (s: number, metric = 'hr', value = 70): SharedReading => [T + s * 1000, P, D, metric, value];
 const v = (s: number, metric = 'hr', value = 70) => `${D}|${metric}|${T + s * 1000}=${value}`;
 
 describe('LiveStreamService', () => {
-  it('coalesces: one batch per room per flush, carrying every sample since the previous one', async () => {
-    const { live, service, receive } = setup();
+  it('sends a quiet room its sample at once, then at most one batch per 250 ms carrying every sample since', async () => {
+    const { live, clock, service, receive } = setup();
     await service.watch('x', P);
     receive(r(1));
+    await clock.advance(0);
+    expect(live.values('x')).toEqual([v(1)]);
     receive(r(2), r(2, 'spo2', 97));
     receive(r(3));
-    expect(live.values('x')).toEqual([]);
-    service.flush();
-    expect(live.events('x', 'reading.batch.v1')).toHaveLength(1);
+    await clock.advance(249);
+    expect(live.values('x')).toEqual([v(1)]);
+    await clock.advance(1);
+    expect(live.events('x', 'reading.batch.v1')).toHaveLength(2);
     expect(live.values('x')).toEqual([v(1), v(2), v(2, 'spo2', 97), v(3)]);
-    service.flush();
-    expect(live.events('x', 'reading.batch.v1')).toHaveLength(1); // nothing new, nothing sent
+    await clock.advance(1000);
+    expect(live.events('x', 'reading.batch.v1')).toHaveLength(2); // nothing new, nothing sent
+    receive(r(4)); // quiet for 250 ms and more: at once again
+    await clock.advance(0);
+    expect(live.values('x')).toEqual([v(1), v(2), v(2, 'spo2', 97), v(3), v(4)]);
+  });
+
+  it("puts a room's next send 250 ms after its last one, rounded up to the 25 ms grid: rooms sent apart are sent together", async () => {
+    const { live, clock, service, receive } = setup();
+    const Q = 'p2';
+    await service.watch('x', P);
+    await service.watch('y', Q);
+    await clock.advance(10);
+    receive(r(1)); // sent at T + 10 ms: next no earlier than T + 275 ms
+    await clock.advance(0);
+    await clock.advance(5);
+    receive([T + 1000, Q, D, 'hr', 80]); // sent at T + 15 ms: next also at T + 275 ms
+    await clock.advance(0);
+    receive(r(2));
+    receive([T + 2000, Q, D, 'hr', 81]);
+    await clock.advance(274 - 15);
+    expect([live.values('x'), live.values('y')]).toEqual([[v(1)], [`${D}|hr|${T + 1000}=80`]]);
+    await clock.advance(1);
+    expect([live.values('x'), live.values('y')]).toEqual([
+      [v(1), v(2)],
+      [`${D}|hr|${T + 1000}=80`, `${D}|hr|${T + 2000}=81`],
+    ]);
   });
 
   it('gap fill: stored samples first, then live, each value once, whatever arrived while the query ran', async () => {
-    const { live, service, receive, setStored, release } = setup();
+    const { live, clock, service, receive, setStored, release } = setup();
     await service.watch('x', P); // another watcher keeps the room's pending buffer filling
     receive(r(1)); // before the gap query: committed, so the query sees it
     const watching = service.watch('y', P, new Date(T));
@@ -125,27 +153,27 @@ describe('LiveStreamService', () => {
     await watching;
     receive(r(3)); // ... arrives now, after the join: y must not get it again
     receive(r(4)); // new
-    service.flush();
+    await clock.advance(0);
     expect(live.values('y')).toEqual([v(1), v(2), v(3), v(4)]);
     expect(live.values('x')).toEqual([v(1), v(2), v(3), v(4)]);
     receive(r(5));
-    service.flush();
+    await clock.advance(250);
     expect(live.values('y')).toEqual([v(1), v(2), v(3), v(4), v(5)]);
   });
 
   it('gap fill with nobody else watching: what arrives while the query runs is still held for it', async () => {
-    const { live, service, receive, setStored, release } = setup();
+    const { live, clock, service, receive, setStored, release } = setup();
     const watching = service.watch('y', P, new Date(T));
     receive(r(2)); // committed after the query's snapshot: only the live path brings it
     setStored([r(1)]);
     release();
     await watching;
-    service.flush();
+    await clock.advance(250);
     expect(live.values('y')).toEqual([v(1), v(2)]);
   });
 
   it('a gap larger than the bound: resync instead of the samples, then live data', async () => {
-    const { live, service, setStored, release, receive } = setup();
+    const { live, clock, service, setStored, release, receive } = setup();
     const watching = service.watch('y', P, new Date(T));
     setStored(Array.from({ length: 20_001 }, (_, i) => r(i)));
     release();
@@ -153,7 +181,7 @@ describe('LiveStreamService', () => {
     expect(live.events('y', 'resync.v1')).toEqual([{ patientId: P, since: new Date(T).toISOString(), reason: expect.stringMatching(/gap too large/) }]);
     expect(live.values('y')).toEqual([]);
     receive(r(30_000));
-    service.flush();
+    await clock.advance(0);
     expect(live.values('y')).toEqual([v(30_000)]);
   });
 
@@ -162,11 +190,12 @@ describe('LiveStreamService', () => {
     ['past the bound: leaves the room, gets resync', LIMIT + 1, true, false],
     ['past four times the bound: disconnected', 4 * LIMIT + 1, false, true],
   ])('a socket holding unsent bytes %s', async (_, bytes, resynced, disconnected) => {
-    const { live, service, receive } = setup();
+    const { live, clock, service, receive } = setup();
     await service.watch('slow', P);
     live.buffered.set('slow', bytes);
+    await clock.advance(250); // the buffers are looked at every 250 ms
     receive(r(1));
-    service.flush();
+    await clock.advance(0);
     expect(live.events('slow', 'resync.v1')).toEqual(resynced ? [{ patientId: P, reason: expect.stringMatching(/fell behind/) }] : []);
     expect(live.disconnected).toEqual(disconnected ? ['slow'] : []);
     expect(live.localMembers(patientRoom(P)).has('slow')).toBe(!resynced && !disconnected);

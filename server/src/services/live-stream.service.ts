@@ -25,8 +25,11 @@ interface Joined {
 /**
  * Live readings to patient rooms (docs/architecture.md, "Live and alerts contract"):
  * - every committed reading, from any instance, reaches this instance's watchers; each room
- *   gets at most one `reading.batch.v1` per flush (4 a second) carrying every sample since
- *   the previous one;
+ *   gets at most one `reading.batch.v1` per 250 ms (4 a second) carrying every sample since
+ *   the previous one. A room that got nothing for 250 ms is sent its next sample at once (a
+ *   pulse oximeter measuring once a second is not held back); one sent to within the last
+ *   250 ms is sent again when they have passed, on a 25 ms grid so that the rooms' sends fall
+ *   together (one timer and one pass over the rooms per grid step, not one per room);
  * - `watch {patientId, since}` first sends the stored samples after `since`, then live data,
  *   each value once (live data arriving meanwhile is held and merged);
  * - a socket whose unsent bytes pass VIGIL_LIVE_MAX_BUFFER_BYTES leaves its rooms and gets
@@ -36,6 +39,10 @@ interface Joined {
 @Injectable()
 export class LiveStreamService implements OnModuleInit, OnModuleDestroy {
   private readonly pending = new Map<string, LiveSample[]>();
+  /** Per patient room, when it may be sent its next batch (absent: at once). */
+  private readonly dueAt = new Map<string, number>();
+  /** The one timer of the next send, and when it fires. */
+  private next?: { timer: Timer; at: number };
   /** Per patient, sockets whose gap fill runs: live samples held for them meanwhile. */
   private readonly filling = new Map<string, Map<string, LiveSample[]>>();
   /** Per patient, sockets that joined by a gap fill and still get filtered batches. */
@@ -62,10 +69,11 @@ export class LiveStreamService implements OnModuleInit, OnModuleDestroy {
       }),
     );
     this.live.onShared((message) => this.receive(message));
-    this.timers.push(this.clock.every(LIVE_LIMITS.flushMs, () => this.flush()));
+    this.timers.push(this.clock.every(LIVE_LIMITS.flushMs, () => this.tend()));
   }
 
   onModuleDestroy(): void {
+    this.next?.timer.cancel();
     for (const timer of this.timers) timer.cancel();
     for (const off of this.unsubscribe) off();
   }
@@ -87,7 +95,10 @@ export class LiveStreamService implements OnModuleInit, OnModuleDestroy {
       if (!filling || watched(patientId)) {
         const pending = this.pending.get(patientId);
         if (pending) pending.push(...samples);
-        else this.pending.set(patientId, samples.slice());
+        else {
+          this.pending.set(patientId, samples.slice());
+          this.sendAt(this.dueAt.get(patientId) ?? this.clock.now());
+        }
       }
       for (const held of filling?.values() ?? []) held.push(...samples);
     }
@@ -140,30 +151,64 @@ export class LiveStreamService implements OnModuleInit, OnModuleDestroy {
     for (const map of [...this.filling.values(), ...this.joined.values()]) map.delete(socketId);
   }
 
-  /** Sends each patient room what arrived since the last flush; first drops sockets that fell behind. */
+  /** Sends each patient room that may be sent now what arrived since its previous batch. */
   flush(): void {
+    const now = this.clock.now();
+    let earliest = Infinity;
+    for (const [patientId, samples] of this.pending) {
+      const due = this.dueAt.get(patientId) ?? now;
+      if (due > now) {
+        earliest = Math.min(earliest, due);
+        continue;
+      }
+      this.send(patientId, samples, now);
+      this.pending.delete(patientId); // deleting the current entry keeps a Map's iteration going
+      this.dueAt.set(patientId, Math.ceil((now + LIVE_LIMITS.flushMs) / SEND_GRID_MS) * SEND_GRID_MS);
+    }
+    if (earliest < Infinity) this.sendAt(earliest);
+  }
+
+  /** Makes sure the next send runs no later than `at`. */
+  private sendAt(at: number): void {
+    if (this.next && this.next.at <= at) return;
+    this.next?.timer.cancel();
+    const timer = this.clock.after(Math.max(0, at - this.clock.now()), () => {
+      this.next = undefined;
+      this.flush();
+    });
+    this.next = { timer, at };
+  }
+
+  private send(patientId: string, samples: LiveSample[], now: number): void {
+    const special = this.joined.get(patientId);
+    const except: string[] = [];
+    for (const [socketId, state] of special ?? []) {
+      except.push(socketId);
+      const rest = state.sent ? unsent(samples.slice(state.from), state.sent) : samples.slice(state.from);
+      if (rest.length) this.live.emitToSocket(socketId, SERVER_EVENTS.readingBatch, { patientId, samples: rest });
+      // Later batches start empty: from here this socket's filter is only the gap fill's values.
+      state.from = 0;
+      if (state.until <= now) special!.delete(socketId);
+    }
+    if (special?.size === 0) this.joined.delete(patientId);
+    this.live.emitLocal(patientRoom(patientId), SERVER_EVENTS.readingBatch, { patientId, samples }, except);
+    this.metrics.batches.inc();
+  }
+
+  /**
+   * Every 250 ms: drops sockets that fell behind, ends gap-fill filters past their grace (of
+   * rooms with nothing pending: a pending batch's `from` still counts), forgets send times
+   * that have passed.
+   */
+  private tend(): void {
     this.dropSlowSockets();
     const now = this.clock.now();
-    for (const [patientId, samples] of this.pending) {
-      const room = patientRoom(patientId);
-      const special = this.joined.get(patientId);
-      const except: string[] = [];
-      for (const [socketId, state] of special ?? []) {
-        except.push(socketId);
-        const rest = state.sent ? unsent(samples.slice(state.from), state.sent) : samples.slice(state.from);
-        if (rest.length) this.live.emitToSocket(socketId, SERVER_EVENTS.readingBatch, { patientId, samples: rest });
-      }
-      this.live.emitLocal(room, SERVER_EVENTS.readingBatch, { patientId, samples }, except);
-      this.metrics.batches.inc();
-    }
-    this.pending.clear();
     for (const [patientId, sockets] of this.joined) {
-      for (const [socketId, state] of sockets) {
-        if (state.until <= now) sockets.delete(socketId);
-        else state.from = 0;
-      }
+      if (this.pending.has(patientId)) continue;
+      for (const [socketId, state] of sockets) if (state.until <= now) sockets.delete(socketId);
       if (sockets.size === 0) this.joined.delete(patientId);
     }
+    for (const [patientId, due] of this.dueAt) if (due <= now) this.dueAt.delete(patientId);
   }
 
   private dropSlowSockets(): void {
@@ -201,3 +246,6 @@ export class LiveStreamService implements OnModuleInit, OnModuleDestroy {
  * on another instance just before the gap query reaches this one over Redis a moment later.
  */
 const GAP_GRACE_MS = 5_000;
+
+/** Rooms' next sends are rounded up to this grid, so they fall together. */
+const SEND_GRID_MS = 25;
