@@ -130,7 +130,10 @@ async function devicesRole({ brokerUrl, devices, pointsPerSecond, seconds }) {
   process.send({ type: 'done', published, errors });
 }
 
-/** The bare socket.io baseline: same rooms, same samples and rate, flushed every 250 ms, nothing else. */
+/**
+ * The bare socket.io baseline: same rooms, same samples and rate, coalesced as Vigil does (a
+ * room is sent at most once per 250 ms; one that was sent nothing for 250 ms at once), nothing else.
+ */
 async function bareRole({ patients, pointsPerSecond, seconds }) {
   const { Server } = await import('socket.io');
   const httpServer = http.createServer();
@@ -145,25 +148,30 @@ async function bareRole({ patients, pointsPerSecond, seconds }) {
   process.send({ type: 'ready', port: httpServer.address().port });
   await new Promise((resolve) => process.once('message', resolve));
   const pending = new Map();
+  const lastSent = new Map();
+  const send = (patientId) => {
+    ioServer.to(`patient:${patientId}`).emit('reading.batch.v1', { patientId, samples: pending.get(patientId) });
+    pending.delete(patientId);
+    lastSent.set(patientId, Date.now());
+  };
   const perTick = Math.max(1, Math.round(pointsPerSecond / METRICS / 10));
   let i = 0;
   const device = '00000000-0000-4000-8000-000000000000';
-  const flush = setInterval(() => {
-    for (const [patientId, samples] of pending) ioServer.to(`patient:${patientId}`).emit('reading.batch.v1', { patientId, samples });
-    pending.clear();
-  }, 250);
   const end = Date.now() + seconds * 1000;
   while (Date.now() < end) {
     const started = Date.now();
     for (let k = 0; k < perTick; k++) {
       const patientId = patients[i++ % patients.length];
-      const list = pending.get(patientId) ?? [];
-      list.push({ t: new Date().toISOString(), deviceId: device, m: { hr: 60 + (i % 40), spo2: 90 + (i % 10) } });
-      pending.set(patientId, list);
+      const sample = { t: new Date().toISOString(), deviceId: device, m: { hr: 60 + (i % 40), spo2: 90 + (i % 10) } };
+      const list = pending.get(patientId);
+      if (list) list.push(sample);
+      else {
+        pending.set(patientId, [sample]);
+        setTimeout(() => send(patientId), Math.max(0, (lastSent.get(patientId) ?? 0) + 250 - Date.now()));
+      }
     }
     await sleep(Math.max(0, 100 - (Date.now() - started)));
   }
-  clearInterval(flush);
   await sleep(1000);
   ioServer.close();
   process.send({ type: 'done' });

@@ -160,7 +160,11 @@ export function withSection(doc, generated) {
   return afterTitle < 0 ? `${doc}\n${generated}\n` : `${doc.slice(0, afterTitle)}\n${generated}\n${doc.slice(afterTitle)}`;
 }
 
-/** The newest result file of a suite in `dir` (optionally only those written since `since`). */
+/**
+ * The newest result file of a suite in `dir` (optionally only those written since `since`), by
+ * name: each suite names its files by when they were written, in one format, whereas in a fresh
+ * clone every file has the same modification time.
+ */
 export function latestResult(dir, suite, since = 0) {
   if (!fs.existsSync(dir)) return undefined;
   const files = fs
@@ -168,7 +172,8 @@ export function latestResult(dir, suite, since = 0) {
     .filter((f) => f.startsWith(`${suite}-`) && f.endsWith('.json'))
     .map((f) => path.join(dir, f))
     .filter((f) => fs.statSync(f).mtimeMs >= since)
-    .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+    .sort()
+    .reverse();
   if (!files.length) return undefined;
   return { file: files[0], result: JSON.parse(fs.readFileSync(files[0], 'utf8')) };
 }
