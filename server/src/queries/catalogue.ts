@@ -166,6 +166,7 @@ export const CATALOGUE: Catalogued[] = [
   }),
   entry(ReadingRepository, {
     insertNew: (r) => r.insertNew([READING]),
+    insertNewThen: (r) => r.insertNewThen([READING], () => Promise.resolve()),
     insertNewByCopy: {
       copy: (r) => r.insertNewByCopy([READING], () => Promise.resolve()),
       duplicate: (r, db) => {

@@ -156,7 +156,12 @@ export class ReadingRepository {
     } catch (error) {
       if (!duplicate) throw error;
     }
-    return this.db.transaction(async (tx) => ({ inserted: await this.insertNew(rows, tx), path: 'fallback' as const, result: await rest(tx) }));
+    return { ...(await this.insertNewThen(rows, rest)), path: 'fallback' };
+  }
+
+  /** `insertNew` and then `rest` in one transaction: an ingest batch written without COPY. */
+  async insertNewThen<T>(rows: ReadingRow[], rest: (tx: Transaction) => Promise<T>): Promise<{ inserted: ReadingRow[]; result: T }> {
+    return this.db.transaction(async (tx) => ({ inserted: await this.insertNew(rows, tx), result: await rest(tx) }));
   }
 
   private async addToRollups(rows: ReadingRow[], tx: Transaction): Promise<void> {

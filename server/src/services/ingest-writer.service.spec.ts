@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { loadConfig } from '../config/app.config.js';
 import { type BatchWork, type DeadLetter, type ReadingRow, WriteBatch } from '../domain/ingest-batch.js';
 import { FakeClock } from '../repositories/clock.fake.js';
-import type { DatabaseRepository, Transaction } from '../repositories/database.repository.js';
+import type { Transaction } from '../repositories/database.repository.js';
 import type { DeadLetterRepository } from '../repositories/dead-letter.repository.js';
 import type { DeviceEventRepository } from '../repositories/device-event.repository.js';
 import type { DeviceRepository } from '../repositories/device.repository.js';
@@ -18,13 +18,12 @@ function writerWithFakes({ failures = 0, refuse = (_row: ReadingRow) => false } 
   const clock = new FakeClock();
   const written = { readings: [] as ReadingRow[][], deadLetters: [] as DeadLetter[][] };
   let failing = failures;
-  const db = { transaction: (work: (tx: Transaction) => Promise<unknown>) => work({} as Transaction) } as unknown as DatabaseRepository;
   const readings = {
-    insertNew: async (rows: ReadingRow[]) => {
+    insertNewThen: async <T>(rows: ReadingRow[], rest: (tx: Transaction) => Promise<T>) => {
       if (failing-- > 0) throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
       if (rows.some(refuse)) throw Object.assign(new Error('value out of range'), { code: '22003' });
       if (rows.length) written.readings.push(rows);
-      return rows;
+      return { inserted: rows, result: await rest({} as Transaction) };
     },
   } as unknown as ReadingRepository;
   const deadLetters = {
@@ -37,7 +36,7 @@ function writerWithFakes({ failures = 0, refuse = (_row: ReadingRow) => false } 
   const events = { emit: () => undefined } as unknown as EventBusRepository;
   const config = loadConfig({ VIGIL_INGEST_BATCH_MS: '50' }, '/srv/vigil');
   const metrics = new MetricsRepository();
-  const writer = new IngestWriterService(config, db, readings, deviceEvents, devices, deadLetters, events, new IngestMetrics(metrics), clock);
+  const writer = new IngestWriterService(config, readings, deviceEvents, devices, deadLetters, events, new IngestMetrics(metrics), clock);
   return { writer, written, metrics, clock };
 }
 

@@ -4,7 +4,7 @@ import { type BatchEntry, type BatchLimits, type BatchWork, type DeadLetter, typ
 import { deadLetterOf } from '../domain/ingest-validation.js';
 import { type ClassifiedError, type IsolationEvent, writeIsolating } from '../domain/write-faults.js';
 import { ClockRepository, type Timer } from '../repositories/clock.repository.js';
-import { DatabaseRepository, type Transaction } from '../repositories/database.repository.js';
+import type { Transaction } from '../repositories/database.repository.js';
 import { DeadLetterRepository } from '../repositories/dead-letter.repository.js';
 import { DeviceEventRepository } from '../repositories/device-event.repository.js';
 import { DeviceRepository } from '../repositories/device.repository.js';
@@ -79,7 +79,6 @@ export class IngestWriterService {
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
-    private readonly db: DatabaseRepository,
     private readonly readings: ReadingRepository,
     private readonly deviceEvents: DeviceEventRepository,
     private readonly devices: DeviceRepository,
@@ -281,7 +280,8 @@ export class IngestWriterService {
       const { inserted, path, result: cameOnline } = await this.readings.insertNewByCopy(readings, rest);
       return { inserted, path, cameOnline };
     }
-    return this.db.transaction(async (tx) => ({ inserted: await this.readings.insertNew(readings, tx), path: 'insert' as const, cameOnline: await rest(tx) }));
+    const { inserted, result: cameOnline } = await this.readings.insertNewThen(readings, rest);
+    return { inserted, path: 'insert', cameOnline };
   }
 
   /** A part committed: its messages are acknowledged, counted, and announced on the event bus. */
