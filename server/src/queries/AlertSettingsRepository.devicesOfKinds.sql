@@ -3,6 +3,6 @@
 
 SELECT d.id, d.patient_id AS "patientId", d.kind, d.online, d.battery, d.last_seen AS "lastSeen", d.created_at AS "createdAt",
               (SELECT max(l.time) FROM unnest($2::text[]) AS m(metric) CROSS JOIN LATERAL (
-                 SELECT r.time FROM readings r WHERE r.patient_id = d.patient_id AND r.metric = m.metric AND r.device_id = d.id
+                 SELECT r.time FROM readings r WHERE r.device_id = d.id AND r.metric = m.metric
                     AND r.time > now() - interval '2 days' ORDER BY r.time DESC LIMIT 1) l) AS "lastData"
          FROM devices d WHERE d.kind = ANY($1::text[]) AND d.patient_id IS NOT NULL AND d.revoked_at IS NULL;

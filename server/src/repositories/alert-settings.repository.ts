@@ -123,12 +123,20 @@ export class AlertSettingsRepository {
     return rows;
   }
 
-  /** Linked, unrevoked devices of the given kinds with their newest reading's time (the no-data sweep). */
+  /**
+   * Linked, unrevoked devices of the given kinds with their newest reading's time (the no-data
+   * sweep). A device's silence is the device's: its newest reading counts whichever patient it
+   * was stored for. The lookup names only the device, the metric and the time, the key of
+   * `readings_device_metric_time_key`, so each device and metric costs one backward step in that
+   * index. With the patient in the condition too, PostgreSQL may pick the patient's index instead,
+   * read every row of the patient in the window and sort them: 76 s for 100 devices of one
+   * patient on 6 million rows (docs/benchmarks.md, "Session 12").
+   */
   async devicesOfKinds(kinds: string[], metrics: readonly string[]): Promise<DeviceAlertState[]> {
     const { rows } = await this.db.query<DeviceAlertState>(
       `SELECT d.id, d.patient_id AS "patientId", d.kind, d.online, d.battery, d.last_seen AS "lastSeen", d.created_at AS "createdAt",
               (SELECT max(l.time) FROM unnest($2::text[]) AS m(metric) CROSS JOIN LATERAL (
-                 SELECT r.time FROM readings r WHERE r.patient_id = d.patient_id AND r.metric = m.metric AND r.device_id = d.id
+                 SELECT r.time FROM readings r WHERE r.device_id = d.id AND r.metric = m.metric
                     AND r.time > now() - interval '2 days' ORDER BY r.time DESC LIMIT 1) l) AS "lastData"
          FROM devices d WHERE d.kind = ANY($1::text[]) AND d.patient_id IS NOT NULL AND d.revoked_at IS NULL`,
       [kinds, metrics],
