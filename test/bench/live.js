@@ -13,7 +13,7 @@
 // clients through the Redis adapter.
 // Measures, never passes or fails. Knobs: VIGIL_BENCH_BROKERS ("embedded,mosquitto"; "none" for history only),
 // VIGIL_BENCH_CLIENTS ("500,2000"), VIGIL_BENCH_TEAM_CLIENTS
-// (50), VIGIL_BENCH_POINTS (10000 a second), VIGIL_BENCH_SECONDS (30 per phase),
+// (50), VIGIL_BENCH_POINTS (10000 a second), VIGIL_BENCH_PATIENTS (500), VIGIL_BENCH_SECONDS (30 per phase),
 // VIGIL_BENCH_HISTORY_DAYS (30; 0 skips), VIGIL_BENCH_DATABASE_URL, VIGIL_BENCH_REDIS_URL.
 // Soak (npm run bench:soak): VIGIL_BENCH_SOAK_SECONDS (600) runs one long phase instead, with
 // VIGIL_BENCH_CLIENTS patient watchers (200), and samples the server's RSS, heap and event-loop
@@ -44,7 +44,12 @@ const SECONDS = Number(process.env.VIGIL_BENCH_SECONDS ?? 30);
 const HISTORY_DAYS = Number(process.env.VIGIL_BENCH_HISTORY_DAYS ?? 30);
 const SOAK_SECONDS = Number(process.env.VIGIL_BENCH_SOAK_SECONDS ?? 0);
 const WINDOW_SECONDS = Number(process.env.VIGIL_BENCH_WINDOW_SECONDS ?? 10);
-const PATIENTS = 500;
+/**
+ * Patients, one pulse oximeter each, over which the points are spread. 500 (the default): every
+ * watched room gets 20 points a second, above the 4-a-second cap. 5,000: 10,000 points a second
+ * is 5,000 oximeters at 1 Hz, and the watchers are spread over them.
+ */
+const PATIENTS = Number(process.env.VIGIL_BENCH_PATIENTS ?? 500);
 const TEAMS = 50;
 const METRICS = 2; // hr and spo2 per sample
 
@@ -194,7 +199,9 @@ async function replicaRole({ env }) {
 /** Spreads `count` clients over the patients (each watching one) plus the team watchers. */
 function plan(count, patients, teams) {
   const list = [];
-  for (let i = 0; i < count; i++) list.push({ token: patients[i % patients.length].token, body: { patientId: patients[i % patients.length].id } });
+  // Fewer watchers than patients: spread over all of them (and so over every team).
+  const pick = (i) => patients[count < patients.length ? Math.floor((i * patients.length) / count) : i % patients.length];
+  for (let i = 0; i < count; i++) list.push({ token: pick(i).token, body: { patientId: pick(i).id } });
   for (let i = 0; i < TEAM_CLIENTS; i++) list.push({ token: teams[i % teams.length].token, body: { teamId: teams[i % teams.length].id } });
   return list;
 }
@@ -219,7 +226,7 @@ async function startClients(urls, list, { seconds = SECONDS, windowSeconds, onWi
 }
 
 /**
- * The server in this process on a fresh database, 50 teams of 10 patients with a pulse oximeter
+ * The server in this process on a fresh database, 50 teams of PATIENTS / 50 patients with a pulse oximeter
  * each; runs `work` with them. `broker` 'mosquitto': once provisioned, the server restarts on the
  * shipped Mosquitto (exclusive ingest session, as Compose) with a second replica in a child
  * process; `urls` then holds both replicas' addresses and `brokerUrl` the devices' listener.
@@ -589,7 +596,7 @@ if (roles[role]) {
   for (const [i, broker] of BROKERS.entries()) Object.assign(live, await livePhases(broker, i === 0));
   const results = {
     machine: { cpus: os.cpus().length, node: process.version },
-    settings: { BROKERS, CLIENTS, TEAM_CLIENTS, POINTS, SECONDS, HISTORY_DAYS },
+    settings: { BROKERS, CLIENTS, TEAM_CLIENTS, POINTS, PATIENTS, SECONDS, HISTORY_DAYS },
     ...live,
     ...(await historyPhase()),
   };

@@ -48,10 +48,12 @@ export function summarise(suite, result) {
       // vigil_<n>: the embedded broker; vigil_mosquitto_<n>: Mosquitto and two replicas.
       const n = k.split('_').at(-1);
       const path = result[k].broker === 'mosquitto' ? ' (Mosquitto, 2 replicas)' : '';
+      // Until session 12 every run spread the points over 500 patients.
+      const over = `${(result.settings?.PATIENTS ?? 500).toLocaleString('en')} patients`;
       const bare = result[`bare_${n}`];
       return ['p50', 'p99'].map((q) =>
         row(
-          `live${path}, ${n} patient watchers: publish → socket ${q}`,
+          `live${path}, ${n} patient watchers, points over ${over}: publish → socket ${q}`,
           worstP(result[k].latencyMs, q),
           'ms',
           'bare socket.io, same clients',
