@@ -67,6 +67,13 @@ describe('ReadingRepository.insertNewByCopy on PostgreSQL', () => {
     expect(stored).toEqual({ time: new Date(T0), patient_id: PATIENT, device_id: DEVICES[0], metric: 'hr', value: 60.25 });
   });
 
+  it('keeps the COPY in the batch’s transaction: when the rest of the batch fails, the copied rows go with it', async () => {
+    const before = await count();
+    const failure = new Error('the rest of the batch failed');
+    await expect(readings.insertNewByCopy(samples(10, 300 * 7_001), () => Promise.reject(failure))).rejects.toBe(failure);
+    expect(await count()).toBe(before);
+  });
+
   it('falls back for a batch holding a stored row: only the new rows are stored and returned', async () => {
     const before = await count();
     const fresh = samples(20, 100 * 7_001);
