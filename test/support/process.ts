@@ -45,10 +45,13 @@ export interface ServerProcess {
   waitForReady(baseUrl: string, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** Sends `signal` and resolves with the exit code and how long the exit took. */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
+  /** Ctrl-C in a terminal: SIGINT to the server's whole process group (its redis-server and demo simulators too), then as `stop`. */
+  interrupt(): Promise<{ code: number | null; ms: number }>;
 }
 
 export function startServer(env: Record<string, string>, execPath = process.execPath): ServerProcess {
-  const child = spawn(execPath, [MAIN], { env: baseEnv(env), cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A process group of its own, as a terminal gives the command it runs, so `interrupt` reaches what it starts.
+  const child = spawn(execPath, [MAIN], { env: baseEnv(env), cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
@@ -77,6 +80,12 @@ export function startServer(env: Record<string, string>, execPath = process.exec
     async stop(signal = 'SIGTERM') {
       const started = Date.now();
       if (!done) child.kill(signal);
+      const { code } = await exited;
+      return { code, ms: Date.now() - started };
+    },
+    async interrupt() {
+      const started = Date.now();
+      if (!done) process.kill(-child.pid!, 'SIGINT');
       const { code } = await exited;
       return { code, ms: Date.now() - started };
     },

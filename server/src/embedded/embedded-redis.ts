@@ -7,7 +7,8 @@ import { freePort } from './net.js';
 
 /**
  * `redis-server` as a child process with its append-only file in DATA_DIR/redis, on a free
- * loopback port (the system Redis keeps 6379) or the given one. It never outlives the server:
+ * loopback port (the system Redis keeps 6379) or the given one, stopped by the server after
+ * everything that uses it (not by the terminal's Ctrl-C). It never outlives the server:
  * the kernel sends it SIGTERM when the server dies, even by kill -9 (`tiedToParent`), and a
  * start stops a leftover one on the same folder first.
  */
@@ -32,7 +33,10 @@ export async function startEmbeddedRedis(dataDir: string, options: { port?: numb
     ...['--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'yes'],
     ...['--dir', folder, '--appendonly', 'yes', '--save', '', '--pidfile', pidFile],
   ]);
-  const child = spawn(run.command, run.args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // A process group of its own: Ctrl-C in the terminal signals the server's whole group, and a
+  // redis-server in it would stop at once, while the server still flushes into it (it then took
+  // the server's whole 10 s budget to give up). It stops when the server stops it, or dies.
+  const child = spawn(run.command, run.args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   const exited = new Promise<never>((_, reject) => {
     child.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? new RedisNotInstalledError() : error));
     child.once('exit', (code) =>
