@@ -18,6 +18,8 @@ export const liveShare = z.discriminatedUnion('kind', [
     rows: z.array(z.tuple([z.number(), z.string(), z.string(), z.string(), z.number()])),
   }),
   z.object({ kind: z.literal('changed'), patientIds: z.array(z.string()) }),
+  /** Who may see what changed (a patient moved, a member left, a user disabled): check the sockets again. */
+  z.object({ kind: z.literal('access') }),
 ]);
 export type LiveShare = z.infer<typeof liveShare>;
 
@@ -39,5 +41,6 @@ export const liveShareWire = z.discriminatedUnion('kind', [
     value: z.array(z.number()),
   }),
   z.object({ kind: z.literal('changed'), patientIds: z.array(z.string()) }),
+  z.object({ kind: z.literal('access') }),
 ]);
 export type LiveShareWire = z.infer<typeof liveShareWire>;

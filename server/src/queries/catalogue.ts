@@ -148,6 +148,7 @@ export const CATALOGUE: Catalogued[] = [
     create: (r) => r.create({ name: 'x', teamId: ID, spo2Scale: 1 }),
     get: (r) => r.get(ID),
     existingInTeam: (r) => r.existingInTeam(ID, [ID]),
+    teamsOf: (r) => r.teamsOf([ID]),
     count: (r) => r.count(),
     getForMember: (r) => r.getForMember(ID, ID),
     listForMember: (r) => r.listForMember(ID),
@@ -225,6 +226,7 @@ export const CATALOGUE: Catalogued[] = [
     rename: (r) => r.rename(ID, 'x'),
     removeMember: (r) => r.removeMember(ID, ID),
     listForMember: (r) => r.listForMember(ID),
+    membershipsOf: (r) => r.membershipsOf([ID]),
     memberIds: (r) => r.memberIds(ID),
   }),
   entry(ThresholdRepository, {

@@ -24,6 +24,11 @@ export interface AppEvents {
   'alert.changed': { alert: AlertWire; teamId: string; change: AlertChange };
   /** A patient's threshold or a team's default was set or removed: what this instance remembers of them for the rules' triage is dropped. */
   'thresholds.changed': { owner: { patientId: string } | { teamId: string } };
+  /**
+   * Who may see what changed: a patient moved to another team, a member left a team, a user was
+   * disabled. Every instance checks again what its connected sockets watch (LiveService).
+   */
+  'access.changed': { reason: 'patient_moved' | 'member_removed' | 'user_disabled' };
   /** A device was created, relinked, rotated or revoked: caches keyed by device id must drop it. */
   'device.changed': { deviceId: string; change: 'created' | 'relinked' | 'rotated' | 'revoked' };
 }

@@ -36,6 +36,12 @@ export class PatientRepository {
     return rows.map((row) => row.id);
   }
 
+  /** The team of each of the patients that exists. */
+  async teamsOf(ids: string[]): Promise<Map<string, string>> {
+    const { rows } = await this.db.query<{ id: string; teamId: string }>('SELECT id, team_id AS "teamId" FROM patients WHERE id = ANY($1::uuid[])', [ids]);
+    return new Map(rows.map((row) => [row.id, row.teamId]));
+  }
+
   async count(): Promise<number> {
     const { rows } = await this.db.query<{ n: number }>('SELECT count(*) AS n FROM patients');
     return rows[0].n;

@@ -55,6 +55,17 @@ export class TeamRepository {
     return rows;
   }
 
+  /** The teams each of the users is a member of (users of no team are absent). */
+  async membershipsOf(userIds: string[]): Promise<Map<string, Set<string>>> {
+    const { rows } = await this.db.query<{ userId: string; teamId: string }>(
+      'SELECT user_id AS "userId", team_id AS "teamId" FROM team_members WHERE user_id = ANY($1::uuid[])',
+      [userIds],
+    );
+    const teams = new Map<string, Set<string>>();
+    for (const { userId, teamId } of rows) teams.set(userId, (teams.get(userId) ?? new Set()).add(teamId));
+    return teams;
+  }
+
   /** The user ids of a team's members. */
   async memberIds(teamId: string): Promise<string[]> {
     const { rows } = await this.db.query<{ id: string }>('SELECT user_id AS id FROM team_members WHERE team_id = $1', [teamId]);

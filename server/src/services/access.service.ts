@@ -36,6 +36,22 @@ export class AccessService {
     return { id: teamId, patients: await this.patients.list(teamId) };
   }
 
+  /**
+   * For each (user, patient or team) pair, whether the user may still see it: what connected
+   * sockets watch is checked again after a patient moved or a member left (LiveService).
+   */
+  async allowed(pairs: ReadonlyArray<{ userId: string; patientId?: string; teamId?: string }>): Promise<boolean[]> {
+    const patientIds = [...new Set(pairs.flatMap((pair) => (pair.patientId ? [pair.patientId] : [])))];
+    const [memberships, patientTeams] = await Promise.all([
+      this.teams.membershipsOf([...new Set(pairs.map((pair) => pair.userId))]),
+      patientIds.length ? this.patients.teamsOf(patientIds) : new Map<string, string>(),
+    ]);
+    return pairs.map(({ userId, patientId, teamId }) => {
+      const team = patientId ? patientTeams.get(patientId) : teamId;
+      return team !== undefined && (memberships.get(userId)?.has(team) ?? false);
+    });
+  }
+
   /** Administration: admins and the operator CLI. */
   requireAdmin(actor: Actor): void {
     if (actor.role !== 'admin' && actor.role !== 'operator') throw new ForbiddenError('this needs the admin role');

@@ -13,7 +13,7 @@ export class LiveMetrics {
 
   constructor(metrics: MetricsRepository) {
     this.batches = metrics.counter('vigil_live_reading_batches_total', 'reading.batch.v1 emits to a patient room (one per room per send)');
-    this.resyncs = metrics.counter('vigil_live_resyncs_total', 'resync.v1 sent: a client fell behind or its gap was too large', ['reason']);
+    this.resyncs = metrics.counter('vigil_live_resyncs_total', 'resync.v1 sent: a client fell behind, its gap was too large, or its user may no longer see the room', ['reason']);
     this.disconnects = metrics.counter('vigil_live_disconnects_total', 'Sockets the server disconnected', ['reason']);
     metrics.gauge('vigil_live_sockets', 'Connected socket.io clients on this instance', [], () => this.sockets());
     metrics.gauge('vigil_live_max_buffered_bytes', 'The most bytes any socket held unsent at the last check', [], () => this.maxBuffered);

@@ -13,6 +13,14 @@ export const patientRoom = (patientId: string) => `patient:${patientId}`;
 export const teamRoom = (teamId: string) => `team:${teamId}`;
 export const userRoom = (userId: string) => `user:${userId}`;
 
+/** The patient or team a room is about; undefined for inbox and socket rooms. */
+export function watchedIn(room: string): { patientId: string } | { teamId: string } | undefined {
+  const [kind, target] = room.split(':');
+  if (kind === 'patient') return { patientId: target };
+  if (kind === 'team') return { teamId: target };
+  return undefined;
+}
+
 /** What a socket that joined a patient room by a gap fill still needs filtered out of live batches. */
 interface Joined {
   /** Samples pending at the join were covered by the gap fill: send only those after this index. */
@@ -224,18 +232,18 @@ export class LiveStreamService implements OnModuleInit, OnModuleDestroy {
         continue;
       }
       for (const room of this.live.rooms(id)) {
-        const [kind, target] = room.split(':');
-        if (kind !== 'patient' && kind !== 'team') continue;
+        const about = watchedIn(room);
+        if (!about) continue;
         this.live.leave(id, room);
-        this.joined.get(target)?.delete(id);
-        const about = kind === 'patient' ? { patientId: target } : { teamId: target };
+        if ('patientId' in about) this.joined.get(about.patientId)?.delete(id);
         this.resync(id, { ...about, reason: 'the client fell behind: fetch history, then watch again with since' }, 'behind');
       }
     }
     this.metrics.buffered(most);
   }
 
-  private resync(socketId: string, payload: { patientId?: string; teamId?: string; since?: string; reason: string }, reason: 'gap' | 'behind'): void {
+  /** Tells a socket it was not given everything of a room (and, but for a large gap, left it): refetch, then watch again. */
+  resync(socketId: string, payload: { patientId?: string; teamId?: string; since?: string; reason: string }, reason: 'gap' | 'behind' | 'access'): void {
     this.metrics.resyncs.inc({ reason });
     this.live.emitToSocket(socketId, SERVER_EVENTS.resync, payload);
   }

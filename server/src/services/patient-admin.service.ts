@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Actor } from '../domain/actor.js';
 import { NotFoundError } from '../domain/errors.js';
+import { EventBusRepository } from '../repositories/event-bus.repository.js';
 import { type Patient, PatientRepository } from '../repositories/patient.repository.js';
 import { TeamRepository } from '../repositories/team.repository.js';
 import { AccessService } from './access.service.js';
@@ -17,6 +18,7 @@ export class PatientAdminService {
     private readonly teams: TeamRepository,
     private readonly access: AccessService,
     private readonly audit: AuditService,
+    private readonly events: EventBusRepository,
   ) {}
 
   async listPatients(actor: Actor, teamId?: string): Promise<Patient[]> {
@@ -41,8 +43,10 @@ export class PatientAdminService {
   async updatePatient(actor: Actor, id: string, changes: { name?: string; teamId?: string; spo2Scale?: 1 | 2 }): Promise<Patient> {
     this.access.requireAdmin(actor);
     if (changes.teamId) await this.requireTeam(changes.teamId);
+    const before = await this.patients.get(id);
     const patient = await this.patients.update(id, changes);
-    if (!patient) throw new NotFoundError(`patient ${id} not found`);
+    if (!before || !patient) throw new NotFoundError(`patient ${id} not found`);
+    if (patient.teamId !== before.teamId) this.events.emit('access.changed', { reason: 'patient_moved' });
     await this.audit.record(actor, 'patient.update', { patientId: id, targetType: 'patient', targetId: id, details: { ...changes } });
     return patient;
   }

@@ -3,6 +3,7 @@ import type { Actor } from '../domain/actor.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../domain/errors.js';
 import { passwordProblem } from '../domain/password-policy.js';
 import { CryptoRepository } from '../repositories/crypto.repository.js';
+import { EventBusRepository } from '../repositories/event-bus.repository.js';
 import { RecoveryCodeRepository } from '../repositories/recovery-code.repository.js';
 import { SessionRepository } from '../repositories/session.repository.js';
 import { TeamRepository } from '../repositories/team.repository.js';
@@ -43,6 +44,7 @@ export class UserAdminService {
     private readonly crypto: CryptoRepository,
     private readonly access: AccessService,
     private readonly audit: AuditService,
+    private readonly events: EventBusRepository,
   ) {}
 
   async createUser(actor: Actor, input: NewUserInput): Promise<CreatedUser> {
@@ -80,7 +82,10 @@ export class UserAdminService {
     }
     const user = await this.users.update(id, changes);
     if (!user) throw new NotFoundError(`user ${id} not found`);
-    if (changes.disabled) await this.sessions.revokeAllForUser(id, 'disabled by an admin');
+    if (changes.disabled) {
+      await this.sessions.revokeAllForUser(id, 'disabled by an admin');
+      this.events.emit('access.changed', { reason: 'user_disabled' });
+    }
     await this.audit.record(actor, 'user.update', { targetType: 'user', targetId: id, details: { ...changes } });
     return user;
   }
@@ -106,6 +111,7 @@ export class UserAdminService {
   async removeTeamMember(actor: Actor, teamId: string, userId: string): Promise<void> {
     this.access.requireAdmin(actor);
     if (!(await this.teams.removeMember(teamId, userId))) throw new NotFoundError(`user ${userId} is not a member of team ${teamId}`);
+    this.events.emit('access.changed', { reason: 'member_removed' });
     await this.audit.record(actor, 'team.member_remove', { targetType: 'team', targetId: teamId, details: { userId } });
   }
 
