@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { LIVE_LIMITS } from '../domain/live-stream.js';
 import { SERVER_EVENTS } from '../dtos/live.dto.js';
 import { ClockRepository, type Timer } from '../repositories/clock.repository.js';
@@ -14,7 +14,10 @@ import { OverviewService } from './overview.service.js';
  */
 @Injectable()
 export class LiveOverviewService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('LiveOverviewService');
   private changed = new Set<string>();
+  /** The previous tick failed (logged once until one succeeds). */
+  private failing = false;
   private timer?: Timer;
   private ticking = false;
 
@@ -52,7 +55,11 @@ export class LiveOverviewService implements OnModuleInit, OnModuleDestroy {
     for (const id of patientIds) this.changed.add(id);
   }
 
-  /** One pass; a slow database delays the next tick rather than stacking them. */
+  /**
+   * One pass; a slow database delays the next tick rather than stacking them. A failed pass (the
+   * database unreachable) never rejects, which would end the process: its patients stay marked
+   * changed, so the next tick sends their rows.
+   */
   async tick(): Promise<void> {
     if (this.ticking || this.changed.size === 0) return;
     this.ticking = true;
@@ -69,6 +76,12 @@ export class LiveOverviewService implements OnModuleInit, OnModuleDestroy {
         const rows = await this.overview.rows(patients);
         this.live.emitLocal(teamRoom(teamId), SERVER_EVENTS.overviewTick, { teamId, patients: rows as never });
       }
+      if (this.failing) this.logger.log('overview ticks are sent again');
+      this.failing = false;
+    } catch (error) {
+      this.mark(changed);
+      if (!this.failing) this.logger.warn({ err: error }, 'overview tick failed; its patients are sent at the next one');
+      this.failing = true;
     } finally {
       this.ticking = false;
     }
