@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { importJWK, jwtVerify } from 'jose';
 import webPush from 'web-push';
 import { EventBusRepository } from '../../server/src/repositories/event-bus.repository.js';
+import { EscalationService } from '../../server/src/services/escalation.service.js';
 import { ApiClient, createUser } from '../support/auth.js';
 import { createPatient, createTeam, sql, startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { startPushService } from '../support/push-service.js';
 import { startTestRedis } from '../support/redis.js';
-import { waitFor } from '../support/wait.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 /**
  * Web Push to a local stand-in push service (test/support/push-service.ts): a real HTTPS server
@@ -73,7 +74,11 @@ describe('Web Push delivery', () => {
       20_000,
       'a push message at the stand-in',
     );
-    return { teamId, patientId, careStaff, api, accessToken, browser, subscriptionId: subscribed.body.id, push: push! };
+    const pushes = () => pushService.received.filter((r) => r.path === endpointPath).length;
+    /** Another fall of the same patient (a repeat of the open or acknowledged alert). */
+    const fallAgain = () =>
+      platform.app.get(EventBusRepository).emit('events.stored', { rows: [{ time: new Date(), patientId, deviceId: device.id, type: 'fall', data: {} }] });
+    return { teamId, patientId, careStaff, api, accessToken, browser, subscriptionId: subscribed.body.id, push: push!, pushes, fallAgain };
   }
 
   it('sends a high-urgency, VAPID-signed, encrypted notification whose Acknowledge action acknowledges with its own token', async () => {
@@ -172,5 +177,23 @@ describe('Web Push delivery', () => {
     expect((await api.post('/api/push/acknowledge', { token: notification.data.acknowledgeToken })).status).toBe(401);
     expect((await api.get(`/api/alerts/${notification.data.alertId}`, accessToken)).body).toMatchObject({ state: 'open' });
     expect((await api.post('/api/push/acknowledge', { token: '' })).body).toMatchObject({ errors: [{ field: 'token' }] });
+  });
+
+  it('pushes the re-alert of an acknowledged alert again, and each repeat cycle of the chain', async () => {
+    const { teamId, patientId, api, accessToken, pushes, fallAgain } = await fallPushedTo();
+    expect(pushes()).toBe(1);
+    const [alert] = await sql<{ id: string }>(platform, `SELECT id FROM alerts WHERE patient_id = $1`, [patientId]);
+    const lead = await createUser(platform, 'clinician', teamId);
+    const { accessToken: leadToken } = await api.signIn(lead);
+    expect((await api.request('PATCH', `/api/teams/${teamId}/alert-settings`, { body: { realertSeconds: 1 }, token: leadToken })).status).toBe(200);
+    expect((await api.post(`/api/alerts/${alert.id}/acknowledge`, undefined, accessToken)).status).toBe(200);
+    await sleep(1100); // past realertSeconds
+    fallAgain(); // the condition is still there: the re-alert is due
+    await waitFor(pushes, (n) => n === 2, 20_000, 'the re-alert pushed');
+
+    // A second cycle of the chain's first level, as the planned alert.escalate job of an open alert runs it.
+    await sql(platform, `UPDATE alerts SET state = 'open', acknowledged_at = NULL, acknowledged_by = NULL WHERE id = $1`, [alert.id]);
+    await platform.app.get(EscalationService).escalate({ alertId: alert.id, level: 0, cycle: 1 });
+    await waitFor(pushes, (n) => n === 3, 20_000, 'the second cycle pushed');
   });
 });

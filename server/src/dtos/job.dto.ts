@@ -18,7 +18,20 @@ const alertRef = { alertId: z.uuid() };
 export const jobSchema = z.discriminatedUnion('name', [
   z.object({ name: z.literal(JobName.Escalate), data: z.object({ ...alertRef, level: z.number().int().min(0), cycle: z.number().int().min(0) }) }),
   z.object({ name: z.literal(JobName.Webhook), data: z.object({ ...alertRef, webhookId: z.uuid(), change: z.string() }) }),
-  z.object({ name: z.literal(JobName.Push), data: z.object({ ...alertRef, subscriptionId: z.uuid(), level: z.number().int().min(0) }) }),
+  z.object({
+    name: z.literal(JobName.Push),
+    data: z.object({
+      ...alertRef,
+      subscriptionId: z.uuid(),
+      level: z.number().int().min(0),
+      /**
+       * Which notification of the alert this is: `c<cycle>` for an escalation step, `r<epoch ms>`
+       * for a re-alert. Part of the job id, so that a later round is a new push, not a duplicate
+       * of the first; optional for jobs queued before it existed.
+       */
+      round: z.string().regex(/^[cr]\d+$/).optional(),
+    }),
+  }),
 ]);
 export type Job = z.infer<typeof jobSchema>;
 export type JobData<N extends JobName> = Extract<Job, { name: N }>['data'];

@@ -39,7 +39,7 @@ export function jobOptions(job: Job, tuning: JobTuning, delayMs = 0): JobsOption
     case JobName.Push:
       return {
         ...base,
-        jobId: `push.${job.data.alertId}.${job.data.subscriptionId}.${job.data.level}`,
+        jobId: `push.${job.data.alertId}.${job.data.subscriptionId}.${job.data.round ?? 'c0'}.${job.data.level}`,
         attempts: 3,
         backoff: { type: 'exponential', delay: 1000 },
       };

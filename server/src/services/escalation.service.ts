@@ -59,7 +59,8 @@ export class EscalationService {
     const claimed = await this.alerts.claimRealert(alert.id, this.clock.date(), settings.realertSeconds);
     if (!claimed) return;
     this.publish(claimed, 'updated');
-    await this.notifyLevel(claimed, settings, 0).catch((error: unknown) => this.logger.error({ err: error }, 're-alert failed'));
+    const round = `r${claimed.notifiedAt?.getTime() ?? this.clock.now()}`;
+    await this.notifyLevel(claimed, settings, 0, round).catch((error: unknown) => this.logger.error({ err: error }, 're-alert failed'));
   }
 
   private publish(alert: AlertRecord, change: AlertChange): void {
@@ -102,15 +103,18 @@ export class EscalationService {
     const next = nextEscalation(chain, settings.escalationRepeats, alert.openedAt.getTime(), data);
     const updated = await this.alerts.escalated(alert.id, data.level, data.cycle, next ? new Date(next.at) : null);
     if (!updated) return; // acknowledged or resolved meanwhile
-    await this.notifyLevel(updated, settings, data.level);
+    await this.notifyLevel(updated, settings, data.level, `c${data.cycle}`);
     if (data.level > 0 || data.cycle > 0) this.publish(updated, 'escalated');
     else if (next) this.publish(updated, 'updated'); // the time of the next level is now on it
     if (next)
       await this.jobs.enqueue({ name: JobName.Escalate, data: { alertId: alert.id, level: next.level, cycle: next.cycle } }, next.at - this.clock.now());
   }
 
-  /** The level's on-duty recipients: the in-app inbox (logged) and a Web Push job per subscription. */
-  private async notifyLevel(alert: AlertRecord, settings: TeamAlertSettings, level: number): Promise<void> {
+  /**
+   * The level's on-duty recipients: the in-app inbox (logged) and a Web Push job per
+   * subscription, one per `round` (an escalation cycle, or a re-alert).
+   */
+  private async notifyLevel(alert: AlertRecord, settings: TeamAlertSettings, level: number, round: string): Promise<void> {
     const who = this.chain(settings)[level];
     const members = await this.settings.members(alert.teamId, 'role' in who ? { role: who.role } : { userEmail: who.userEmail });
     const roster = await this.settings.roster(alert.teamId);
@@ -127,7 +131,7 @@ export class EscalationService {
     await this.deliveries.record(recipients.map((r) => ({ alertId: alert.id, level, channel: 'in_app', recipient: r.email, attempt: 1, status: 'sent' })));
     if (!this.config.alerts.vapid) return;
     for (const subscription of await this.push.forUsers(recipients.map((r) => r.id))) {
-      await this.jobs.enqueue({ name: JobName.Push, data: { alertId: alert.id, subscriptionId: subscription.id, level } });
+      await this.jobs.enqueue({ name: JobName.Push, data: { alertId: alert.id, subscriptionId: subscription.id, level, round } });
     }
   }
 }
