@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { LiveRepository } from '../../server/src/repositories/live.repository.js';
+import { LiveStreamService, watchedIn } from '../../server/src/services/live-stream.service.js';
 import { createUser, type TestUser } from '../support/auth.js';
 import { connectPatientDevice, type DashboardRig, type PatientDevice, screenshot, signInThroughForm, startDashboardRig } from '../support/dashboard.js';
 import { createPatient, createTeam, type TestPlatform, unique } from '../support/platform.js';
@@ -169,6 +170,52 @@ describe('live dashboard, in a real Chromium', () => {
       await comeBack();
       await devices.calm!.measure({ hr: 64 });
       await waitFor(() => tile.getByTestId('latest-hr').textContent(), (text) => text === '64 /min', 30_000, 'a live value after the server-side disconnect');
+    });
+  });
+
+  describe('after the server resynced it', () => {
+    /** What the server does to a client that fell behind: out of every patient and team room, with resync.v1 for each. */
+    const resync = () => {
+      const [live, stream] = [platform.app.get(LiveRepository), platform.app.get(LiveStreamService)];
+      const left: string[] = [];
+      for (const { id } of live.localSockets())
+        for (const room of live.rooms(id)) {
+          const about = watchedIn(room);
+          if (!about) continue;
+          live.leave(id, room);
+          left.push(room);
+          stream.resync(id, { ...about, reason: 'the client fell behind: fetch history, then watch again with since' }, 'behind');
+        }
+      return left;
+    };
+    const watchedRooms = () => {
+      const live = platform.app.get(LiveRepository);
+      return live.localSockets().flatMap(({ id }) => live.rooms(id));
+    };
+
+    it('the overview watches its team again and its tiles stay live', async () => {
+      await page.getByRole('link', { name: 'Caseload' }).click();
+      const tile = page.locator(`[data-patient-id="${devices.calm!.patientId}"]`);
+      await devices.calm!.measure({ hr: 71 });
+      await waitFor(() => tile.getByTestId('latest-hr').textContent(), (text) => text === '71 /min', 30_000, 'live before the resync');
+      const left = resync();
+      expect(left.some((room) => room.startsWith('team:'))).toBe(true);
+      await waitFor(watchedRooms, (rooms) => left.every((room) => rooms.includes(room)), 30_000, 'the team watched again');
+      await devices.calm!.measure({ hr: 73 });
+      await waitFor(() => tile.getByTestId('latest-hr').textContent(), (text) => text === '73 /min', 30_000, 'a live value after the resync');
+    });
+
+    it('an open patient watches again and its chart and latest value stay live', async () => {
+      await page.getByRole('link', { name: names.calm }).click();
+      const hr = page.getByTestId('chart-hr');
+      await hr.waitFor();
+      await devices.calm!.measure({ hr: 75 });
+      await waitFor(() => page.getByTestId('patient-latest-hr').textContent(), (text) => text === '75 /min', 30_000, 'live before the resync');
+      const left = resync();
+      expect(left).toContain(`patient:${devices.calm!.patientId}`);
+      await waitFor(watchedRooms, (rooms) => left.every((room) => rooms.includes(room)), 30_000, 'the patient watched again');
+      await devices.calm!.measure({ hr: 77 });
+      await waitFor(() => page.getByTestId('patient-latest-hr').textContent(), (text) => text === '77 /min', 30_000, 'a live value after the resync');
     });
   });
 });

@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, ClientToServerEvents, ServerToClientEvents, WatchBody } from '$wire/live.dto';
+import type { Ack, ClientToServerEvents, ResyncV1, ServerToClientEvents, WatchBody } from '$wire/live.dto';
 import { connection } from './state/connection.svelte.js';
 
 type EventName = keyof ServerToClientEvents;
@@ -10,7 +10,10 @@ type Payload<E extends EventName> = Parameters<ServerToClientEvents[E]>[0];
  * unsubscribe, and watch rooms with `watch()`; the module re-sends every watch after a
  * reconnect (the server forgets rooms with the connection), tells `onReconnect` subscribers so
  * they fetch what they missed, and keeps `connection` up to date, so the layout can say
- * "reconnecting … data may be stale since 10:42".
+ * "reconnecting … data may be stale since 10:42". On `resync.v1` (the server took the socket out
+ * of a room: it fell behind, or its user may no longer see the room) it watches that room again
+ * first and only then calls the views' `resync.v1` handlers, which refetch: what is stored after
+ * their refetch reaches them live.
  */
 let socket: Socket<ServerToClientEvents, ClientToServerEvents> | undefined;
 const watches = new Map<string, { body: WatchBody; count: number }>();
@@ -18,6 +21,8 @@ const handlers = new Map<EventName, Set<(payload: never) => void>>();
 const reconnectHandlers = new Set<() => void>();
 /** After the server ended the connection (a client that fell far behind), wait this long before connecting again. */
 const SERVER_DISCONNECT_RETRY_MS = 1_000;
+/** Not attached to the socket: `resynced` calls these after watching again. */
+const RESYNC = 'resync.v1';
 
 export function connect(token: () => string | undefined): void {
   if (socket) return;
@@ -36,7 +41,14 @@ export function connect(token: () => string | undefined): void {
     if (reason === 'io server disconnect') setTimeout(() => socket === current && current.connect(), SERVER_DISCONNECT_RETRY_MS);
   });
   current.on('connect_error', () => connection.disconnected());
-  for (const [event, set] of handlers) for (const handler of set) current.on(event, handler as never);
+  current.on(RESYNC, (resync: ResyncV1) => void resynced(resync));
+  for (const [event, set] of handlers) if (event !== RESYNC) for (const handler of set) current.on(event, handler as never);
+}
+
+async function resynced(resync: ResyncV1): Promise<void> {
+  const entry = watches.get(resync.patientId ? `patient:${resync.patientId}` : `team:${resync.teamId}`);
+  if (entry) await send('watch', entry.body);
+  for (const handler of handlers.get(RESYNC) ?? []) (handler as (payload: ResyncV1) => void)(resync);
 }
 
 export function disconnect(): void {
@@ -50,10 +62,10 @@ export function on<E extends EventName>(event: E, handler: (payload: Payload<E>)
   const set = handlers.get(event) ?? new Set();
   handlers.set(event, set);
   set.add(handler);
-  socket?.on(event, handler as never);
+  if (event !== RESYNC) socket?.on(event, handler as never);
   return () => {
     set.delete(handler);
-    socket?.off(event, handler as never);
+    if (event !== RESYNC) socket?.off(event, handler as never);
   };
 }
 
