@@ -196,4 +196,17 @@ describe('Web Push delivery', () => {
     await platform.app.get(EscalationService).escalate({ alertId: alert.id, level: 0, cycle: 1 });
     await waitFor(pushes, (n) => n === 3, 20_000, 'the second cycle pushed');
   });
+
+  it('an admin’s reset of a lost phone’s second factor removes the user’s push devices: its Acknowledge token stops working', async () => {
+    const { teamId, careStaff, api, browser, push } = await fallPushedTo();
+    const notification = JSON.parse(browser.decrypt(push.body)) as Notification;
+    const admin = await createUser(platform, 'admin', teamId);
+    const { accessToken: adminToken } = await api.signIn(admin);
+    expect((await api.post(`/api/admin/users/${careStaff.id}/reset-mfa`, undefined, adminToken)).status).toBe(204);
+    expect(await sql(platform, 'SELECT id FROM push_subscriptions WHERE user_id = $1', [careStaff.id])).toEqual([]);
+    expect((await api.post('/api/push/acknowledge', { token: notification.data.acknowledgeToken })).status).toBe(401);
+    expect((await api.get(`/api/alerts/${notification.data.alertId}`, adminToken)).body).toMatchObject({ state: 'open' });
+    const [entry] = await sql<{ details: Record<string, unknown> }>(platform, `SELECT details FROM audit_log WHERE action = 'user.reset_mfa' AND target_id = $1`, [careStaff.id]);
+    expect(entry.details).toEqual({ pushSubscriptionsRemoved: 1 });
+  });
 });

@@ -163,4 +163,21 @@ describe('live access follows the care team', () => {
     await waitFor(() => client.values(stays.patientId), (values) => values.includes(marker[0]));
     expect(client.values(patient.patientId)).not.toContain(sent[0]);
   });
+
+  it('a socket asking for another team\'s patient or team is answered "not found" and leaves a refusal in the audit log', async () => {
+    const [mine, theirs] = [await createTeam(one), await createTeam(one)];
+    const patientId = await createPatient(one, theirs);
+    const prober = await createUser(one, 'clinician', mine);
+    const client = await connect(two, prober);
+    expect(await client.watch({ patientId })).toEqual({ error: 'not found' });
+    expect(await client.watch({ teamId: theirs })).toEqual({ error: 'not found' });
+    const refusals = await waitFor(
+      () => sql<{ target_id: string; patient_id: string | null; details: Record<string, unknown> }>(one, `SELECT target_id, patient_id, details FROM audit_log WHERE action = 'access.refused' AND actor_id = $1 ORDER BY id`, [prober.id]),
+      (rows) => rows.length >= 2,
+    );
+    expect(refusals).toEqual([
+      { target_id: 'SOCKET watch', patient_id: patientId, details: { status: 404, params: { patientId } } },
+      { target_id: 'SOCKET watch', patient_id: null, details: { status: 404, params: { teamId: theirs } } },
+    ]);
+  });
 });

@@ -74,6 +74,9 @@ describe('audit trail, device credentials, HTTP hardening and logs (real Postgre
       ); // user.create
       remember(created.body.generatedPassword);
       await api.request('PATCH', `/api/admin/users/${created.body.user.id}`, { token: adminToken, body: { role: 'clinician' } }); // user.update
+      expect((await api.get('/api/admin/patients', adminToken)).status).toBe(200); // patient.list, by an admin
+      expect((await api.get(`/api/admin/devices?patientId=${patientId}`, adminToken)).status).toBe(200); // device.list
+      expect((await api.get(`/api/patients/${patientId}/thresholds`, accessToken)).status).toBe(200); // threshold.list
 
       const rows = await sql<{ action: string; actor_id: string | null; actor_label: string; patient_id: string | null; ip: string; at: Date }>(
         platform,
@@ -97,6 +100,15 @@ describe('audit trail, device credentials, HTTP hardening and logs (real Postgre
       find('team.member_add', admin.id);
       find('user.create', admin.id);
       find('user.update', admin.id);
+      find('device.list', admin.id, patientId);
+      find('threshold.list', clinician.id, patientId);
+      const adminList = await sql<{ details: { admin?: boolean; patientIds: string[] } }>(
+        platform,
+        `SELECT details FROM audit_log WHERE action = 'patient.list' AND actor_id = $1 AND at >= $2`,
+        [admin.id, started],
+      );
+      expect(adminList).toHaveLength(1);
+      expect(adminList[0].details).toMatchObject({ admin: true, patientIds: expect.arrayContaining([patientId]) });
     });
 
     it('answers the admin query by user, by patient (including overview views) and by time, and audits the query', async () => {

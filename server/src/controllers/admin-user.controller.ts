@@ -49,7 +49,7 @@ export class AdminUserController {
 
   @Post(':id/reset-mfa')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Lost phone: forgets TOTP and recovery codes, ends sessions; the user enrols again (admin)' })
+  @ApiOperation({ summary: 'Lost phone: forgets TOTP and recovery codes, ends sessions and removes the user’s Web Push devices; the user enrols again (admin)' })
   resetMfa(@CurrentActor() actor: Actor, @ZodParam('id', uuid('user')) id: string) {
     return this.users.resetMfa(actor, id);
   }

@@ -159,6 +159,7 @@ export const CATALOGUE: Catalogued[] = [
     subscribe: (r) => r.subscribe(ID, { endpoint: 'x', p256dh: 'x', auth: 'x', label: 'x' }),
     devicesOf: (r) => r.devicesOf(ID),
     removeOwn: (r) => r.removeOwn(ID, ID),
+    removeAllOf: (r) => r.removeAllOf(ID),
     activeOwner: (r) => r.activeOwner(ID, ID),
     forUsers: (r) => r.forUsers([ID]),
     get: (r) => r.get(ID),

@@ -64,6 +64,12 @@ export class PushRepository {
     return (rowCount ?? 0) > 0;
   }
 
+  /** Removes every subscription of the user (a lost phone); returns how many there were. */
+  async removeAllOf(userId: string): Promise<number> {
+    const { rowCount } = await this.db.query(`DELETE FROM push_subscriptions WHERE user_id = $1`, [userId]);
+    return rowCount ?? 0;
+  }
+
   /** The subscription's user, if the subscription still exists, is that user's, and the user is not disabled. */
   async activeOwner(id: string, userId: string): Promise<PushOwner | undefined> {
     const { rows } = await this.db.query<PushOwner>(

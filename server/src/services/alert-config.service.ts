@@ -48,7 +48,13 @@ export class AlertConfigService {
     if ('patientId' in owner) {
       if (actor.role !== 'operator') await this.access.patient(actor, owner.patientId);
     } else await this.team(actor, owner.teamId);
-    return { thresholds: await this.thresholds.list(owner) };
+    const thresholds = await this.thresholds.list(owner);
+    await this.audit.record(
+      actor,
+      'threshold.list',
+      'patientId' in owner ? { patientId: owner.patientId, details: { returned: thresholds.length } } : { targetType: 'team', targetId: owner.teamId, details: { returned: thresholds.length } },
+    );
+    return { thresholds };
   }
 
   async removeThreshold(actor: Actor, owner: ThresholdOwner, metric: string): Promise<void> {

@@ -26,7 +26,9 @@ export class DeviceAdminService {
 
   async listDevices(actor: Actor, patientId?: string): Promise<Device[]> {
     this.access.requireAdmin(actor);
-    return this.devices.list(patientId);
+    const devices = await this.devices.list(patientId);
+    await this.audit.record(actor, 'device.list', { patientId, details: { returned: devices.length } });
+    return devices;
   }
 
   /** Provisions a device; its secret is returned once here and stored only as hashes. */

@@ -12,6 +12,7 @@ import { AuditService } from './audit.service.js';
 import { LiveMetrics } from './live-metrics.js';
 import { LiveOverviewService } from './live-overview.service.js';
 import { LiveStreamService, userRoom, watchedIn } from './live-stream.service.js';
+import { RefusalAuditService } from './refusal-audit.service.js';
 
 /**
  * The socket side of the live contract: a socket joins its user's inbox on connect; `watch` and
@@ -42,6 +43,7 @@ export class LiveService implements OnModuleInit, OnModuleDestroy {
     private readonly clock: ClockRepository,
     private readonly metrics: LiveMetrics,
     private readonly events: EventBusRepository,
+    private readonly refusals: RefusalAuditService,
   ) {}
 
   onModuleInit(): void {
@@ -65,7 +67,7 @@ export class LiveService implements OnModuleInit, OnModuleDestroy {
   }
 
   watch(socketId: string, actor: Actor, body: unknown): Promise<Ack> {
-    return this.answer(async () => {
+    return this.answer(actor, 'watch', body, async () => {
       const parsed = this.parse(body);
       if ('patientId' in parsed) {
         await this.access.patient(actor, parsed.patientId);
@@ -80,7 +82,7 @@ export class LiveService implements OnModuleInit, OnModuleDestroy {
   }
 
   unwatch(socketId: string, actor: Actor, body: unknown): Promise<Ack> {
-    return this.answer(async () => {
+    return this.answer(actor, 'unwatch', body, async () => {
       const parsed = this.parse(body);
       // Left first: a patient moved to another team meanwhile is "not found" now, and must not stay watched.
       if ('patientId' in parsed) {
@@ -161,12 +163,18 @@ export class LiveService implements OnModuleInit, OnModuleDestroy {
     throw new InvalidBody(`invalid body: ${problems.join('; ')}; expected {patientId, since?} or {teamId}`);
   }
 
-  private async answer(work: () => Promise<void>): Promise<Ack> {
+  /** Runs a socket request; another team's patient or team is "not found", audited as a refusal like a REST 404. */
+  private async answer(actor: Actor, event: 'watch' | 'unwatch', body: unknown, work: () => Promise<void>): Promise<Ack> {
     try {
       await work();
       return { ok: true };
     } catch (error) {
-      if (error instanceof NotFoundError) return { error: 'not found' };
+      if (error instanceof NotFoundError) {
+        const { patientId, teamId } = body as { patientId?: string; teamId?: string }; // valid: parsed before access was checked
+        const params: Record<string, string> = patientId ? { patientId } : { teamId: teamId! };
+        await this.refusals.record(actor, { status: 404, method: 'SOCKET', route: event, params, patientId });
+        return { error: 'not found' };
+      }
       if (error instanceof InvalidBody) return { error: error.message };
       this.logger.error({ err: error }, 'live request failed');
       return { error: 'the server could not do this; try again' };

@@ -23,7 +23,9 @@ export class PatientAdminService {
 
   async listPatients(actor: Actor, teamId?: string): Promise<Patient[]> {
     this.access.requireAdmin(actor);
-    return this.patients.list(teamId);
+    const patients = await this.patients.list(teamId);
+    await this.audit.record(actor, 'patient.list', { details: { patientIds: patients.map((p) => p.id), admin: true, ...(teamId ? { teamId } : {}) } });
+    return patients;
   }
 
   async createPatient(actor: Actor, input: { name: string; team: string; spo2Scale: 1 | 2 }): Promise<Patient> {

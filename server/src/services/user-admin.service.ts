@@ -4,6 +4,7 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../domain/error
 import { passwordProblem } from '../domain/password-policy.js';
 import { CryptoRepository } from '../repositories/crypto.repository.js';
 import { EventBusRepository } from '../repositories/event-bus.repository.js';
+import { PushRepository } from '../repositories/push.repository.js';
 import { RecoveryCodeRepository } from '../repositories/recovery-code.repository.js';
 import { SessionRepository } from '../repositories/session.repository.js';
 import { TeamRepository } from '../repositories/team.repository.js';
@@ -45,6 +46,7 @@ export class UserAdminService {
     private readonly access: AccessService,
     private readonly audit: AuditService,
     private readonly events: EventBusRepository,
+    private readonly push: PushRepository,
   ) {}
 
   async createUser(actor: Actor, input: NewUserInput): Promise<CreatedUser> {
@@ -90,14 +92,19 @@ export class UserAdminService {
     return user;
   }
 
-  /** For a lost phone: forgets the TOTP secret and recovery codes and ends every session; the user enrols again at next sign-in. */
+  /**
+   * For a lost phone: forgets the TOTP secret and recovery codes, ends every session and removes
+   * the user's Web Push subscriptions (a lost phone's notifications carry Acknowledge tokens, and
+   * new escalations would keep reaching it); the user enrols again at next sign-in.
+   */
   async resetMfa(actor: Actor, id: string): Promise<void> {
     this.access.requireAdmin(actor);
     await this.requireUser(id);
     await this.users.resetTotp(id);
     await this.recoveryCodes.removeAll(id);
     await this.sessions.revokeAllForUser(id, 'two-factor reset by an admin');
-    await this.audit.record(actor, 'user.reset_mfa', { targetType: 'user', targetId: id });
+    const pushSubscriptionsRemoved = await this.push.removeAllOf(id);
+    await this.audit.record(actor, 'user.reset_mfa', { targetType: 'user', targetId: id, details: { pushSubscriptionsRemoved } });
   }
 
   async addTeamMember(actor: Actor, teamId: string, userId: string): Promise<void> {

@@ -511,7 +511,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Lost phone: forgets TOTP and recovery codes, ends sessions; the user enrols again (admin) */
+        /** Lost phone: forgets TOTP and recovery codes, ends sessions and removes the user’s Web Push devices; the user enrols again (admin) */
         post: operations["AdminUserController_resetMfa"];
         delete?: never;
         options?: never;
