@@ -112,6 +112,8 @@ describe('live dashboard, in a real Chromium', () => {
   describe('after the live connection was lost', () => {
     // Every socket of the page goes through Playwright, so the test can cut it and hold it cut.
     let cut = false;
+    /** The next socket.io handshake goes to the server with a token it refuses (as one that expired while the device slept). */
+    let spoilHandshake = false;
     const proxied: WebSocketRoute[] = [];
     const hr = () => page.getByTestId('chart-hr');
     const banner = () => page.getByTestId('connection-banner');
@@ -131,7 +133,15 @@ describe('live dashboard, in a real Chromium', () => {
     beforeAll(async () => {
       await page.routeWebSocket(/\/socket\.io\//, (route) => {
         if (cut) return route.close();
-        route.connectToServer();
+        const server = route.connectToServer();
+        route.onMessage((message) => {
+          // 40 is socket.io's CONNECT packet, carrying the handshake's auth.
+          if (spoilHandshake && typeof message === 'string' && message.startsWith('40')) {
+            spoilHandshake = false;
+            return server.send('40{"token":"expired"}');
+          }
+          server.send(message);
+        });
         proxied.push(route);
       });
     });
@@ -170,6 +180,18 @@ describe('live dashboard, in a real Chromium', () => {
       await comeBack();
       await devices.calm!.measure({ hr: 64 });
       await waitFor(() => tile.getByTestId('latest-hr').textContent(), (text) => text === '64 /min', 30_000, 'a live value after the server-side disconnect');
+    });
+
+    it('connects again with a fresh token when the server refused its handshake', async () => {
+      const tile = page.locator(`[data-patient-id="${devices.calm!.patientId}"]`);
+      const live = platform.app.get(LiveRepository);
+      spoilHandshake = true;
+      for (const socket of live.localSockets()) live.disconnect(socket.id);
+      await banner().waitFor();
+      await waitFor(() => spoilHandshake, (pending) => !pending, 30_000, 'the refused handshake');
+      await comeBack();
+      await devices.calm!.measure({ hr: 66 });
+      await waitFor(() => tile.getByTestId('latest-hr').textContent(), (text) => text === '66 /min', 30_000, 'a live value after the refused handshake');
     });
   });
 

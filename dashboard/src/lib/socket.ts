@@ -24,7 +24,11 @@ const SERVER_DISCONNECT_RETRY_MS = 1_000;
 /** Not attached to the socket: `resynced` calls these after watching again. */
 const RESYNC = 'resync.v1';
 
-export function connect(token: () => string | undefined): void {
+/**
+ * Opens the socket. `renew` gets a fresh access token when the server refused the handshake (a
+ * token that expired while the device slept): socket.io does not retry such a refusal by itself.
+ */
+export function connect(token: () => string | undefined, renew: () => Promise<boolean>): void {
   if (socket) return;
   const current = (socket = io({ path: '/socket.io', transports: ['websocket'], auth: (cb) => cb({ token: token() }) }));
   let connectedBefore = false;
@@ -40,7 +44,12 @@ export function connect(token: () => string | undefined): void {
     // connection; a session the server revoked is then refused at the handshake.
     if (reason === 'io server disconnect') setTimeout(() => socket === current && current.connect(), SERVER_DISCONNECT_RETRY_MS);
   });
-  current.on('connect_error', () => connection.disconnected());
+  current.on('connect_error', () => {
+    connection.disconnected();
+    // A refused handshake leaves the socket inactive; a network error does not (socket.io retries).
+    if (current.active) return;
+    void renew().then((ok) => ok && setTimeout(() => socket === current && current.connect(), SERVER_DISCONNECT_RETRY_MS));
+  });
   current.on(RESYNC, (resync: ResyncV1) => void resynced(resync));
   for (const [event, set] of handlers) if (event !== RESYNC) for (const handler of set) current.on(event, handler as never);
 }

@@ -12,7 +12,11 @@ import { connect, disconnect, on } from '../socket.js';
 export function startLive(): () => void {
   let stopAnnouncing: (() => void) | undefined;
   const begin = () => {
-    connect(() => session.accessToken);
+    // A refused handshake: a new token from the refresh cookie, or back to sign-in.
+    connect(
+      () => session.accessToken,
+      () => session.refresh().then((ok) => ok || (session.expire(), false)),
+    );
     stopAnnouncing = on('alert.v1', ({ alert }) => {
       if (alert.state !== 'open' || alert.count !== 1) return;
       const patient = caseload.rows.get(alert.patientId)?.name ?? '';
