@@ -9,6 +9,13 @@ import { jobHandlerRegistrations } from './job-handlers.js';
 type Handler = (data: Job['data'], attempt: { attemptsMade: number; final: boolean }) => Promise<void>;
 
 /**
+ * How long queueing or cancelling a job waits for Redis before the caller goes on. While Redis
+ * is away its client holds the command and sends it once Redis is back; the alert rules must not
+ * wait for that, or three alerts opened during an outage would stop the rules of every patient.
+ */
+export const QUEUE_WAIT_MS = 2_000;
+
+/**
  * Queues typed jobs and runs them: handlers are the methods marked `@OnJob`, one per job
  * name; start-up fails when a name has none or two. The worker runs in this process unless
  * VIGIL_WORKERS=off (then `npm run worker` runs it alone); BullMQ hands each job to one worker.
@@ -58,16 +65,31 @@ export class JobService implements OnModuleInit, OnApplicationBootstrap, OnAppli
     this.logger.log('alert job worker started');
   }
 
-  /** Queues `job` after `delayMs`, with the options jobOptions() gives its name. */
+  /**
+   * Queues `job` after `delayMs`, with the options jobOptions() gives its name. Resolves once
+   * queued, or after QUEUE_WAIT_MS while Redis is unreachable (then it is queued when Redis is back).
+   */
   async enqueue(job: Job, delayMs = 0): Promise<void> {
-    await this.jobs.add(
-      job,
-      jobOptions(job, { webhookAttempts: this.config.alerts.webhookAttempts, webhookBackoffMs: this.config.alerts.webhookBackoffMs }, delayMs),
-    );
+    const options = jobOptions(job, { webhookAttempts: this.config.alerts.webhookAttempts, webhookBackoffMs: this.config.alerts.webhookBackoffMs }, delayMs);
+    await this.bounded(`queueing ${job.name} of alert ${job.data.alertId}`, this.jobs.add(job, options));
   }
 
+  /** Cancels a planned job; like `enqueue`, waits at most QUEUE_WAIT_MS for Redis. */
   async cancel(jobId: string): Promise<void> {
-    await this.jobs.cancel(jobId);
+    await this.bounded(`cancelling job ${jobId}`, this.jobs.cancel(jobId));
+  }
+
+  /** Waits for `work` at most QUEUE_WAIT_MS; a failure within that time is the caller's, a later one is logged. */
+  private async bounded(what: string, work: Promise<unknown>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), QUEUE_WAIT_MS)));
+    const outcome = await Promise.race([work.then(() => 'done' as const), late]).finally(() => clearTimeout(timer));
+    if (outcome !== 'late') return;
+    this.logger.warn(`${what}: Redis has not answered for ${QUEUE_WAIT_MS / 1000} s; it goes on when Redis is back`);
+    work.then(
+      () => this.logger.log(`${what}: done after Redis came back`),
+      (error: unknown) => this.logger.error({ err: error }, `${what} failed`),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
