@@ -17,7 +17,7 @@ import { ReadingRepository } from '../repositories/reading.repository.js';
 import { RecoveryCodeRepository } from '../repositories/recovery-code.repository.js';
 import { RuleStateRepository } from '../repositories/rule-state.repository.js';
 import { SessionRepository } from '../repositories/session.repository.js';
-import { StorageRepository } from '../repositories/storage.repository.js';
+import { RETAINED_TABLES, StorageRepository } from '../repositories/storage.repository.js';
 import { TeamRepository } from '../repositories/team.repository.js';
 import { ThresholdRepository } from '../repositories/threshold.repository.js';
 import { UserRepository } from '../repositories/user.repository.js';
@@ -216,7 +216,7 @@ export const CATALOGUE: Catalogued[] = [
   entry(StorageRepository, {
     retentionDays: (r) => r.retentionDays(),
     setRetention: (r) => r.setRetention(30),
-    deleteOlderThan: (r) => r.deleteOlderThan(30),
+    deleteOlderThan: Object.fromEntries(RETAINED_TABLES.map((table): [string, Call<StorageRepository>] => [table, (r) => r.deleteOlderThan(table, T, 10)])),
   }),
   entry(TeamRepository, {
     create: (r) => r.create('x'),
