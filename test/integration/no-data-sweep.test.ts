@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { DatabaseRepository } from '../../server/src/repositories/database.repository.js';
 import { AlertSettingsRepository } from '../../server/src/repositories/alert-settings.repository.js';
+import { type PlanNode, planOf, rowsTouched } from '../support/plans.js';
 import { type MigratedDatabase, migratedDatabase } from '../support/storage.js';
 
 /**
@@ -11,25 +11,8 @@ import { type MigratedDatabase, migratedDatabase } from '../support/storage.js';
  * counts (EXPLAIN ANALYZE), not by time.
  */
 
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Actual Rows': number;
-  'Actual Loops': number;
-  'Rows Removed by Filter'?: number;
-  'Rows Removed by Index Recheck'?: number;
-  Plans?: PlanNode[];
-}
-
 /** Rows every scan of readings (or, on TimescaleDB, of one of its chunks) returned or threw away, over all its loops. */
-function readingRowsTouched(node: PlanNode): number {
-  const relation = node['Relation Name'] ?? '';
-  const own =
-    relation === 'readings' || relation.startsWith('_hyper_')
-      ? (node['Actual Rows'] + (node['Rows Removed by Filter'] ?? 0) + (node['Rows Removed by Index Recheck'] ?? 0)) * node['Actual Loops']
-      : 0;
-  return own + (node.Plans ?? []).reduce((sum, child) => sum + readingRowsTouched(child), 0);
-}
+const readingRowsTouched = (plan: PlanNode) => rowsTouched(plan, (relation) => relation === 'readings' || relation.startsWith('_hyper_'));
 
 const SECOND = 1000;
 const ROWS_PER_SERIES = 20_000;
@@ -74,11 +57,7 @@ describe.each(['postgresql', 'timescaledb'] as const)('the no-data sweep’s dev
   });
 
   it('reads about one row per device and metric, however many rows the patient has', async () => {
-    const explaining = { query: (sql: string, params?: unknown[]) => m.db.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params) };
-    // The repository hands back the rows it got: here, the plan.
-    const explained = (await new AlertSettingsRepository(explaining as unknown as DatabaseRepository).devicesOfKinds(['wearable'], ['hr', 'spo2'])) as unknown;
-    const rows = explained as Array<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>;
-    const plan = rows[0]['QUERY PLAN'][0].Plan;
+    const plan = await planOf(m.db, (explaining) => new AlertSettingsRepository(explaining).devicesOfKinds(['wearable'], ['hr', 'spo2']), true);
     // Three devices × two metrics, one row each, on TimescaleDB one per one-day chunk the two-day
     // window meets (at most three, by the time of day the test runs); the patient holds 80,001.
     const chunksInWindow = dialect === 'timescaledb' ? 3 : 1;

@@ -5,6 +5,7 @@ import type { DatabaseRepository } from '../../server/src/repositories/database.
 import { SessionRepository } from '../../server/src/repositories/session.repository.js';
 import { StorageRepository } from '../../server/src/repositories/storage.repository.js';
 import { RetentionService } from '../../server/src/services/retention.service.js';
+import { planNodes, planOf } from '../support/plans.js';
 import { type MigratedDatabase, migratedDatabase } from '../support/storage.js';
 import { waitFor } from '../support/wait.js';
 
@@ -41,15 +42,6 @@ describe.each(['postgresql', 'timescaledb'] as const)('the retention sweep on %s
     expect(tokens.map((row) => row.token_hash)).toEqual(['digest-ended lately', 'digest-live']);
   });
 });
-
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  Plans?: PlanNode[];
-}
-
-const nodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodes)];
 
 /**
  * Plain PostgreSQL deletes expired readings and rollup rows itself. The delete once had no
@@ -94,26 +86,13 @@ describe('the retention delete on postgresql', () => {
   }, 120_000);
   afterAll(() => m?.close());
 
-  const planOf = async (table: 'readings' | 'readings_1m_rollup' | 'readings_1h_rollup', cutoff: Date) => {
-    let plan: PlanNode | undefined;
-    const explaining = {
-      query: async (sql: string, params?: unknown[]) => {
-        const { rows } = await m.db.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
-        plan = rows[0]['QUERY PLAN'][0].Plan;
-        return { rowCount: 0 };
-      },
-    };
-    await new StorageRepository(explaining as unknown as DatabaseRepository).deleteOlderThan(table, cutoff, 50_000);
-    return nodes(plan!);
-  };
-
   const expectIndexDriven = async (at: Date) => {
     for (const [table, index] of [
       ['readings', 'readings_time_brin'],
       ['readings_1m_rollup', 'readings_1m_rollup_bucket_brin'],
       ['readings_1h_rollup', 'readings_1h_rollup_bucket_brin'],
     ] as const) {
-      const plan = await planOf(table, at);
+      const plan = planNodes(await planOf(m.db, (explaining) => new StorageRepository(explaining).deleteOlderThan(table, at, 50_000)));
       expect(plan.filter((node) => node['Node Type'] === 'Seq Scan').map((node) => node['Relation Name'])).toEqual([]);
       expect(plan.map((node) => node['Index Name'])).toContain(index);
     }

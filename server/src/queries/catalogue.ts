@@ -97,7 +97,10 @@ export const CATALOGUE: Catalogued[] = [
   }),
   entry(AuditRepository, {
     append: (r) => r.append([{ actorId: ID, action: 'x' }]),
-    query: (r) => r.query({ limit: 10 }),
+    query: {
+      all: (r) => r.query({ limit: 10 }),
+      patient: (r) => r.query({ patientId: ID, limit: 10 }),
+    },
   }),
   entry(DeadLetterRepository, {
     insert: (r) => r.insert([{ receivedAt: T, topic: 'x', deviceId: null, reason: 'bad_json', detail: 'x', payloadExcerpt: new Uint8Array() }]),

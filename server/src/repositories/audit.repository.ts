@@ -68,19 +68,34 @@ export class AuditRepository {
   /**
    * Newest first. Each filter is optional; together they narrow (AND). A patient matches
    * entries about that patient and views that showed it among others (`details.patientIds`).
+   * By patient, the two kinds are two index-driven branches, each its own newest page, merged:
+   * one `OR` over both made the planner walk the whole (never pruned) log backwards for a
+   * patient with few entries. UNION, not UNION ALL: an entry can be of both kinds.
    */
   async query(filter: AuditFilter): Promise<AuditRecord[]> {
-    const { rows } = await this.db.query<AuditRecord>(
-      `SELECT id, at, actor_id AS "actorId", actor_label AS "actorLabel", action, patient_id AS "patientId",
-              target_type AS "targetType", target_id AS "targetId", ip, details
-         FROM audit_log
-        WHERE ($1::uuid IS NULL OR actor_id = $1)
-          AND ($2::uuid IS NULL OR patient_id = $2 OR details -> 'patientIds' ? $2::text)
-          AND ($3::text IS NULL OR action = $3) AND ($4::timestamptz IS NULL OR at >= $4)
-          AND ($5::timestamptz IS NULL OR at < $5) AND ($6::bigint IS NULL OR id < $6)
-        ORDER BY id DESC LIMIT $7`,
-      [filter.userId ?? null, filter.patientId ?? null, filter.action ?? null, filter.from ?? null, filter.to ?? null, filter.beforeId ?? null, filter.limit],
-    );
+    const sql = filter.patientId
+      ? `(${newestWhere('patient_id = $2')}) UNION (${newestWhere(`details -> 'patientIds' ? $2::text`)}) ORDER BY id DESC LIMIT $7`
+      : newestWhere('$2::uuid IS NULL');
+    const { rows } = await this.db.query<AuditRecord>(sql, [
+      filter.userId ?? null,
+      filter.patientId ?? null,
+      filter.action ?? null,
+      filter.from ?? null,
+      filter.to ?? null,
+      filter.beforeId ?? null,
+      filter.limit,
+    ]);
     return rows;
   }
+}
+
+/** The newest `$7` entries that match `patient` and the other filters ($1 actor, $3 action, $4 from, $5 to, $6 before id). */
+function newestWhere(patient: string): string {
+  return `SELECT id, at, actor_id AS "actorId", actor_label AS "actorLabel", action, patient_id AS "patientId",
+              target_type AS "targetType", target_id AS "targetId", ip, details
+         FROM audit_log
+        WHERE ${patient} AND ($1::uuid IS NULL OR actor_id = $1)
+          AND ($3::text IS NULL OR action = $3) AND ($4::timestamptz IS NULL OR at >= $4)
+          AND ($5::timestamptz IS NULL OR at < $5) AND ($6::bigint IS NULL OR id < $6)
+        ORDER BY id DESC LIMIT $7`;
 }
