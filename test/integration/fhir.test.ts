@@ -121,6 +121,32 @@ describe('FHIR R4 at /fhir/r4', () => {
     expect(response.body.total).toBe(9 + 1); // pulse at minutes 11–19, blood pressure at 15
   });
 
+  it('pages the set the first page counted: a reading stored meanwhile waits for a new search', async () => {
+    const first = await got<Bundle<Observation>>(`/fhir/r4/Observation?patient=${mine}&code=8867-4&_count=10`);
+    expect(first.body.total).toBe(25);
+    const later = { time: new Date(Date.now() + 1), patientId: mine, deviceId: OXIMETER, metric: 'hr', value: 111 };
+    await platform.app.get(ReadingRepository).insertNew([later]);
+    const values: number[] = first.body.entry!.map((e) => e.resource!.valueQuantity!.value!);
+    let link = first.body.link?.find((l) => l.relation === 'next')?.url;
+    while (link) {
+      const page: { body: Bundle<Observation> } = await got<Bundle<Observation>>(link.slice(link.indexOf('/fhir/r4')));
+      valid(page.body);
+      expect(page.body.total).toBe(25);
+      values.push(...page.body.entry!.map((e) => e.resource!.valueQuantity!.value!));
+      link = page.body.link?.find((l) => l.relation === 'next')?.url;
+    }
+    expect(values).toEqual(Array.from({ length: 25 }, (_, i) => 70 + i));
+    const fresh = await got<Bundle<Observation>>(`/fhir/r4/Observation?patient=${mine}&code=8867-4&_count=100`);
+    expect(fresh.body.total).toBe(26);
+    expect(fresh.body.entry!.at(-1)!.resource!.valueQuantity!.value).toBe(111);
+  });
+
+  it('refuses a cursor it did not give', async () => {
+    const response = await got<OperationOutcome>(`/fhir/r4/Observation?patient=${mine}&_cursor=${OXIMETER}.hr.${T0}`);
+    expect(response.status).toBe(400);
+    valid(response.body);
+  });
+
   it.each([
     ['an unknown parameter', `/fhir/r4/Observation?patient=PATIENT&colour=red`, 400, 'invalid'],
     ['a bad date', `/fhir/r4/Observation?patient=PATIENT&date=yesterday`, 400, 'invalid'],

@@ -9,6 +9,8 @@ export interface PlanNode {
   'Actual Loops': number;
   'Rows Removed by Filter'?: number;
   'Rows Removed by Index Recheck'?: number;
+  'Shared Hit Blocks'?: number;
+  'Shared Read Blocks'?: number;
   Plans?: PlanNode[];
 }
 
@@ -21,7 +23,7 @@ export async function planOf(db: DatabaseRepository, call: (explaining: Database
   let plan: PlanNode | undefined;
   const explaining = {
     query: async (sql: string, params?: unknown[]) => {
-      const { rows } = await db.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (${analyze ? 'ANALYZE, ' : ''}FORMAT JSON) ${sql}`, params);
+      const { rows } = await db.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (${analyze ? 'ANALYZE, BUFFERS, ' : ''}FORMAT JSON) ${sql}`, params);
       plan = rows[0]['QUERY PLAN'][0].Plan;
       return { rows: [], rowCount: 0 };
     },
@@ -43,3 +45,6 @@ export function rowsTouched(plan: PlanNode, of: (relation: string) => boolean): 
       0,
     );
 }
+
+/** Database pages the plan found in shared buffers or read, over the whole statement (EXPLAIN (ANALYZE, BUFFERS)). */
+export const blocksRead = (plan: PlanNode): number => (plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0);

@@ -115,6 +115,29 @@ export interface ObservationSearch {
   to: number;
   count: number;
   after?: Pick<Measurement, 'deviceId' | 'group' | 'time'>;
+  /** The total counted when the search's first page ran, carried by its next links. */
+  total?: number;
+}
+
+/**
+ * A next link's `_cursor`: the page's last Observation (the keyset to go on after), the total
+ * counted for the first page, and the instant the first page ran. Later pages search up to that
+ * instant, so the pages and the total describe one set of Observations, and a page costs what
+ * its own rows cost, not a count of the whole range (hl7.org/fhir/R4/search.html#total leaves
+ * how `total` is kept to the server).
+ */
+export interface SearchCursor {
+  after: Pick<Measurement, 'deviceId' | 'group' | 'time'>;
+  total: number;
+  asOf: number;
+}
+
+export const searchCursor = (cursor: SearchCursor) => `${observationId(cursor.after)}.${cursor.total}.${cursor.asOf}`;
+
+export function parseSearchCursor(text: string): SearchCursor | undefined {
+  const match = /^(.+)\.(\d{1,12})\.(\d{1,15})$/.exec(text);
+  const after = match ? parseObservationId(match[1]) : undefined;
+  return match && after ? { after, total: Number(match[2]), asOf: Number(match[3]) } : undefined;
 }
 
 export const DEFAULT_COUNT = 100;
@@ -127,7 +150,7 @@ export function parseObservationSearch(query: {
   date?: string | string[];
   _count?: string;
   _cursor?: string;
-}): ObservationSearch {
+}, now: number): ObservationSearch {
   const patientId = query.patient.replace(/^Patient\//, '');
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(patientId)) {
     throw new InvalidInputError('patient: expected a Patient id (a UUID) or Patient/<id>', [{ field: 'patient', message: 'expected a Patient id' }]);
@@ -152,10 +175,10 @@ export function parseObservationSearch(query: {
   if (!/^\d+$/.test(query._count ?? '1') || count < 1 || count > MAX_COUNT) {
     throw new InvalidInputError(`_count: expected a whole number from 1 to ${MAX_COUNT}`, [{ field: '_count', message: 'bad count' }]);
   }
-  const after = query._cursor === undefined ? undefined : parseObservationId(query._cursor);
-  if (query._cursor !== undefined && !after)
+  const cursor = query._cursor === undefined ? undefined : parseSearchCursor(query._cursor);
+  if (query._cursor !== undefined && !cursor)
     throw new InvalidInputError('_cursor: not a cursor this server gave', [{ field: '_cursor', message: 'bad cursor' }]);
-  return { patientId, metrics, from, to, count, after };
+  return { patientId, metrics, from, to: Math.min(to, cursor?.asOf ?? now), count, after: cursor?.after, total: cursor?.total };
 }
 
 /** `8867-4`, `http://loinc.org|8867-4` or the panel 85354-9 → the metrics it selects. */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { HistorySource } from '../domain/history-resolution.js';
+import { METRICS } from '../domain/metric-catalogue.js';
 import type { ReadingRow } from '../domain/ingest-batch.js';
 import { type Bucket, HOUR_MS, MINUTE_MS, rollupBuckets } from '../domain/rollup-buckets.js';
 import { DatabaseRepository, type Queryable, type Transaction } from './database.repository.js';
@@ -89,9 +90,29 @@ const ROLLUPS_POSTGRES = `WITH m AS (${bucketUpsert('readings_1m', 1)}),
   h AS (${bucketUpsert('readings_1h', 10)})
   SELECT`;
 
-/** A patient's readings of some metrics in [$3, $4], each with its FHIR Observation group `g`. */
-const MEASUREMENT_ROWS = `SELECT time, device_id, metric, value, CASE WHEN metric IN ('sbp', 'dbp') THEN 'bp' ELSE metric END AS g
+/**
+ * Each metric's first $8 readings of a patient in [$3, $4] after the keyset ($5, $6, $7), by time
+ * and device, each with its FHIR Observation group `g`. One index range a metric, stopped at the
+ * limit: a page reads the rows it shows, not the patient's history. A measurement holds at most
+ * one reading of each metric, so the first $8 measurements are made of these rows.
+ */
+const MEASUREMENT_ROWS = `SELECT r.* FROM unnest($2::text[]) AS wanted(metric),
+  LATERAL (SELECT time, device_id, metric, value, CASE WHEN wanted.metric IN ('sbp', 'dbp') THEN 'bp' ELSE wanted.metric END AS g
+             FROM readings
+            WHERE patient_id = $1 AND metric = wanted.metric AND time >= $3 AND time <= $4
+              AND ($5::float8 IS NULL OR (time, device_id, CASE WHEN wanted.metric IN ('sbp', 'dbp') THEN 'bp' ELSE wanted.metric END)
+                                       > (to_timestamp($5 / 1000.0), $6::uuid, $7::text))
+            ORDER BY time, device_id LIMIT $8) r`;
+
+/** A patient's readings of some metrics in [$3, $4], each with its FHIR Observation group `g`: what a search counts. */
+const MEASUREMENT_COUNT_ROWS = `SELECT time, device_id, CASE WHEN metric IN ('sbp', 'dbp') THEN 'bp' ELSE metric END AS g
   FROM readings WHERE patient_id = $1 AND metric = ANY($2::text[]) AND time >= $3 AND time <= $4`;
+
+/** The metrics of a FHIR Observation group. */
+const metricsOfGroup = (group: string) => (group === 'bp' ? ['sbp', 'dbp'] : [group]);
+
+/** Every metric of the catalogue: naming them lets a patient's index be read by metric and time. */
+const ALL_METRICS = Object.keys(METRICS);
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -186,8 +207,8 @@ export class ReadingRepository {
   async since(patientId: string, after: Date, limit: number): Promise<Array<[number, string, string, string, number]>> {
     const { rows } = await this.db.query<{ t: number; d: string; m: string; v: number }>(
       `SELECT (extract(epoch FROM time) * 1000)::float8 AS t, device_id AS d, metric AS m, value AS v FROM readings
-        WHERE patient_id = $1 AND time > $2 ORDER BY time, device_id, metric LIMIT $3`,
-      [patientId, after, limit],
+        WHERE patient_id = $1 AND metric = ANY($4::text[]) AND time > $2 ORDER BY time, device_id, metric LIMIT $3`,
+      [patientId, after, limit, ALL_METRICS],
     );
     return rows.map((row) => [row.t, patientId, row.d, row.m, row.v]);
   }
@@ -195,7 +216,7 @@ export class ReadingRepository {
   /**
    * FHIR Observations as stored measurements: one per (time, device, group), where the group is
    * the metric, or `bp` for the systolic and diastolic values of one blood pressure reading.
-   * Times in [from, to] (inclusive, epoch ms), after the keyset `after`, in key order.
+   * Times in [from, to] (inclusive, epoch ms), after the keyset `after`, in key order, at most `limit`.
    */
   async measurements(
     patientId: string,
@@ -208,16 +229,15 @@ export class ReadingRepository {
     const { rows } = await this.db.query<{ time: number; deviceId: string; group: string; values: Record<string, number> }>(
       `SELECT (extract(epoch FROM time) * 1000)::float8 AS time, device_id AS "deviceId", g AS "group", jsonb_object_agg(metric, value) AS values
          FROM (${MEASUREMENT_ROWS}) r
-        WHERE $5::float8 IS NULL OR (time, device_id, g) > (to_timestamp($5 / 1000.0), $6::uuid, $7::text)
         GROUP BY time, device_id, g ORDER BY time, device_id, g LIMIT $8`,
-      [patientId, metrics, new Date(from), new Date(to), after?.time ?? null, after?.deviceId ?? null, after?.group ?? null, limit],
+      [patientId, metrics, new Date(Math.max(from, after?.time ?? from)), new Date(to), after?.time ?? null, after?.deviceId ?? null, after?.group ?? null, limit],
     );
     return rows;
   }
 
   async countMeasurements(patientId: string, metrics: readonly string[], from: number, to: number): Promise<number> {
     const { rows } = await this.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM (SELECT 1 FROM (${MEASUREMENT_ROWS}) r GROUP BY time, device_id, g) x`,
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM (${MEASUREMENT_COUNT_ROWS}) r GROUP BY time, device_id, g) x`,
       [patientId, metrics, new Date(from), new Date(to)],
     );
     return rows[0].n;
@@ -227,9 +247,9 @@ export class ReadingRepository {
   async measurement(deviceId: string, group: string, time: number): Promise<{ patientId: string; values: Record<string, number> } | undefined> {
     const { rows } = await this.db.query<{ patientId: string; values: Record<string, number> }>(
       `SELECT patient_id AS "patientId", jsonb_object_agg(metric, value) AS values FROM readings
-        WHERE device_id = $1 AND time = to_timestamp($3 / 1000.0) AND (CASE WHEN metric IN ('sbp', 'dbp') THEN 'bp' ELSE metric END) = $2
+        WHERE device_id = $1 AND metric = ANY($2::text[]) AND time = to_timestamp($3 / 1000.0)
         GROUP BY patient_id`,
-      [deviceId, group, time],
+      [deviceId, metricsOfGroup(group), time],
     );
     return rows[0];
   }

@@ -7,13 +7,14 @@ import {
   capabilityStatement,
   type Measurement,
   observation,
-  observationId,
   parseObservationId,
   parseObservationSearch,
   patientResource,
   searchBundle,
+  searchCursor,
 } from '../domain/fhir.js';
 import { observationSearchQuery } from '../dtos/fhir.dto.js';
+import { ClockRepository } from '../repositories/clock.repository.js';
 import { ReadingRepository } from '../repositories/reading.repository.js';
 import { AccessService } from './access.service.js';
 import { AuditService } from './audit.service.js';
@@ -26,6 +27,7 @@ export class FhirService {
     private readonly access: AccessService,
     private readonly audit: AuditService,
     private readonly readings: ReadingRepository,
+    private readonly clock: ClockRepository,
   ) {}
 
   get base(): string {
@@ -62,10 +64,12 @@ export class FhirService {
       }));
       throw new InvalidInputError(`unsupported or bad search parameter: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, errors);
     }
-    const search = parseObservationSearch(parsed.data);
+    const asOf = this.clock.now();
+    const search = parseObservationSearch(parsed.data, asOf);
     await this.access.patient(actor, search.patientId);
+    // The total is counted once, for the first page; the next links carry it (SearchCursor).
     const [total, rows] = await Promise.all([
-      this.readings.countMeasurements(search.patientId, search.metrics, search.from, search.to),
+      search.total ?? this.readings.countMeasurements(search.patientId, search.metrics, search.from, search.to),
       this.readings.measurements(search.patientId, search.metrics, search.from, search.to, search.count + 1, search.after),
     ]);
     const page = rows.slice(0, search.count) as Measurement[];
@@ -80,7 +84,7 @@ export class FhirService {
       entries: page.map((m) => ({ resource: observation(m, search.patientId) })),
       total,
       selfUrl: url(parsed.data._cursor),
-      nextUrl: rows.length > search.count ? url(observationId(page[page.length - 1])) : undefined,
+      nextUrl: rows.length > search.count ? url(searchCursor({ after: page[page.length - 1], total, asOf: search.to })) : undefined,
       base: this.base,
     });
   }
