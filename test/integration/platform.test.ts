@@ -38,6 +38,7 @@ describe('platform on the real PostgreSQL 15, Redis and Mosquitto', () => {
     expect(body.details.redis.status).toBe('up');
     expect(body.details.broker).toMatchObject({ status: 'up', embedded: false });
     expect(JSON.stringify(body)).not.toContain('broker-password-42');
+    expect(JSON.stringify(body)).not.toContain('vigil-server'); // anyone may read it: no account names
     expect(platform.urls.broker).not.toContain('broker-password-42');
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { redactRequestUrl, redactUrl } from './urls.js';
+import { redactRequestUrl, redactUrl, serviceAddress } from './urls.js';
 
 describe('redactUrl', () => {
   it.each([
@@ -10,6 +10,16 @@ describe('redactUrl', () => {
   ])('%s → %s', (url, shown) => {
     expect(redactUrl(url)).toBe(shown);
     expect(redactUrl(url)).not.toContain('s3cret');
+  });
+});
+
+describe('serviceAddress', () => {
+  it.each([
+    ['mqtt://vigil-server:s3cret@broker:1883', 'mqtt://broker:1883'],
+    ['mqtts://vigil-server@broker.example.org:8883/x?clientId=a', 'mqtts://broker.example.org:8883'],
+    ['mqtt://127.0.0.1:1884', 'mqtt://127.0.0.1:1884'],
+  ])('%s → %s', (url, shown) => {
+    expect(serviceAddress(url)).toBe(shown);
   });
 });
 

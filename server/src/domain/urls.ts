@@ -11,6 +11,15 @@ export function redactUrl(url: string): string {
   return parsed.toString();
 }
 
+/**
+ * Where a service is, for an answer anyone may read (`GET /api/ready` is unauthenticated, for
+ * load balancers): scheme, host and port only, no account name, path or query.
+ */
+export function serviceAddress(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.protocol}//${parsed.host}`;
+}
+
 /** Query parameters that may carry a credential: `access_token`, `token`, `password`, `secret`, `code`, `api_key`, … */
 const CREDENTIAL_PARAMETER = /token|passw|secret|code|key|auth|sig/i;
 

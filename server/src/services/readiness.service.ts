@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
-import { redactUrl } from '../domain/urls.js';
+import { serviceAddress } from '../domain/urls.js';
 import { BrokerRepository } from '../repositories/broker.repository.js';
 import { HealthRepository } from '../repositories/health.repository.js';
 import { MqttConsumerRepository } from '../repositories/mqtt-consumer.repository.js';
@@ -58,11 +58,11 @@ export class ReadinessService {
       () => {
         const broker = this.indicators.check('broker');
         if (this.broker.isEmbedded) {
-          const details = { embedded: true, url: redactUrl(this.broker.url) };
+          const details = { embedded: true, url: serviceAddress(this.broker.url) };
           return this.broker.embeddedRunning ? broker.up(details) : broker.down(details);
         }
         const role = this.external.role;
-        const details = { embedded: false, url: redactUrl(this.broker.url), ingest: role };
+        const details = { embedded: false, url: serviceAddress(this.broker.url), ingest: role };
         const up = role === 'standby' || this.consumer.connected;
         return up ? broker.up(details) : broker.down(details);
       },
