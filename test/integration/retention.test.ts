@@ -147,3 +147,65 @@ describe('the retention delete on postgresql', () => {
     }
   });
 });
+
+describe('the retention policies on timescaledb', () => {
+  let m: MigratedDatabase;
+  beforeAll(async () => {
+    m = await migratedDatabase('timescaledb');
+  }, 60_000);
+  afterAll(() => m?.close());
+
+  const policies = async () =>
+    (
+      await m.db.query<{ relation: string; after: string }>(
+        `SELECT hypertable_name AS relation, config->>'drop_after' AS after FROM timescaledb_information.jobs
+          WHERE proc_name = 'policy_retention' ORDER BY 1`,
+      )
+    ).rows;
+
+  it('gives the readings and both rollups the configured retention, reconciled when it changes, never duplicated', async () => {
+    for (const days of [730, 730, 30]) {
+      const retention = retentionOf(m.db, days);
+      await retention.apply();
+      retention.onApplicationShutdown();
+    }
+    expect(await policies()).toEqual([
+      { relation: 'readings', after: '30 days' },
+      { relation: 'readings_1h', after: '30 days' },
+      { relation: 'readings_1m', after: '30 days' },
+    ]);
+  });
+
+  it('drops rollups past the retention as it drops the readings, as the plain-PostgreSQL sweep deletes both', async () => {
+    const one = async (sql: string, params: unknown[] = []) => (await m.db.query<{ id: string }>(sql, params)).rows[0].id;
+    const team = await one(`INSERT INTO teams (name) VALUES ('Retention ward') RETURNING id`);
+    const patient = await one(`INSERT INTO patients (team_id, name) VALUES ($1, 'Retention patient') RETURNING id`, [team]);
+    const device = await one(`INSERT INTO devices (patient_id, kind, secret_hash) VALUES ($1, 'wearable', 'x') RETURNING id`, [patient]);
+    await m.db.query(
+      `INSERT INTO readings (time, patient_id, device_id, metric, value)
+       VALUES (date_trunc('hour', now()) - interval '40 days', $1, $2, 'hr', 60), (date_trunc('hour', now()) - interval '2 hours', $1, $2, 'hr', 70)`,
+      [patient, device],
+    );
+    for (const view of ['readings_1m', 'readings_1h']) await m.db.query(`CALL refresh_continuous_aggregate('${view}', NULL, NULL)`);
+    const kept = async () =>
+      Promise.all(
+        ['readings', 'readings_1m', 'readings_1h'].map(async (relation) =>
+          (await m.db.query<{ value: number }>(`SELECT ${relation === 'readings' ? 'value' : 'max AS value'} FROM ${relation} ORDER BY 1`)).rows.map(
+            (r) => r.value,
+          ),
+        ),
+      );
+    expect(await kept()).toEqual([
+      [60, 70],
+      [60, 70],
+      [60, 70],
+    ]);
+
+    const retention = retentionOf(m.db, 30);
+    await retention.apply();
+    retention.onApplicationShutdown();
+    const jobs = await m.db.query<{ id: number }>(`SELECT job_id AS id FROM timescaledb_information.jobs WHERE proc_name = 'policy_retention'`);
+    for (const { id } of jobs.rows) await m.db.query(`CALL run_job(${Number(id)})`);
+    expect(await kept()).toEqual([[70], [70], [70]]);
+  });
+});

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { StorageRepository } from '../../server/src/repositories/storage.repository.js';
 import { type MigratedDatabase, migratedDatabase } from '../support/storage.js';
 
 const TABLES = [
@@ -105,16 +104,6 @@ describe('TimescaleDB specifics', () => {
         WHERE proc_name = 'policy_compression' AND hypertable_name = 'readings'`,
     );
     expect(job.rows).toEqual([{ after: '7 days' }]);
-  });
-
-  it('keeps a configurable retention policy (reconciled, not duplicated)', async () => {
-    const storage = new StorageRepository(m.db);
-    expect(await storage.retentionDays()).toBeUndefined();
-    await storage.setRetention(730);
-    await storage.setRetention(30);
-    expect(await storage.retentionDays()).toBe(30);
-    const { rows } = await m.db.query(`SELECT 1 FROM timescaledb_information.jobs WHERE proc_name = 'policy_retention'`);
-    expect(rows).toHaveLength(1);
   });
 
   it('has continuous aggregates with real-time aggregation and refresh policies', async () => {

@@ -218,7 +218,7 @@ export const CATALOGUE: Catalogued[] = [
   }),
   entry(StorageRepository, {
     retentionDays: (r) => r.retentionDays(),
-    setRetention: (r) => r.setRetention(30),
+    setRetention: (r) => r.setRetention('readings', 30),
     deleteOlderThan: Object.fromEntries(RETAINED_TABLES.map((table): [string, Call<StorageRepository>] => [table, (r) => r.deleteOlderThan(table, T, 10)])),
   }),
   entry(TeamRepository, {

@@ -5,24 +5,33 @@ import { DatabaseRepository } from './database.repository.js';
 export const RETAINED_TABLES = ['readings', 'readings_1m_rollup', 'readings_1h_rollup'] as const;
 export type RetainedTable = (typeof RETAINED_TABLES)[number];
 
+/** What the TimescaleDB retention policies drop chunks of: the readings and their rollups, kept alike on both dialects. */
+export const RETAINED_RELATIONS = ['readings', 'readings_1m', 'readings_1h'] as const;
+export type RetainedRelation = (typeof RETAINED_RELATIONS)[number];
+
 /** Data-lifecycle statements: TimescaleDB policies, and their plain-PostgreSQL stand-ins. */
 @Injectable()
 export class StorageRepository {
   constructor(private readonly db: DatabaseRepository) {}
 
-  /** The retention policy's `drop_after` on `readings`, in days, or undefined if none (TimescaleDB). */
-  async retentionDays(): Promise<number | undefined> {
-    const { rows } = await this.db.query<{ days: number }>(
-      `SELECT (extract(epoch FROM (config->>'drop_after')::interval) / 86400)::float8 AS days
+  /**
+   * The retention policies' `drop_after`, in days, of the readings hypertable and of its two
+   * rollups (continuous aggregates), by relation; a relation without a policy is missing (TimescaleDB).
+   */
+  async retentionDays(): Promise<Partial<Record<RetainedRelation, number>>> {
+    const { rows } = await this.db.query<{ relation: RetainedRelation; days: number }>(
+      `SELECT hypertable_name AS relation, (extract(epoch FROM (config->>'drop_after')::interval) / 86400)::float8 AS days
          FROM timescaledb_information.jobs
-        WHERE proc_name = 'policy_retention' AND hypertable_name = 'readings'`,
+        WHERE proc_name = 'policy_retention' AND hypertable_name = ANY($1::text[])`,
+      [RETAINED_RELATIONS],
     );
-    return rows[0]?.days;
+    return Object.fromEntries(rows.map((row) => [row.relation, row.days]));
   }
 
-  async setRetention(days: number): Promise<void> {
-    await this.db.query(`SELECT remove_retention_policy('readings', if_exists => true)`);
-    await this.db.query(`SELECT add_retention_policy('readings', drop_after => make_interval(days => $1::int))`, [days]);
+  /** Sets one relation's retention policy to `days`, replacing the one it had. */
+  async setRetention(relation: RetainedRelation, days: number): Promise<void> {
+    await this.db.query(`SELECT remove_retention_policy($1::regclass, if_exists => true)`, [relation]);
+    await this.db.query(`SELECT add_retention_policy($1::regclass, drop_after => make_interval(days => $2::int))`, [relation, days]);
   }
 
   /**

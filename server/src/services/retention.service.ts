@@ -3,7 +3,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app.config.js';
 import { ClockRepository, type Timer } from '../repositories/clock.repository.js';
 import { DatabaseRepository } from '../repositories/database.repository.js';
 import { SessionRepository } from '../repositories/session.repository.js';
-import { RETAINED_TABLES, StorageRepository } from '../repositories/storage.repository.js';
+import { RETAINED_RELATIONS, RETAINED_TABLES, StorageRepository } from '../repositories/storage.repository.js';
 
 const SWEEP_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -34,9 +34,11 @@ export class RetentionService implements OnApplicationShutdown {
 
   async apply(): Promise<void> {
     const days = this.config.retentionDays;
-    if (this.db.dialect === 'timescaledb' && (await this.storage.retentionDays()) !== days) {
-      await this.storage.setRetention(days);
-      this.logger.log(`retention policy: readings older than ${days} days are dropped`);
+    if (this.db.dialect === 'timescaledb') {
+      const current = await this.storage.retentionDays();
+      const changed = RETAINED_RELATIONS.filter((relation) => current[relation] !== days);
+      for (const relation of changed) await this.storage.setRetention(relation, days);
+      if (changed.length) this.logger.log(`retention policy: readings and their rollups older than ${days} days are dropped`);
     }
     void this.sweep();
     this.timer = this.clock.every(SWEEP_MS, () => void this.sweep());
