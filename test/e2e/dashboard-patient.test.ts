@@ -204,19 +204,53 @@ describe('patient view, in a real Chromium', () => {
   });
 
   it('downloads a valid FHIR R4 bundle of this patient’s observations from the export link', async () => {
+    // More than one page of the search (1,000 a page) within the range the charts show: the file
+    // must hold every page, merged into one Bundle. Millisecond times, as ingest stores them.
+    await sql(
+      platform,
+      `INSERT INTO readings (time, patient_id, device_id, metric, value)
+       SELECT date_trunc('milliseconds', now()) - make_interval(secs => 600 - n * 0.4), $1, $2, 'weight', 60 + n / 100.0 FROM generate_series(1, 1400) AS n`,
+      [device.patientId, device.id],
+    );
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'FHIR export' }).click()]);
     expect(download.suggestedFilename()).toBe(`patient-${device.patientId}-observations.json`);
     const bundle = JSON.parse(fs.readFileSync(await download.path(), 'utf8')) as {
       resourceType: string;
       type: string;
+      total: number;
+      link: Array<{ relation: string }>;
       entry: Array<{ resource: { resourceType: string; subject: { reference: string }; valueQuantity?: { value: number; unit: string } } }>;
     };
     expect(bundle.resourceType).toBe('Bundle');
     expect(bundle.type).toBe('searchset');
     expect(bundle.entry.length).toBeGreaterThanOrEqual(3);
+    expect(bundle.entry).toHaveLength(bundle.total);
+    expect(bundle.link.map((l) => l.relation)).toEqual(['self']);
+    const weights = bundle.entry.filter((e) => e.resource.valueQuantity?.unit === 'kg');
+    expect(weights).toHaveLength(1400);
+    expect(new Set(weights.map((e) => e.resource.valueQuantity?.value)).size).toBe(1400);
     expect(new Set(bundle.entry.map((e) => e.resource.subject.reference))).toEqual(new Set([`Patient/${device.patientId}`]));
     expect(bundle.entry.map((e) => e.resource.valueQuantity?.value)).toEqual(expect.arrayContaining([96, 70, 37.2]));
     expect(fhirSchemaErrors(bundle)).toEqual([]);
     expect(problems.filter((p) => !p.startsWith('console: '))).toEqual([]);
+  });
+
+  it('refuses to export a range of more than 20,000 Observations and says what to do instead', async () => {
+    await sql(
+      platform,
+      `INSERT INTO readings (time, patient_id, device_id, metric, value)
+       SELECT date_trunc('milliseconds', now()) - make_interval(secs => 500 - n * 0.025), $1, $2, 'glucose', 5 FROM generate_series(1, 19000) AS n`,
+      [device.patientId, device.id],
+    );
+    const downloads: unknown[] = [];
+    page.on('download', (d) => downloads.push(d));
+    await page.getByRole('button', { name: 'FHIR export' }).click();
+    const status = page.getByRole('status').filter({ hasText: 'Observations' });
+    await status.waitFor();
+    const text = (await status.textContent()) ?? '';
+    expect(text).toMatch(/^This range holds \d+ Observations; one export holds at most 20000\. Choose a shorter range and export it in parts\.$/);
+    // The device's vitals, 1,400 weights from the test above and these 19,000 glucose readings.
+    expect(Number(/holds (\d+)/.exec(text)?.[1])).toBeGreaterThan(20_400);
+    expect(downloads).toEqual([]);
   });
 });

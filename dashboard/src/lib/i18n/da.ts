@@ -195,6 +195,8 @@ export const da: Catalogue = {
   'spo2Scale.saved': 'SpO₂-skalaen er indstillet.',
   'patient.latest': 'Seneste værdier',
   'patient.fhir': 'FHIR-eksport',
+  'patient.fhirHint': 'Henter observationerne i den periode, graferne viser, som ét FHIR R4-bundt',
+  'patient.fhirTooMany': 'Perioden rummer {count} observationer; én eksport rummer højst {max}. Vælg en kortere periode, og eksportér den i dele.',
   'patient.charts': 'Vitalparametre',
   'patient.range': 'Periode',
   'patient.range.15m': '15 min.',

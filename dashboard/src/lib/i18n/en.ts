@@ -162,6 +162,8 @@ export const en = {
   'spo2Scale.saved': 'SpO₂ scale set.',
   'patient.latest': 'Latest values',
   'patient.fhir': 'FHIR export',
+  'patient.fhirHint': 'Downloads the Observations of the range the charts show as one FHIR R4 Bundle',
+  'patient.fhirTooMany': 'This range holds {count} Observations; one export holds at most {max}. Choose a shorter range and export it in parts.',
   'patient.charts': 'Vitals',
   'patient.range': 'Range',
   'patient.range.15m': '15 min',

@@ -115,13 +115,47 @@ export function endPassive(patientId: string, intervalId: string) {
   return requestJson<PassiveWire>(`/api/patients/${encodeURIComponent(patientId)}/passive/${encodeURIComponent(intervalId)}/end`, { method: 'POST' });
 }
 
-/** The FHIR R4 bundle of the patient's observations, downloaded with the user's token. */
-export async function downloadFhir(patientId: string): Promise<ApiError | undefined> {
-  const { data, error } = await requestJson<unknown>(`/fhir/r4/Observation?${new URLSearchParams({ patient: patientId, _count: '1000' })}`);
-  if (error) return error;
-  const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/fhir+json' }));
+/** At most this many Observations in one export: a longer range is refused, with what to do. */
+export const FHIR_EXPORT_MAX = 20_000;
+const FHIR_PAGE = 1000;
+
+interface SearchBundle {
+  resourceType: 'Bundle';
+  type: 'searchset';
+  total?: number;
+  link?: Array<{ relation: string; url: string }>;
+  entry?: unknown[];
+}
+
+/**
+ * The patient's Observations in [from, to] (what the charts show) as one FHIR R4 searchset
+ * Bundle, downloaded with the user's token: every page of the search, followed by its `next`
+ * links, so the file holds the whole range. A range of more than FHIR_EXPORT_MAX is refused
+ * before anything is fetched beyond the first page (`tooMany` names the count).
+ */
+export async function downloadFhir(patientId: string, from: Date, to: Date): Promise<{ error?: ApiError; tooMany?: number }> {
+  const query = new URLSearchParams([
+    ['patient', patientId],
+    ['date', `ge${from.toISOString()}`],
+    ['date', `le${to.toISOString()}`],
+    ['_count', String(FHIR_PAGE)],
+  ]);
+  let path: string | undefined = `/fhir/r4/Observation?${query}`;
+  let first: SearchBundle | undefined;
+  const entry: unknown[] = [];
+  while (path) {
+    const { data, error }: { data?: SearchBundle; error?: ApiError } = await requestJson<SearchBundle>(path);
+    if (error || !data) return { error };
+    if (!first && (data.total ?? 0) > FHIR_EXPORT_MAX) return { tooMany: data.total };
+    first ??= data;
+    entry.push(...(data.entry ?? []));
+    const next: string | undefined = data.link?.find((l) => l.relation === 'next')?.url;
+    path = next ? next.slice(next.indexOf('/fhir/r4')) : undefined;
+  }
+  const bundle = { ...first!, link: first!.link?.filter((l) => l.relation === 'self'), entry };
+  const url = URL.createObjectURL(new Blob([JSON.stringify(bundle, null, 2)], { type: 'application/fhir+json' }));
   const anchor = Object.assign(document.createElement('a'), { href: url, download: `patient-${patientId}-observations.json` });
   anchor.click();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  return undefined;
+  return {};
 }
