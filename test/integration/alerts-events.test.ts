@@ -44,6 +44,13 @@ describe('event alerts and re-alerts', () => {
   };
   const event = (w: Ward, kind: string, type: string, t = Date.now()) =>
     publish(w.devices[kind].client, topicFor(w.devices[kind].id, 'events'), { t, type, data: {} });
+  /** The in-app notifications of an alert, in order. */
+  const deliveries = (id: string) =>
+    sql<{ level: number; recipient: string }>(
+      platform,
+      `SELECT level, recipient FROM alert_deliveries WHERE alert_id = $1 AND channel = 'in_app' ORDER BY at, id`,
+      [id],
+    );
   const pending = (w: Ward, rule: string) =>
     sql<{ due_at: Date }>(platform, `SELECT due_at FROM rule_state WHERE patient_id = $1 AND rule = $2`, [w.patientId, rule]);
 
@@ -148,12 +155,6 @@ describe('event alerts and re-alerts', () => {
     const readings = topicFor(w.devices.wearable.id, 'readings');
     let t = Date.now() - 60_000;
     const breach = () => publish(w.devices.wearable.client, readings, { t: (t += 100), m: { hr: 130 } });
-    const deliveries = (id: string) =>
-      sql<{ level: number; recipient: string }>(
-        platform,
-        `SELECT level, recipient FROM alert_deliveries WHERE alert_id = $1 AND channel = 'in_app' ORDER BY at, id`,
-        [id],
-      );
 
     await breach();
     const [alert] = await waitFor(
@@ -192,5 +193,53 @@ describe('event alerts and re-alerts', () => {
       { level: 0, recipient: w.careStaff.email },
     ]);
     expect((await alertsOf(platform, w.patientId, ['threshold']))[0]).toMatchObject({ id: alert.id, state: 'acknowledged' });
+  });
+
+  it('an alert acknowledged at medium priority that rises to high notifies its first level at once, once', async () => {
+    const w = await createWard(stack, platform, ['wearable']);
+    await settings(w, { escalation: 'care_staff@0', realertSeconds: 3600 });
+    await api.request('PUT', `/api/patients/${w.patientId}/thresholds`, {
+      body: { metric: 'hr', yellowHigh: 110, redHigh: 150, sustainedSeconds: 0 },
+      token: w.token,
+    });
+    const readings = topicFor(w.devices.wearable.id, 'readings');
+    let t = Date.now() - 60_000;
+    const hr = (value: number) => publish(w.devices.wearable.client, readings, { t: (t += 100), m: { hr: value } });
+
+    await hr(130);
+    const [alert] = await waitFor(
+      () => alertsOf(platform, w.patientId, ['threshold']),
+      (rows) => rows.length === 1,
+    );
+    expect(alert).toMatchObject({ priority: 'medium' });
+    await waitFor(
+      () => deliveries(alert.id),
+      (rows) => rows.length === 1,
+    );
+    const careToken = (await new ApiClient(platform.baseUrl).signIn(w.careStaff)).accessToken;
+    expect((await api.request<AlertWire>('POST', `/api/alerts/${alert.id}/acknowledge`, { token: careToken })).body).toMatchObject({ state: 'acknowledged' });
+
+    // Within the hour of the re-alert time, the rate crosses the red bound: notified again now.
+    await hr(165);
+    const notified = await waitFor(
+      () => deliveries(alert.id),
+      (rows) => rows.length >= 2,
+      20_000,
+      'the notification of the risen priority',
+    );
+    expect(notified).toEqual([
+      { level: 0, recipient: w.careStaff.email },
+      { level: 0, recipient: w.careStaff.email },
+    ]);
+    expect((await alertsOf(platform, w.patientId, ['threshold']))[0]).toMatchObject({ id: alert.id, state: 'acknowledged', priority: 'high' });
+
+    // Still high, not higher: counted, nobody notified a third time.
+    await hr(166);
+    await waitFor(
+      () => alertsOf(platform, w.patientId, ['threshold']),
+      (rows) => rows[0]?.count === 3,
+    );
+    await platform.app.get(EscalationService).realertIfDue((await platform.app.get(AlertRepository).get(alert.id))!);
+    expect(await deliveries(alert.id)).toHaveLength(2);
   });
 });

@@ -9,9 +9,9 @@ WITH a AS (INSERT INTO alerts AS x (patient_id, kind, metric, device_id, priorit
                        last_seen_at = greatest(x.last_seen_at, EXCLUDED.last_seen_at),
                        value = CASE WHEN EXCLUDED.last_seen_at >= x.last_seen_at THEN EXCLUDED.value ELSE x.value END,
                        priority = CASE WHEN CASE EXCLUDED.priority WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END > CASE x.priority WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END THEN EXCLUDED.priority ELSE x.priority END,
-                       condition_cleared_at = NULL RETURNING *, (xmax = 0) AS inserted) SELECT a.id, a.patient_id AS "patientId", p.team_id AS "teamId", a.kind, a.metric, a.device_id AS "deviceId",
+                       condition_cleared_at = NULL RETURNING *, (xmax = 0) AS inserted, (SELECT b.priority FROM alerts b WHERE b.id = x.id) AS "priorPriority") SELECT a.id, a.patient_id AS "patientId", p.team_id AS "teamId", a.kind, a.metric, a.device_id AS "deviceId",
   a.priority, a.state, a.opened_at AS "openedAt", a.last_seen_at AS "lastSeenAt", a.count, a.value,
   a.escalation_level AS "escalationLevel", a.escalation_cycle AS "escalationCycle", a.next_escalation_at AS "nextEscalationAt",
   a.condition_cleared_at AS "conditionClearedAt", a.notified_at AS "notifiedAt",
   a.acknowledged_by AS "acknowledgedBy", a.acknowledged_at AS "acknowledgedAt", a.resolved_by AS "resolvedBy",
-  a.resolved_at AS "resolvedAt", a.cleared, a.note, a.inserted FROM a JOIN patients p ON p.id = a.patient_id;
+  a.resolved_at AS "resolvedAt", a.cleared, a.note, a.inserted, a."priorPriority" FROM a JOIN patients p ON p.id = a.patient_id;

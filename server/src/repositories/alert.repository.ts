@@ -53,8 +53,12 @@ const COLUMNS = `a.id, a.patient_id AS "patientId", p.team_id AS "teamId", a.kin
   a.resolved_at AS "resolvedAt", a.cleared, a.note`;
 
 /** Runs an UPDATE/INSERT … RETURNING * as a CTE and selects the alert with its team. */
-const withTeam = (statement: string, extra = '') =>
-  `WITH a AS (${statement} RETURNING *${extra}) SELECT ${COLUMNS}${extra ? ', a.inserted' : ''} FROM a JOIN patients p ON p.id = a.patient_id`;
+/** The statement's rows with the patient's team; `raised` adds whether it inserted and the priority before it. */
+const withTeam = (statement: string, raised = false) =>
+  `WITH a AS (${statement} RETURNING *${raised ? RAISED_COLUMNS : ''}) SELECT ${COLUMNS}${raised ? ', a.inserted, a."priorPriority"' : ''} FROM a JOIN patients p ON p.id = a.patient_id`;
+// A subquery in RETURNING reads the statement's snapshot: the alert as it was before this update
+// (null for an insert; the caller holds the patient's lock, so no other raise runs between).
+const RAISED_COLUMNS = `, (xmax = 0) AS inserted, (SELECT b.priority FROM alerts b WHERE b.id = x.id) AS "priorPriority"`;
 
 const PRIORITY_SQL_RANK = `CASE $P WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END`;
 const rank = (expr: string) => PRIORITY_SQL_RANK.replace('$P', expr);
@@ -98,8 +102,8 @@ export class AlertRepository {
     key: ConditionKey,
     raised: { priority: AlertPriority; value?: number | null; at: Date },
     on: Queryable = this.db,
-  ): Promise<(AlertRecord & { inserted: boolean }) | null> {
-    const { rows } = await on.query<AlertRecord & { inserted: boolean }>(
+  ): Promise<(AlertRecord & { inserted: boolean; priorPriority: AlertPriority | null }) | null> {
+    const { rows } = await on.query<AlertRecord & { inserted: boolean; priorPriority: AlertPriority | null }>(
       withTeam(
         `INSERT INTO alerts AS x (patient_id, kind, metric, device_id, priority, opened_at, last_seen_at, value)
          SELECT $1, $2, $3, $4, $5, $6, $6, $7
@@ -110,7 +114,7 @@ export class AlertRepository {
                        value = CASE WHEN EXCLUDED.last_seen_at >= x.last_seen_at THEN EXCLUDED.value ELSE x.value END,
                        priority = CASE WHEN ${rank('EXCLUDED.priority')} > ${rank('x.priority')} THEN EXCLUDED.priority ELSE x.priority END,
                        condition_cleared_at = NULL`,
-        ', (xmax = 0) AS inserted',
+        true,
       ),
       [key.patientId, key.kind, key.metric ?? null, key.deviceId ?? null, raised.priority, raised.at, raised.value ?? null],
     );

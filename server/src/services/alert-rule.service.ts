@@ -10,6 +10,7 @@ import {
   noDataDecision,
   onConditionCleared,
   onlineDecision,
+  PRIORITY_RANK,
   stepThreshold,
   thresholdInhibited,
   type ThresholdState,
@@ -33,6 +34,8 @@ import { RuleTriageService } from './rule-triage.service.js';
 interface Change {
   alert: AlertRecord;
   change: AlertChange;
+  /** An update that raised the alert's priority (medium → high): acknowledged at a lower one, it notifies at once. */
+  rose?: boolean;
 }
 
 type PendingState = { priority: AlertPriority; deviceId: string; t: number };
@@ -244,9 +247,9 @@ export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicati
       await this.ruleState.lockPatient(patientId, tx);
       return work(tx);
     });
-    for (const { alert, change } of changes) {
+    for (const { alert, change, rose } of changes) {
       await this.escalation.changed(alert, change);
-      if (change === 'updated' && alert.state === 'acknowledged') await this.escalation.realertIfDue(alert);
+      if (change === 'updated' && alert.state === 'acknowledged') await this.escalation.realertIfDue(alert, rose ? 'priority rose' : 'repeat');
     }
   }
 
@@ -359,7 +362,9 @@ export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicati
     if (decision.type === 'none') return [];
     if (decision.type === 'raise') {
       const alert = await this.alerts.raise(key, { priority: decision.priority, value: decision.value, at }, tx);
-      return alert ? [{ alert, change: alert.inserted ? 'opened' : 'updated' }] : [];
+      if (!alert) return [];
+      const rose = alert.priorPriority !== null && PRIORITY_RANK[alert.priority] > PRIORITY_RANK[alert.priorPriority];
+      return [{ alert, change: alert.inserted ? 'opened' : 'updated', rose }];
     }
     const alert = await this.alerts.unresolvedFor(key, tx);
     if (!alert || alert.state === 'resolved') return [];

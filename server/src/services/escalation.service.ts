@@ -52,11 +52,15 @@ export class EscalationService {
     }
   }
 
-  /** An acknowledged alert still active after the team's re-alert time notifies its first level again. */
-  async realertIfDue(alert: AlertRecord): Promise<void> {
+  /**
+   * An acknowledged alert still active after the team's re-alert time notifies its first level
+   * again; one whose priority rose (acknowledged at medium, now high) does so at once: the
+   * acknowledgement was for a lesser condition.
+   */
+  async realertIfDue(alert: AlertRecord, why: 'repeat' | 'priority rose' = 'repeat'): Promise<void> {
     if (alert.state !== 'acknowledged') return;
     const settings = await this.settings.forTeam(alert.teamId);
-    const claimed = await this.alerts.claimRealert(alert.id, this.clock.date(), settings.realertSeconds);
+    const claimed = await this.alerts.claimRealert(alert.id, this.clock.date(), why === 'priority rose' ? 0 : settings.realertSeconds);
     if (!claimed) return;
     this.publish(claimed, 'updated');
     const round = `r${claimed.notifiedAt?.getTime() ?? this.clock.now()}`;
