@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { topicFor } from '../../server/src/domain/protocol.js';
 import type { AlertWire } from '../../server/src/dtos/live.dto.js';
 import { AlertRepository } from '../../server/src/repositories/alert.repository.js';
@@ -96,6 +96,40 @@ describe('event alerts and re-alerts', () => {
       (rows) => rows[0]?.state === 'resolved',
     );
     expect((await alertsOf(platform, w.patientId, ['bed_exit']))[0]).toMatchObject({ id: raised.id, cleared: true });
+  });
+
+  it('a grace that runs out while the raise fails stays pending, and the next sweep raises its alert', async () => {
+    const w = await createWard(stack, platform, ['bed_sensor']);
+    await settings(w, { timeZone: NIGHT_ZONE, ...nightAroundNow(), bedExitGraceSeconds: 1 });
+    // The sweep's first raise of this patient's bed_exit fails (a dropped connection, a crash in
+    // the middle): the taken grace must come back with the rolled-back transaction.
+    const alerts = platform.app.get(AlertRepository);
+    const raise = alerts.raise.bind(alerts);
+    let failed = 0;
+    const spy = jest.spyOn(alerts, 'raise').mockImplementation((key, ...rest) => {
+      if (key.patientId === w.patientId && key.kind === 'bed_exit' && failed++ === 0) return Promise.reject(new Error('injected: connection lost'));
+      return raise(key, ...rest);
+    });
+    try {
+      await event(w, 'bed_sensor', 'bed_exit', Date.now() - 2000);
+      await waitFor(
+        async () => failed,
+        (n) => n >= 1,
+        10_000,
+        'the failed raise',
+      );
+      const [raised] = await waitFor(
+        () => alertsOf(platform, w.patientId, ['bed_exit']),
+        (rows) => rows.length === 1,
+        10_000,
+        'bed_exit at the next sweep',
+      );
+      expect(raised).toMatchObject({ priority: 'medium', state: 'open', count: 1 });
+      expect(failed).toBe(2);
+      expect(await pending(w, 'pending:bed_exit')).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('the night is the team’s, in its time zone: the same hours in Tokyo are day, and a bed exit then is routine', async () => {

@@ -203,7 +203,8 @@ export const CATALOGUE: Catalogued[] = [
     put: (r) => r.put(ID, [{ rule: 'x', state: {} }]),
     remove: (r) => r.remove(ID, ['x']),
     readingContexts: (r) => r.readingContexts([ID], ['hr'], T, 60),
-    takeDue: (r) => r.takeDue(T),
+    due: (r) => r.due(T),
+    takeDue: (r, db) => r.takeDue(ID, 'x', T, db),
   }),
   entry(SessionRepository, {
     create: (r) => r.create({ userId: ID, lifetimeSeconds: 60 }),

@@ -106,14 +106,25 @@ export class RuleStateRepository {
     );
   }
 
-  /** Takes the pending rules due by `now`: each is returned to exactly one caller, whatever the number of instances. */
-  async takeDue(now: Date, limit = 100): Promise<DueRule[]> {
-    const { rows } = await this.db.query<DueRule>(
-      `DELETE FROM rule_state WHERE ctid IN (
-         SELECT ctid FROM rule_state WHERE due_at IS NOT NULL AND due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-       RETURNING patient_id AS "patientId", rule, state`,
+  /** The pending rules due by `now`, oldest first: candidates only, each taken by `takeDue` under its patient's lock. */
+  async due(now: Date, limit = 100): Promise<Array<Pick<DueRule, 'patientId' | 'rule'>>> {
+    const { rows } = await this.db.query<Pick<DueRule, 'patientId' | 'rule'>>(
+      `SELECT patient_id AS "patientId", rule FROM rule_state WHERE due_at IS NOT NULL AND due_at <= $1 ORDER BY due_at LIMIT $2`,
       [now, limit],
     );
     return rows;
+  }
+
+  /**
+   * Takes one due rule in the caller's transaction: its state, or undefined when another instance
+   * took it first or it was dropped meanwhile (a return to bed). The delete commits with what the
+   * caller raises from it, so a crash between the two leaves the rule for the next sweep.
+   */
+  async takeDue(patientId: string, rule: string, now: Date, tx: Queryable): Promise<DueRule['state'] | undefined> {
+    const { rows } = await tx.query<Pick<DueRule, 'state'>>(
+      `DELETE FROM rule_state WHERE patient_id = $1 AND rule = $2 AND due_at IS NOT NULL AND due_at <= $3 RETURNING state`,
+      [patientId, rule, now],
+    );
+    return rows[0]?.state;
   }
 }

@@ -216,10 +216,16 @@ export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicati
     this.sweeping = true;
     try {
       const now = this.clock.date();
-      for (const due of await this.ruleState.takeDue(now)) {
+      for (const due of await this.ruleState.due(now)) {
         const kind = due.rule.replace(/^pending:/, '') as 'bed_exit' | 'door_open';
-        const state = due.state as PendingState;
-        await this.forPatient(due.patientId, (tx) => this.apply({ patientId: due.patientId, kind }, { type: 'raise', priority: state.priority }, now, tx));
+        // One patient's failure (rolled back: the grace stays due) does not hold up the others.
+        await this.forPatient(due.patientId, async (tx) => {
+          const state = (await this.ruleState.takeDue(due.patientId, due.rule, now, tx)) as PendingState | undefined;
+          return state ? this.apply({ patientId: due.patientId, kind }, { type: 'raise', priority: state.priority }, now, tx) : [];
+        }).catch((error: unknown) => {
+          if (!this.stopped)
+            this.logger.error({ err: error, patientId: due.patientId, rule: due.rule }, 'raising a due grace failed; retried at the next sweep');
+        });
       }
       if (this.sweeps++ % NO_DATA_EVERY_SWEEPS !== 0) return;
       const kinds = Object.keys(NO_DATA_AFTER_SECONDS);
