@@ -5,10 +5,10 @@ import type { DeviceStatusV1 } from '../../server/src/dtos/live.dto.js';
 import { EventBusRepository } from '../../server/src/repositories/event-bus.repository.js';
 import { connectDevice } from '../../simulators/src/devices/mqtt-link.js';
 import { type AlertStack, alertsOf, createWard, useAlertPlatform, type Ward } from '../support/alerts.js';
-import type { ApiClient } from '../support/auth.js';
+import { type ApiClient, createUser } from '../support/auth.js';
 import { publish } from '../support/devices.js';
 import { connectLive } from '../support/live.js';
-import { sql, type TestPlatform } from '../support/platform.js';
+import { createPatient, sql, type TestPlatform } from '../support/platform.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -158,6 +158,40 @@ describe('device alerts and liveness', () => {
       (rows) => rows[0]?.state === 'resolved',
     );
     expect(await alertsOf(platform, w.patientId, ['low_battery'])).toEqual([expect.objectContaining({ id: low.id, cleared: true })]);
+  });
+
+  it('relinking a device to another patient ends its alerts for the patient it left, and revoking a device ends its own', async () => {
+    const w = await createWard(stack, platform, ['wearable', 'bed_sensor']);
+    const { wearable, bed_sensor: bed } = w.devices;
+    await publish(wearable.client, topicFor(wearable.id, 'status'), { t: Date.now(), online: true, battery: 12 });
+    await publish(bed.client, topicFor(bed.id, 'status'), { t: Date.now(), online: false });
+    const [low] = await waitFor(
+      () => unresolved(w, 'low_battery'),
+      (rows) => rows.length === 1,
+    );
+    const [offline] = await waitFor(
+      () => unresolved(w, 'device_offline'),
+      (rows) => rows.length === 1,
+    );
+    const admin = (await api.signIn(await createUser(platform, 'admin'))).accessToken;
+
+    // The wearable goes to another patient (a loaned device handed on): the first patient's low battery is no one's to act on.
+    const other = await createPatient(platform, w.teamId);
+    expect((await api.request('POST', `/api/admin/devices/${wearable.id}/relink`, { body: { patientId: other }, token: admin })).status).toBe(200);
+    await waitFor(
+      () => unresolved(w, 'low_battery'),
+      (rows) => rows.length === 0,
+    );
+    expect((await alertsOf(platform, w.patientId, ['low_battery']))[0]).toMatchObject({ id: low.id, state: 'resolved', cleared: true });
+    expect(await unresolved(w, 'device_offline')).toEqual([expect.objectContaining({ id: offline.id })]); // the bed sensor's stays
+
+    // The bed sensor is revoked: its offline alert ends with it.
+    expect((await api.request('POST', `/api/admin/devices/${bed.id}/revoke`, { token: admin })).status).toBe(200);
+    await waitFor(
+      () => unresolved(w, 'device_offline'),
+      (rows) => rows.length === 0,
+    );
+    expect((await alertsOf(platform, w.patientId, ['device_offline']))[0]).toMatchObject({ id: offline.id, state: 'resolved', cleared: true });
   });
 
   it('no data for the device kind’s schedule raises no_data; an offline device gets device_offline instead', async () => {

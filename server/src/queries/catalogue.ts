@@ -55,6 +55,7 @@ const MIGRATIONS = await new MigrationRepository(NO_MIGRATION_DB).load();
 
 export const CATALOGUE: Catalogued[] = [
   entry(AlertRepository, {
+    ofRetiredDevice: (r) => r.ofRetiredDevice(ID),
     raise: (r) => r.raise(KEY, { priority: 'high', value: 1, at: T }),
     unresolvedFor: (r) => r.unresolvedFor(KEY),
     offlineAlertDevices: (r) => r.offlineAlertDevices(ID),

@@ -121,6 +121,19 @@ export class AlertRepository {
     return rows[0] ?? null;
   }
 
+  /**
+   * The device's unresolved alerts that no longer stand for a device the patient has: the device
+   * was revoked, or relinked to another patient (its alerts of the patient it left).
+   */
+  async ofRetiredDevice(deviceId: string): Promise<AlertRecord[]> {
+    const { rows } = await this.db.query<AlertRecord>(
+      `SELECT ${COLUMNS} FROM alerts a JOIN patients p ON p.id = a.patient_id JOIN devices d ON d.id = a.device_id
+        WHERE a.device_id = $1 AND a.state IN ('open', 'acknowledged') AND (d.revoked_at IS NOT NULL OR d.patient_id <> a.patient_id)`,
+      [deviceId],
+    );
+    return rows;
+  }
+
   /** The condition's unresolved alert, locked for the caller's transaction. */
   async unresolvedFor(key: ConditionKey, on: Queryable = this.db): Promise<AlertRecord | undefined> {
     const { rows } = await on.query<AlertRecord>(

@@ -109,6 +109,9 @@ export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicati
       this.bus.on('readings.stored', ({ rows }) => this.onReadings(rows)),
       this.bus.on('events.stored', ({ rows }) => this.onEvents(rows)),
       this.bus.on('statuses.stored', ({ rows }) => this.onStatuses(rows)),
+      this.bus.on('device.changed', ({ deviceId, change }) => {
+        if (change === 'revoked' || change === 'relinked') void this.deviceRetired(deviceId);
+      }),
     );
     this.sweepTimer = this.clock.every(this.config.alerts.sweepMs, () => void this.sweep());
   }
@@ -244,6 +247,26 @@ export class AlertRuleService implements OnApplicationBootstrap, BeforeApplicati
       if (!this.stopped) this.logger.error({ err: error }, 'alert sweep failed; retried at the next one');
     } finally {
       this.sweeping = false;
+    }
+  }
+
+  /**
+   * A revoked device, or one relinked to another patient, ends the alerts it raised about itself
+   * for the patient it left (offline, low battery, no data): they resolve as cleared, since no one
+   * can act on them at that patient's home any more. Every instance hears of the change; the
+   * patient's lock and the state check let one of them resolve each alert, once.
+   */
+  private async deviceRetired(deviceId: string): Promise<void> {
+    try {
+      const at = this.clock.date();
+      for (const alert of await this.alerts.ofRetiredDevice(deviceId)) {
+        await this.forPatient(alert.patientId, async (tx) => {
+          const cleared = await this.alerts.resolveCleared(alert.id, at, tx);
+          return cleared ? [{ alert: cleared, change: 'cleared' }] : [];
+        });
+      }
+    } catch (error) {
+      if (!this.stopped) this.logger.error({ err: error, deviceId }, 'ending the alerts of a revoked or relinked device failed');
     }
   }
 
