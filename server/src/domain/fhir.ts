@@ -49,6 +49,9 @@ export interface Measurement {
 
 export const groupOf = (metric: MetricCode): ObservationGroup => (METRICS[metric].panel === BP_PANEL ? 'bp' : metric);
 
+/** The metrics of an Observation group, in catalogue order: its inverse. */
+export const metricsOfGroup = (group: ObservationGroup): MetricCode[] => FHIR_METRICS.filter((metric) => groupOf(metric) === group);
+
 /** Observation ids name the measurement: `<device>.<group>.<epoch ms>` (FHIR ids: [A-Za-z0-9.-]{1,64}). */
 export const observationId = (m: Pick<Measurement, 'deviceId' | 'group' | 'time'>) => `${m.deviceId}.${m.group}.${m.time}`;
 
@@ -144,13 +147,16 @@ export const DEFAULT_COUNT = 100;
 export const MAX_COUNT = 1000;
 
 /** The raw query parameters (already checked for unknown names) as a search; InvalidInputError names the bad one. */
-export function parseObservationSearch(query: {
-  patient: string;
-  code?: string;
-  date?: string | string[];
-  _count?: string;
-  _cursor?: string;
-}, now: number): ObservationSearch {
+export function parseObservationSearch(
+  query: {
+    patient: string;
+    code?: string;
+    date?: string | string[];
+    _count?: string;
+    _cursor?: string;
+  },
+  now: number,
+): ObservationSearch {
   const patientId = query.patient.replace(/^Patient\//, '');
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(patientId)) {
     throw new InvalidInputError('patient: expected a Patient id (a UUID) or Patient/<id>', [{ field: 'patient', message: 'expected a Patient id' }]);
@@ -186,7 +192,7 @@ function metricsOfCode(token: string): MetricCode[] {
   const [system, code] = token.includes('|') ? token.split('|', 2) : [undefined, token];
   if (system !== undefined && system !== '' && system !== LOINC)
     throw new InvalidInputError(`code: only LOINC codes are known here, got ${JSON.stringify(token)}`, [{ field: 'code', message: 'unknown system' }]);
-  if (code === BP_PANEL) return ['sbp', 'dbp'];
+  if (code === BP_PANEL) return metricsOfGroup('bp');
   const metrics = FHIR_METRICS.filter((metric) => (METRICS[metric].loinc as readonly string[]).includes(code));
   if (metrics.length === 0)
     throw new InvalidInputError(`code: ${JSON.stringify(code)} is none of the LOINC codes Vigil stores`, [{ field: 'code', message: 'unknown code' }]);

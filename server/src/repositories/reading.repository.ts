@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { HistorySource } from '../domain/history-resolution.js';
-import { METRICS } from '../domain/metric-catalogue.js';
+import { metricsOfGroup, type ObservationGroup } from '../domain/fhir.js';
 import type { ReadingRow } from '../domain/ingest-batch.js';
+import { METRIC_CODES } from '../domain/metric-catalogue.js';
 import { type Bucket, HOUR_MS, MINUTE_MS, rollupBuckets } from '../domain/rollup-buckets.js';
 import { DatabaseRepository, type Queryable, type Transaction } from './database.repository.js';
 import { binaryArray, COPY_READINGS, copyReadings } from './pg-binary.js';
@@ -90,6 +91,12 @@ const ROLLUPS_POSTGRES = `WITH m AS (${bucketUpsert('readings_1m', 1)}),
   h AS (${bucketUpsert('readings_1h', 10)})
   SELECT`;
 
+/** The FHIR Observation group of a metric `column`, in SQL: `bp` for the blood-pressure panel's metrics (domain/fhir.ts groupOf). */
+const groupOfSql = (column: string) =>
+  `CASE WHEN ${column} IN (${metricsOfGroup('bp')
+    .map((m) => `'${m}'`)
+    .join(', ')}) THEN 'bp' ELSE ${column} END`;
+
 /**
  * Each metric's first $8 readings of a patient in [$3, $4] after the keyset ($5, $6, $7), by time
  * and device, each with its FHIR Observation group `g`. One index range a metric, stopped at the
@@ -97,22 +104,16 @@ const ROLLUPS_POSTGRES = `WITH m AS (${bucketUpsert('readings_1m', 1)}),
  * one reading of each metric, so the first $8 measurements are made of these rows.
  */
 const MEASUREMENT_ROWS = `SELECT r.* FROM unnest($2::text[]) AS wanted(metric),
-  LATERAL (SELECT time, device_id, metric, value, CASE WHEN wanted.metric IN ('sbp', 'dbp') THEN 'bp' ELSE wanted.metric END AS g
+  LATERAL (SELECT time, device_id, metric, value, ${groupOfSql('wanted.metric')} AS g
              FROM readings
             WHERE patient_id = $1 AND metric = wanted.metric AND time >= $3 AND time <= $4
-              AND ($5::float8 IS NULL OR (time, device_id, CASE WHEN wanted.metric IN ('sbp', 'dbp') THEN 'bp' ELSE wanted.metric END)
+              AND ($5::float8 IS NULL OR (time, device_id, ${groupOfSql('wanted.metric')})
                                        > (to_timestamp($5 / 1000.0), $6::uuid, $7::text))
             ORDER BY time, device_id LIMIT $8) r`;
 
 /** A patient's readings of some metrics in [$3, $4], each with its FHIR Observation group `g`: what a search counts. */
-const MEASUREMENT_COUNT_ROWS = `SELECT time, device_id, CASE WHEN metric IN ('sbp', 'dbp') THEN 'bp' ELSE metric END AS g
+const MEASUREMENT_COUNT_ROWS = `SELECT time, device_id, ${groupOfSql('metric')} AS g
   FROM readings WHERE patient_id = $1 AND metric = ANY($2::text[]) AND time >= $3 AND time <= $4`;
-
-/** The metrics of a FHIR Observation group. */
-const metricsOfGroup = (group: string) => (group === 'bp' ? ['sbp', 'dbp'] : [group]);
-
-/** Every metric of the catalogue: naming them lets a patient's index be read by metric and time. */
-const ALL_METRICS = Object.keys(METRICS);
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -208,7 +209,8 @@ export class ReadingRepository {
     const { rows } = await this.db.query<{ t: number; d: string; m: string; v: number }>(
       `SELECT (extract(epoch FROM time) * 1000)::float8 AS t, device_id AS d, metric AS m, value AS v FROM readings
         WHERE patient_id = $1 AND metric = ANY($4::text[]) AND time > $2 ORDER BY time, device_id, metric LIMIT $3`,
-      [patientId, after, limit, ALL_METRICS],
+      // Every metric of the catalogue named: the patient's index is then read by metric and time.
+      [patientId, after, limit, METRIC_CODES],
     );
     return rows.map((row) => [row.t, patientId, row.d, row.m, row.v]);
   }
@@ -230,7 +232,16 @@ export class ReadingRepository {
       `SELECT (extract(epoch FROM time) * 1000)::float8 AS time, device_id AS "deviceId", g AS "group", jsonb_object_agg(metric, value) AS values
          FROM (${MEASUREMENT_ROWS}) r
         GROUP BY time, device_id, g ORDER BY time, device_id, g LIMIT $8`,
-      [patientId, metrics, new Date(Math.max(from, after?.time ?? from)), new Date(to), after?.time ?? null, after?.deviceId ?? null, after?.group ?? null, limit],
+      [
+        patientId,
+        metrics,
+        new Date(Math.max(from, after?.time ?? from)),
+        new Date(to),
+        after?.time ?? null,
+        after?.deviceId ?? null,
+        after?.group ?? null,
+        limit,
+      ],
     );
     return rows;
   }
@@ -244,7 +255,7 @@ export class ReadingRepository {
   }
 
   /** One measurement by its key, with its patient. */
-  async measurement(deviceId: string, group: string, time: number): Promise<{ patientId: string; values: Record<string, number> } | undefined> {
+  async measurement(deviceId: string, group: ObservationGroup, time: number): Promise<{ patientId: string; values: Record<string, number> } | undefined> {
     const { rows } = await this.db.query<{ patientId: string; values: Record<string, number> }>(
       `SELECT patient_id AS "patientId", jsonb_object_agg(metric, value) AS values FROM readings
         WHERE device_id = $1 AND metric = ANY($2::text[]) AND time = to_timestamp($3 / 1000.0)
