@@ -55,6 +55,37 @@ describe('event alerts and re-alerts', () => {
     sql<{ due_at: Date }>(platform, `SELECT due_at FROM rule_state WHERE patient_id = $1 AND rule = $2`, [w.patientId, rule]);
 
   /**
+   * A wearable's heart rate of 130/min past the patient's `thresholds` (sustained for 0 s; the team
+   * notifies its care staff at once and re-alerts after an hour): the threshold alert it opened,
+   * notified once and acknowledged by the care staff. `hr` publishes the wearable's next reading.
+   */
+  async function acknowledgedHrAlert(thresholds: { yellowHigh: number; redHigh?: number }) {
+    const w = await createWard(stack, platform, ['wearable']);
+    await settings(w, { escalation: 'care_staff@0', realertSeconds: 3600 });
+    const threshold = await api.request('PUT', `/api/patients/${w.patientId}/thresholds`, {
+      body: { metric: 'hr', ...thresholds, sustainedSeconds: 0 },
+      token: w.token,
+    });
+    expect(threshold.status).toBe(200);
+    const readings = topicFor(w.devices.wearable.id, 'readings');
+    let t = Date.now() - 60_000;
+    const hr = (value: number) => publish(w.devices.wearable.client, readings, { t: (t += 100), m: { hr: value } });
+
+    await hr(130);
+    const [alert] = await waitFor(
+      () => alertsOf(platform, w.patientId, ['threshold']),
+      (rows) => rows.length === 1,
+    );
+    await waitFor(
+      () => deliveries(alert.id),
+      (rows) => rows.length === 1,
+    );
+    const careToken = (await new ApiClient(platform.baseUrl).signIn(w.careStaff)).accessToken;
+    expect((await api.request<AlertWire>('POST', `/api/alerts/${alert.id}/acknowledge`, { token: careToken })).body).toMatchObject({ state: 'acknowledged' });
+    return { w, alert, hr };
+  }
+
+  /**
    * At night, `opening` from `device`: back in bed within the grace (600 s) drops the pending alert
    * and raises nothing; not back within it (1 s, over when the sweep looks) raises `kind`, returned.
    */
@@ -183,24 +214,8 @@ describe('event alerts and re-alerts', () => {
   });
 
   it('an acknowledged alert whose condition goes on notifies again after the team’s re-alert time, not before', async () => {
-    const w = await createWard(stack, platform, ['wearable']);
-    await settings(w, { escalation: 'care_staff@0', realertSeconds: 3600 });
-    await api.request('PUT', `/api/patients/${w.patientId}/thresholds`, { body: { metric: 'hr', yellowHigh: 110, sustainedSeconds: 0 }, token: w.token });
-    const readings = topicFor(w.devices.wearable.id, 'readings');
-    let t = Date.now() - 60_000;
-    const breach = () => publish(w.devices.wearable.client, readings, { t: (t += 100), m: { hr: 130 } });
-
-    await breach();
-    const [alert] = await waitFor(
-      () => alertsOf(platform, w.patientId, ['threshold']),
-      (rows) => rows.length === 1,
-    );
-    await waitFor(
-      () => deliveries(alert.id),
-      (rows) => rows.length === 1,
-    );
-    const careToken = (await new ApiClient(platform.baseUrl).signIn(w.careStaff)).accessToken;
-    expect((await api.request<AlertWire>('POST', `/api/alerts/${alert.id}/acknowledge`, { token: careToken })).body).toMatchObject({ state: 'acknowledged' });
+    const { w, alert, hr } = await acknowledgedHrAlert({ yellowHigh: 110 });
+    const breach = () => hr(130);
 
     // Still breaching, well within the hour: counted, nobody notified again.
     await breach();
@@ -230,28 +245,8 @@ describe('event alerts and re-alerts', () => {
   });
 
   it('an alert acknowledged at medium priority that rises to high notifies its first level at once, once', async () => {
-    const w = await createWard(stack, platform, ['wearable']);
-    await settings(w, { escalation: 'care_staff@0', realertSeconds: 3600 });
-    await api.request('PUT', `/api/patients/${w.patientId}/thresholds`, {
-      body: { metric: 'hr', yellowHigh: 110, redHigh: 150, sustainedSeconds: 0 },
-      token: w.token,
-    });
-    const readings = topicFor(w.devices.wearable.id, 'readings');
-    let t = Date.now() - 60_000;
-    const hr = (value: number) => publish(w.devices.wearable.client, readings, { t: (t += 100), m: { hr: value } });
-
-    await hr(130);
-    const [alert] = await waitFor(
-      () => alertsOf(platform, w.patientId, ['threshold']),
-      (rows) => rows.length === 1,
-    );
+    const { w, alert, hr } = await acknowledgedHrAlert({ yellowHigh: 110, redHigh: 150 });
     expect(alert).toMatchObject({ priority: 'medium' });
-    await waitFor(
-      () => deliveries(alert.id),
-      (rows) => rows.length === 1,
-    );
-    const careToken = (await new ApiClient(platform.baseUrl).signIn(w.careStaff)).accessToken;
-    expect((await api.request<AlertWire>('POST', `/api/alerts/${alert.id}/acknowledge`, { token: careToken })).body).toMatchObject({ state: 'acknowledged' });
 
     // Within the hour of the re-alert time, the rate crosses the red bound: notified again now.
     await hr(165);
