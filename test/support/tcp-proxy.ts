@@ -7,6 +7,11 @@ export interface TcpProxy {
   cut(): void;
   /** Accepts connections again. */
   restore(): void;
+  /**
+   * A half-open network: every open connection stays open and nothing more crosses it either
+   * way (no reset, no FIN), as when a tablet's Wi-Fi drops. New connections are refused.
+   */
+  stall(): void;
   close(): Promise<void>;
 }
 
@@ -16,12 +21,16 @@ export interface TcpProxy {
  */
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const open = new Set<net.Socket>();
+  const pairs = new Set<[net.Socket, net.Socket]>();
   let down = false;
   const server = net.createServer((inbound) => {
     if (down) return inbound.destroy();
     const outbound = net.connect(targetPort, targetHost);
     open.add(inbound).add(outbound);
+    const pair: [net.Socket, net.Socket] = [inbound, outbound];
+    pairs.add(pair);
     const drop = () => {
+      pairs.delete(pair);
       inbound.destroy();
       outbound.destroy();
       open.delete(inbound);
@@ -41,6 +50,15 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     },
     restore() {
       down = false;
+    },
+    stall() {
+      down = true;
+      for (const [inbound, outbound] of pairs) {
+        inbound.unpipe(outbound);
+        outbound.unpipe(inbound);
+        inbound.pause();
+        outbound.pause();
+      }
     },
     async close() {
       this.cut();

@@ -21,7 +21,7 @@ describe('loadConfig', () => {
       database: { url: undefined, dialect: 'auto' },
       redis: { url: undefined },
       mqtt: { url: undefined, embeddedPort: 1883, embeddedPortExplicit: false },
-      live: { maxBufferBytes: 1_048_576, sessionCheckSeconds: 30 },
+      live: { maxBufferBytes: 1_048_576, sessionCheckSeconds: 30, pingIntervalSeconds: 10, pingTimeoutSeconds: 5 },
       retentionDays: 730,
       demo: true,
       demoExplicit: false,

@@ -117,6 +117,8 @@ const envSchema = z.object({
   // Live stream (docs/architecture.md, "Live and alerts contract"): per-socket send bound, session re-check.
   VIGIL_LIVE_MAX_BUFFER_BYTES: positiveInt(1_048_576, 'bytes'),
   VIGIL_LIVE_SESSION_CHECK_SECONDS: positiveInt(30, 'seconds'),
+  VIGIL_LIVE_PING_INTERVAL_SECONDS: positiveInt(10, 'seconds'),
+  VIGIL_LIVE_PING_TIMEOUT_SECONDS: positiveInt(5, 'seconds'),
   // Alerts (docs/alerts.md): workers in this process, the rule sweep, webhook retries, Web Push keys, NEWS2 freshness.
   VIGIL_WORKERS: flag(true),
   VIGIL_QUEUE_PREFIX: z
@@ -231,6 +233,13 @@ export interface AppConfig {
     maxBufferBytes: number;
     /** How often connected sockets' sessions are checked (a revoked session's sockets are disconnected). */
     sessionCheckSeconds: number;
+    /**
+     * socket.io heartbeat: the server pings each socket this often and drops one that has not
+     * answered within the timeout; the client, told both in the handshake, shows itself
+     * disconnected when no ping arrives within their sum (a half-open network).
+     */
+    pingIntervalSeconds: number;
+    pingTimeoutSeconds: number;
   };
   retentionDays: number;
   alerts: {
@@ -318,7 +327,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): AppConf
       deviceCacheSeconds: e.VIGIL_DEVICE_CACHE_SECONDS,
       stallSeconds: e.VIGIL_INGEST_STALL_SECONDS,
     },
-    live: { maxBufferBytes: e.VIGIL_LIVE_MAX_BUFFER_BYTES, sessionCheckSeconds: e.VIGIL_LIVE_SESSION_CHECK_SECONDS },
+    live: {
+      maxBufferBytes: e.VIGIL_LIVE_MAX_BUFFER_BYTES,
+      sessionCheckSeconds: e.VIGIL_LIVE_SESSION_CHECK_SECONDS,
+      pingIntervalSeconds: e.VIGIL_LIVE_PING_INTERVAL_SECONDS,
+      pingTimeoutSeconds: e.VIGIL_LIVE_PING_TIMEOUT_SECONDS,
+    },
     retentionDays: e.VIGIL_RETENTION_DAYS,
     alerts: {
       workers: e.VIGIL_WORKERS,

@@ -5,7 +5,9 @@ import type { AppConfig } from '../config/app.config.js';
 
 /**
  * socket.io's server options from the config: the contract's path, the same browser origins
- * as REST, and small inbound messages (clients send only watch/unwatch bodies).
+ * as REST, small inbound messages (clients send only watch/unwatch bodies), and a heartbeat
+ * short enough that a dead network shows on the dashboard within seconds, not socket.io's
+ * default 45 s: a clinician must not read a frozen chart as live.
  */
 export class LiveIoAdapter extends IoAdapter {
   constructor(
@@ -21,6 +23,8 @@ export class LiveIoAdapter extends IoAdapter {
       path: '/socket.io',
       serveClient: false,
       maxHttpBufferSize: 16 * 1024,
+      pingInterval: this.config.live.pingIntervalSeconds * 1000,
+      pingTimeout: this.config.live.pingTimeoutSeconds * 1000,
       cors: this.config.http.corsOrigins.length ? { origin: this.config.http.corsOrigins, credentials: true } : undefined,
     } as ServerOptions);
   }
