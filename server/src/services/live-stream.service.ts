@@ -114,10 +114,13 @@ export class LiveStreamService implements OnModuleInit, OnModuleDestroy {
     for (const listener of this.readingListeners) listener(patientIds);
   }
 
-  /** Live readings of a patient to a socket; with `since`, the stored samples after it first. */
-  async watch(socketId: string, patientId: string, since?: Date): Promise<void> {
+  /**
+   * Live readings of a patient to a socket; with `since`, the stored samples after it first.
+   * `wanted` false (the client unwatched meanwhile) stops it before it sends or joins anything.
+   */
+  async watch(socketId: string, patientId: string, since?: Date, wanted: () => boolean = () => true): Promise<void> {
     const room = patientRoom(patientId);
-    if (this.live.rooms(socketId).includes(room)) return;
+    if (!wanted() || this.live.rooms(socketId).includes(room)) return;
     if (!since) {
       this.live.join(socketId, room);
       return;
@@ -132,6 +135,7 @@ export class LiveStreamService implements OnModuleInit, OnModuleDestroy {
       filling.delete(socketId);
       if (filling.size === 0) this.filling.delete(patientId);
     }
+    if (!wanted()) return;
     // From here to the join nothing awaits: no live batch can slip in between.
     let sent: ReadonlySet<string> | undefined;
     if (stored.length > LIVE_LIMITS.gapFillMaxReadings) {

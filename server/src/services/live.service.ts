@@ -11,7 +11,7 @@ import { AccessService } from './access.service.js';
 import { AuditService } from './audit.service.js';
 import { LiveMetrics } from './live-metrics.js';
 import { LiveOverviewService } from './live-overview.service.js';
-import { LiveStreamService, userRoom, watchedIn } from './live-stream.service.js';
+import { LiveStreamService, patientRoom, teamRoom, userRoom, watchedIn } from './live-stream.service.js';
 import { RefusalAuditService } from './refusal-audit.service.js';
 
 /**
@@ -31,6 +31,11 @@ export class LiveService implements OnModuleInit, OnModuleDestroy {
   /** The check running now, and whether another was asked for meanwhile (it then runs once more). */
   private checking?: Promise<void>;
   private checkAgain = false;
+  /**
+   * Per socket and room, a count bumped by every watch and unwatch of it: a watch still checking
+   * access when the client unwatched (or watched again, or went away) does not join after it.
+   */
+  private readonly intents = new Map<string, Map<string, number>>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -63,20 +68,32 @@ export class LiveService implements OnModuleInit, OnModuleDestroy {
   }
 
   disconnected(socketId: string): void {
+    this.intents.delete(socketId);
     this.stream.forget(socketId);
+  }
+
+  /** Records a watch or unwatch of `room`; the answer says whether it is still the socket's latest for that room. */
+  private intend(socketId: string, room: string): () => boolean {
+    const rooms = this.intents.get(socketId) ?? new Map<string, number>();
+    this.intents.set(socketId, rooms);
+    const count = (rooms.get(room) ?? 0) + 1;
+    rooms.set(room, count);
+    return () => this.intents.get(socketId)?.get(room) === count;
   }
 
   watch(socketId: string, actor: Actor, body: unknown): Promise<Ack> {
     return this.answer(actor, 'watch', body, async () => {
       const parsed = this.parse(body);
       if ('patientId' in parsed) {
+        const latest = this.intend(socketId, patientRoom(parsed.patientId));
         await this.access.patient(actor, parsed.patientId);
         await this.audit.record(actor, 'live.watch', { patientId: parsed.patientId, details: parsed.since ? { since: parsed.since } : undefined });
-        await this.stream.watch(socketId, parsed.patientId, parsed.since ? new Date(parsed.since) : undefined);
+        await this.stream.watch(socketId, parsed.patientId, parsed.since ? new Date(parsed.since) : undefined, latest);
       } else {
+        const latest = this.intend(socketId, teamRoom(parsed.teamId));
         const team = await this.access.team(actor, parsed.teamId);
         await this.audit.record(actor, 'live.watch_team', { targetType: 'team', targetId: team.id, details: { patientIds: team.patients.map((p) => p.id) } });
-        this.overview.watch(socketId, team.id);
+        if (latest()) this.overview.watch(socketId, team.id);
       }
     });
   }
@@ -86,10 +103,12 @@ export class LiveService implements OnModuleInit, OnModuleDestroy {
       const parsed = this.parse(body);
       // Left first: a patient moved to another team meanwhile is "not found" now, and must not stay watched.
       if ('patientId' in parsed) {
+        this.intend(socketId, patientRoom(parsed.patientId));
         this.stream.unwatch(socketId, parsed.patientId);
         await this.access.patient(actor, parsed.patientId);
         await this.audit.record(actor, 'live.unwatch', { patientId: parsed.patientId });
       } else {
+        this.intend(socketId, teamRoom(parsed.teamId));
         this.overview.unwatch(socketId, parsed.teamId);
         await this.access.team(actor, parsed.teamId);
         await this.audit.record(actor, 'live.unwatch_team', { targetType: 'team', targetId: parsed.teamId });
