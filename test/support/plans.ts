@@ -22,8 +22,12 @@ export interface PlanNode {
 export async function planOf(db: DatabaseRepository, call: (explaining: DatabaseRepository) => Promise<unknown>, analyze = false): Promise<PlanNode> {
   let plan: PlanNode | undefined;
   const explaining = {
+    dialect: db.dialect,
     query: async (sql: string, params?: unknown[]) => {
-      const { rows } = await db.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (${analyze ? 'ANALYZE, BUFFERS, ' : ''}FORMAT JSON) ${sql}`, params);
+      const { rows } = await db.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
+        `EXPLAIN (${analyze ? 'ANALYZE, BUFFERS, ' : ''}FORMAT JSON) ${sql}`,
+        params,
+      );
       plan = rows[0]['QUERY PLAN'][0].Plan;
       return { rows: [], rowCount: 0 };
     },

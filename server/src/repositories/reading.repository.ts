@@ -120,6 +120,9 @@ const UNIQUE_VIOLATION = '23505';
 // Device ids come in lower case (deviceIdOf), as PostgreSQL returns UUIDs.
 const keyOf = (deviceId: string, metric: string, ms: number) => `${deviceId}|${metric}|${ms}`;
 
+/** Past this many readings (the planner's estimate) `count` gives the estimate instead of counting every row. */
+export const COUNT_EXACT_UP_TO = 1_000_000;
+
 @Injectable()
 export class ReadingRepository {
   constructor(private readonly db: DatabaseRepository) {}
@@ -289,9 +292,24 @@ export class ReadingRepository {
     return rows;
   }
 
-  async count(): Promise<{ readings: number; lastReadingAt: Date | null }> {
-    const { rows } = await this.db.query<{ readings: number; last: Date | null }>('SELECT count(*) AS readings, max(time) AS last FROM readings');
-    return { readings: rows[0].readings, lastReadingAt: rows[0].last };
+  /**
+   * How many readings are stored, and the newest one's time, without reading the whole table
+   * once it is large: counted exactly while the planner's estimate is under `exactUpTo` (or
+   * there is none yet), the estimate above it (`exact: false`; kept by autovacuum's ANALYZE);
+   * the newest time looked for in the last hour, day and month before the whole table (each a
+   * short range of the time index, or TimescaleDB's newest chunks).
+   */
+  async count(exactUpTo = COUNT_EXACT_UP_TO): Promise<{ readings: number; exact: boolean; lastReadingAt: Date | null }> {
+    const estimate =
+      this.db.dialect === 'timescaledb' ? `approximate_row_count('readings')` : `(SELECT reltuples FROM pg_class WHERE oid = 'readings'::regclass)`;
+    const newest = (since: string) => `(SELECT max(time) FROM readings WHERE time >= now() - interval '${since}')`;
+    const { rows } = await this.db.query<{ readings: string; estimated: boolean; last: Date | null }>(
+      `SELECT CASE WHEN e.n >= $1 THEN e.n::bigint ELSE (SELECT count(*) FROM readings) END AS readings, e.n >= $1 AS estimated,
+              coalesce(${newest('1 hour')}, ${newest('1 day')}, ${newest('31 days')}, (SELECT max(time) FROM readings)) AS last
+         FROM (SELECT ${estimate} AS n) e`,
+      [exactUpTo],
+    );
+    return { readings: Number(rows[0].readings), exact: !rows[0].estimated, lastReadingAt: rows[0].last };
   }
 }
 

@@ -9,7 +9,9 @@ export interface PlatformStatus {
   dialect: Dialect;
   patients: number;
   devices: number;
+  /** Exact up to a million stored; past that the database's estimate (`readingsExact` false). */
   readings: number;
+  readingsExact: boolean;
   deadLetters: number;
   lastReadingAt: string | null;
 }
@@ -36,6 +38,7 @@ export class StatusService {
       patients,
       devices,
       readings: readings.readings,
+      readingsExact: readings.exact,
       deadLetters,
       lastReadingAt: readings.lastReadingAt?.toISOString() ?? null,
     };
